@@ -1,0 +1,41 @@
+//! Schema migrations, rendered for the connected backend and applied with sqlx's migrator.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::Db;
+
+const FILES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/0001_registry.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../migrations/0002_accounts.sql"),
+    ),
+];
+
+pub async fn run(db: &Db) -> anyhow::Result<()> {
+    let migrations: Vec<Migration> = FILES
+        .iter()
+        .map(|(version, name, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*name),
+                MigrationType::Simple,
+                Cow::Owned(db.dialect.render_schema(sql)),
+                false,
+            )
+        })
+        .collect();
+    let migrator = Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    };
+    migrator.run(&db.pool).await?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Storage: one connection pool for either backend, chosen by the database URL.
+//!
+//! All SQL in shequ is written once with `$1` placeholders, which both SQLite and PostgreSQL accept through
+//! sqlx's `Any` driver. Values cross the boundary only as `i64`, `f64` and `String` (dates as ISO text), so no
+//! query depends on a backend-specific type. The few dialect differences live in [`dialect`].
+
+pub mod dialect;
+pub mod migrate;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use dialect::Dialect;
+
+/// A transaction on the configured backend.
+pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// The database handle every domain function takes.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+/// Turns what a user types (`shequ.db`, `sqlite://x.db`, `postgres://…`) into a URL sqlx understands.
+pub fn normalize_url(url: &str) -> String {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return url.to_string();
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.contains("mode=") {
+        format!("sqlite://{path}")
+    } else if path.contains('?') {
+        format!("sqlite://{path}&mode=rwc")
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    }
+}
+
+impl Db {
+    /// Connects and brings the schema up to date.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_url(url);
+        let dialect = Dialect::from_url(&url);
+        let options = AnyConnectOptions::from_str(&url)?;
+        let max = if dialect == Dialect::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL lets readers run beside the single writer; busy_timeout queues writers
+                        // instead of failing them.
+                        conn.execute("PRAGMA journal_mode=WAL").await?;
+                        conn.execute("PRAGMA busy_timeout=10000").await?;
+                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys=ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let db = Db { pool, dialect };
+        migrate::run(&db).await?;
+        Ok(db)
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+/// Current UTC time as stored in every `*_at` column.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Today's date (local calendar of the office: China Standard Time).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}

@@ -1,0 +1,16 @@
+//! shequ — 社区治理与服务一体化平台.
+//!
+//! Layout: domain modules (`registry`, `accounts`, later `cases`, `services`, `governance`, `reports`) know
+//! nothing of HTTP and take an [`accounts::Actor`] whose scope filters every query; `db` is the one storage
+//! layer for SQLite and PostgreSQL; `web` holds thin handlers, templates and the JSON API; `demo` generates
+//! realistic invented data.
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod registry;
+pub mod web;
+
+pub use error::{Error, Result};

@@ -1,0 +1,15 @@
+//! The registry: the area tree (街道 → … → 房屋), households, persons, special-group tags, rentals, search
+//! and population counts. Every function takes the [`Actor`](crate::accounts::Actor) and filters by its scope;
+//! an id outside the scope behaves exactly like an id that does not exist.
+
+pub mod households;
+pub mod idcard;
+pub mod mask;
+pub mod nodes;
+pub mod persons;
+pub mod population;
+pub mod rentals;
+pub mod search;
+pub mod search_keys;
+pub mod tags;
+pub mod validate;

@@ -1,0 +1,560 @@
+//! The area tree. A node knows its ancestors at every scoped level (a node's own level column holds its own
+//! id), and its path `/1/5/9/`, so that scope checks are one comparison and a move is one prefix update.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::accounts::{Actor, Role};
+use crate::audit;
+use crate::db::{self, Db, Tx};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Street,
+    Community,
+    Grid,
+    Estate,
+    Building,
+    Unit,
+    Dwelling,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Street,
+        Kind::Community,
+        Kind::Grid,
+        Kind::Estate,
+        Kind::Building,
+        Kind::Unit,
+        Kind::Dwelling,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Street => "street",
+            Kind::Community => "community",
+            Kind::Grid => "grid",
+            Kind::Estate => "estate",
+            Kind::Building => "building",
+            Kind::Unit => "unit",
+            Kind::Dwelling => "dwelling",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Kind::Street => "街道",
+            Kind::Community => "社区",
+            Kind::Grid => "网格",
+            Kind::Estate => "小区",
+            Kind::Building => "楼栋",
+            Kind::Unit => "单元",
+            Kind::Dwelling => "房屋",
+        }
+    }
+
+    /// The kinds a node of this kind may hang under.
+    pub fn parents(self) -> &'static [Kind] {
+        match self {
+            Kind::Street => &[],
+            Kind::Community => &[Kind::Street],
+            Kind::Grid => &[Kind::Community],
+            Kind::Estate => &[Kind::Grid],
+            Kind::Building => &[Kind::Estate],
+            Kind::Unit => &[Kind::Building],
+            Kind::Dwelling => &[Kind::Unit, Kind::Building],
+        }
+    }
+
+    /// The kinds that may be created under this one.
+    pub fn children(self) -> Vec<Kind> {
+        Kind::ALL
+            .into_iter()
+            .filter(|k| k.parents().contains(&self))
+            .collect()
+    }
+
+    /// The denormalised column that holds the id of the ancestor of this kind, if this level is scoped.
+    fn column(self) -> Option<&'static str> {
+        match self {
+            Kind::Street => Some("street_id"),
+            Kind::Community => Some("community_id"),
+            Kind::Grid => Some("grid_id"),
+            Kind::Estate => Some("estate_id"),
+            Kind::Building => Some("building_id"),
+            Kind::Unit | Kind::Dwelling => None,
+        }
+    }
+
+    /// Who may create, edit, move or archive nodes of this kind.
+    fn editable_by(self, role: Role) -> bool {
+        match self {
+            Kind::Street | Kind::Community => role == Role::StreetAdmin,
+            Kind::Grid => matches!(role, Role::StreetAdmin | Role::CommunityHead),
+            _ => role.can_write_registry(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Node {
+    pub id: i64,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub code: Option<String>,
+    pub path: String,
+    pub street_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub estate_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub archived: i64,
+}
+
+impl Node {
+    pub fn kind(&self) -> Kind {
+        Kind::from_code(&self.kind).unwrap_or(Kind::Dwelling)
+    }
+    pub fn label(&self) -> &'static str {
+        self.kind().label_zh()
+    }
+}
+
+const COLS: &str = "id, kind, parent_id, name, code, path, street_id, community_id, grid_id, estate_id, building_id, archived";
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NodeInput {
+    pub name: String,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+fn check_input(input: &NodeInput, kind: Kind) -> Result<(String, Option<String>)> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(
+            "名称",
+            format!("{}名称不能为空", kind.label_zh()),
+        ));
+    }
+    if name.chars().count() > 100 {
+        return Err(Error::invalid("名称", "名称不能超过100个字符"));
+    }
+    let code = input
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from);
+    Ok((name.to_string(), code))
+}
+
+/// A node inside the actor's scope, or NotFound.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
+    let sql = format!(
+        "SELECT {COLS} FROM nodes WHERE id = $1 AND {}",
+        actor.scope.sql("")
+    );
+    sqlx::query_as::<_, Node>(&sql)
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// The nodes at the top of the actor's part of the tree.
+pub async fn roots(db: &Db, actor: &Actor) -> Result<Vec<Node>> {
+    let sql = match actor.scope.root_ids() {
+        None => format!("SELECT {COLS} FROM nodes WHERE parent_id IS NULL ORDER BY id"),
+        Some(ids) if ids.is_empty() => return Ok(vec![]),
+        Some(ids) => format!(
+            "SELECT {COLS} FROM nodes WHERE id IN ({}) ORDER BY id",
+            ids.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    Ok(sqlx::query_as::<_, Node>(&sql).fetch_all(&db.pool).await?)
+}
+
+pub async fn children(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    include_archived: bool,
+) -> Result<Vec<Node>> {
+    get(db, actor, id).await?;
+    let sql = format!(
+        "SELECT {COLS} FROM nodes WHERE parent_id = $1 AND {} {} ORDER BY archived, name, id",
+        actor.scope.sql(""),
+        if include_archived {
+            ""
+        } else {
+            "AND archived = 0"
+        }
+    );
+    Ok(sqlx::query_as::<_, Node>(&sql)
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// The chain from the top of the tree down to the node (for breadcrumbs), not filtered by scope: the
+/// names of one's own ancestors are not secret.
+pub async fn ancestors(db: &Db, node: &Node) -> Result<Vec<Node>> {
+    let ids: Vec<&str> = node.path.split('/').filter(|s| !s.is_empty()).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM nodes WHERE id IN ({}) ORDER BY path",
+        ids.join(",")
+    );
+    Ok(sqlx::query_as::<_, Node>(&sql).fetch_all(&db.pool).await?)
+}
+
+/// Creates a node under `parent` (None: a new street, for the CLI and street administrators' setup).
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    parent: Option<i64>,
+    kind: Kind,
+    input: &NodeInput,
+) -> Result<Node> {
+    let (name, code) = check_input(input, kind)?;
+    if !kind.editable_by(actor.role) {
+        return Err(Error::Forbidden(format!(
+            "您的角色不能新建{}",
+            kind.label_zh()
+        )));
+    }
+    let parent = match parent {
+        Some(pid) => Some(
+            get(db, actor, pid)
+                .await
+                .map_err(|_| Error::invalid("上级", "上级节点不存在或不在您的管辖范围内"))?,
+        ),
+        None if kind == Kind::Street && actor.scope == crate::accounts::Scope::All => None,
+        None => {
+            return Err(Error::invalid(
+                "上级",
+                format!("{}必须有上级节点", kind.label_zh()),
+            ))
+        }
+    };
+    if let Some(p) = &parent {
+        if !kind.parents().contains(&p.kind()) {
+            return Err(Error::invalid(
+                "上级",
+                format!("{}不能建在{}下", kind.label_zh(), p.label()),
+            ));
+        }
+        if p.archived != 0 {
+            return Err(Error::invalid("上级", "上级节点已归档"));
+        }
+    }
+    let mut tx = db.begin().await?;
+    let now = db::now();
+    let id: i64 = sqlx::query(
+        "INSERT INTO nodes (kind, parent_id, name, code, path, street_id, community_id, grid_id, estate_id, building_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(kind.code())
+    .bind(parent.as_ref().map(|p| p.id))
+    .bind(&name)
+    .bind(&code)
+    .bind(parent.as_ref().and_then(|p| p.street_id))
+    .bind(parent.as_ref().and_then(|p| p.community_id))
+    .bind(parent.as_ref().and_then(|p| p.grid_id))
+    .bind(parent.as_ref().and_then(|p| p.estate_id))
+    .bind(parent.as_ref().and_then(|p| p.building_id))
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    let path = format!(
+        "{}{id}/",
+        parent.as_ref().map(|p| p.path.as_str()).unwrap_or("/")
+    );
+    let own = kind
+        .column()
+        .map(|c| format!(", {c} = $3"))
+        .unwrap_or_default();
+    sqlx::query(&format!("UPDATE nodes SET path = $1 {own} WHERE id = $2"))
+        .bind(&path)
+        .bind(id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let node = fetch(&mut tx, id).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "create",
+        "node",
+        Some(id),
+        None,
+        Some(&serde_json::to_value(&node)?),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(node)
+}
+
+async fn fetch(tx: &mut Tx<'_>, id: i64) -> Result<Node> {
+    Ok(
+        sqlx::query_as::<_, Node>(&format!("SELECT {COLS} FROM nodes WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: i64, input: &NodeInput) -> Result<Node> {
+    let before = get(db, actor, id).await?;
+    let (name, code) = check_input(input, before.kind())?;
+    if !before.kind().editable_by(actor.role) {
+        return Err(Error::Forbidden(format!(
+            "您的角色不能修改{}",
+            before.label()
+        )));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE nodes SET name = $1, code = $2, updated_at = $3 WHERE id = $4")
+        .bind(&name)
+        .bind(&code)
+        .bind(db::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let after = fetch(&mut tx, id).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "update",
+        "node",
+        Some(id),
+        Some(&serde_json::to_value(&before)?),
+        Some(&serde_json::to_value(&after)?),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Moves a node (with everything under it) to a new parent inside the actor's scope.
+pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent: i64) -> Result<Node> {
+    let node = get(db, actor, id).await?;
+    let kind = node.kind();
+    if !kind.editable_by(actor.role) || kind == Kind::Street {
+        return Err(Error::Forbidden(format!(
+            "您的角色不能移动{}",
+            node.label()
+        )));
+    }
+    let parent = get(db, actor, new_parent)
+        .await
+        .map_err(|_| Error::invalid("新上级", "目标节点不存在或不在您的管辖范围内,不能迁入"))?;
+    if !kind.parents().contains(&parent.kind()) {
+        return Err(Error::invalid(
+            "新上级",
+            format!("{}不能移到{}下", kind.label_zh(), parent.label()),
+        ));
+    }
+    if parent.path.starts_with(&node.path) {
+        return Err(Error::invalid("新上级", "不能移到自己或自己的下级节点下"));
+    }
+    if parent.archived != 0 {
+        return Err(Error::invalid("新上级", "目标节点已归档"));
+    }
+    let new_path = format!("{}{}/", parent.path, node.id);
+    // Levels above the moved node take the new parent's ancestors; its own level and below stay.
+    let pos = |k: Kind| Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
+    let above: Vec<(&str, Option<i64>)> = [
+        (Kind::Street, parent.street_id),
+        (Kind::Community, parent.community_id),
+        (Kind::Grid, parent.grid_id),
+        (Kind::Estate, parent.estate_id),
+        (Kind::Building, parent.building_id),
+    ]
+    .into_iter()
+    .filter(|(k, _)| pos(*k) < pos(kind))
+    .filter_map(|(k, v)| k.column().map(|c| (c, v)))
+    .collect();
+    let set_ids = |skip_estate: bool| {
+        above
+            .iter()
+            .filter(|(c, _)| !(skip_estate && *c == "estate_id"))
+            .map(|(c, v)| {
+                format!(
+                    "{c} = {}",
+                    v.map(|v| v.to_string()).unwrap_or("NULL".into())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut tx = db.begin().await?;
+    let prefix_len = node.path.len() as i64;
+    let subtree = "SELECT id FROM nodes WHERE path LIKE $1";
+    sqlx::query(&format!(
+        "UPDATE nodes SET path = $2 || substr(path, $3), {}, updated_at = $4 WHERE path LIKE $1",
+        set_ids(false)
+    ))
+    .bind(format!("{}%", node.path))
+    .bind(&new_path)
+    .bind(prefix_len + 1)
+    .bind(db::now())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE nodes SET parent_id = $1 WHERE id = $2")
+        .bind(parent.id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    // Everything that hangs off dwellings of the moved subtree follows (the subtree now has the new path).
+    let people_ids = set_ids(true);
+    if !people_ids.is_empty() {
+        let in_subtree = format!("dwelling_id IN ({subtree})");
+        for table in ["households", "rentals"] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET {people_ids} WHERE {in_subtree}"
+            ))
+            .bind(format!("{new_path}%"))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let hh = format!("household_id IN (SELECT id FROM households WHERE {in_subtree})");
+        sqlx::query(&format!("UPDATE persons SET {people_ids} WHERE {hh}"))
+            .bind(format!("{new_path}%"))
+            .execute(&mut *tx)
+            .await?;
+        let tag_ids = people_ids
+            .split(", ")
+            .filter(|s| !s.starts_with("building_id"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let per = format!("person_id IN (SELECT id FROM persons WHERE {hh})");
+        if !tag_ids.is_empty() {
+            sqlx::query(&format!("UPDATE person_tags SET {tag_ids} WHERE {per}"))
+                .bind(format!("{new_path}%"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(&format!(
+            "UPDATE residence_periods SET {people_ids} WHERE to_date IS NULL AND {per}"
+        ))
+        .bind(format!("{new_path}%"))
+        .execute(&mut *tx)
+        .await?;
+    }
+    let after = fetch(&mut tx, id).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "move",
+        "node",
+        Some(id),
+        Some(&serde_json::to_value(&node)?),
+        Some(&serde_json::to_value(&after)?),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Archives a node (never deletes). Refused while something live hangs under it.
+pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
+    let node = get(db, actor, id).await?;
+    if !node.kind().editable_by(actor.role) {
+        return Err(Error::Forbidden(format!(
+            "您的角色不能归档{}",
+            node.label()
+        )));
+    }
+    let live_children: i64 =
+        sqlx::query("SELECT COUNT(*) FROM nodes WHERE parent_id = $1 AND archived = 0")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?
+            .get(0);
+    if live_children > 0 {
+        return Err(Error::invalid(
+            "归档",
+            format!(
+                "该{}下还有{}个未归档的下级节点,请先归档或移走",
+                node.label(),
+                live_children
+            ),
+        ));
+    }
+    let live_households: i64 =
+        sqlx::query("SELECT COUNT(*) FROM households WHERE dwelling_id = $1 AND archived = 0")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?
+            .get(0);
+    if live_households > 0 {
+        return Err(Error::invalid(
+            "归档",
+            format!("该房屋还有{}户未归档,请先处理", live_households),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE nodes SET archived = 1, updated_at = $1 WHERE id = $2")
+        .bind(db::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "archive",
+        "node",
+        Some(id),
+        Some(&json!({"archived": 0})),
+        Some(&json!({"archived": 1})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Node {
+        archived: 1,
+        ..node
+    })
+}
+
+/// Counts of live nodes of a kind in the actor's scope.
+pub async fn count(db: &Db, actor: &Actor, kind: Kind) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM nodes WHERE kind = $1 AND archived = 0 AND {}",
+        actor.scope.sql("")
+    );
+    Ok(sqlx::query(&sql)
+        .bind(kind.code())
+        .fetch_one(&db.pool)
+        .await?
+        .get(0))
+}
+
+/// A readable address for a dwelling: 小区 楼栋 单元 房屋.
+pub async fn address_of(db: &Db, dwelling: &Node) -> Result<String> {
+    let chain = ancestors(db, dwelling).await?;
+    Ok(chain
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                Kind::Estate | Kind::Building | Kind::Unit | Kind::Dwelling
+            )
+        })
+        .map(|n| n.name.as_str())
+        .collect::<Vec<_>>()
+        .join(""))
+}

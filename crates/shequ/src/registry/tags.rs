@@ -1,0 +1,603 @@
+//! Special groups (特殊群体) as data: a tag type has a code, a name, its own fields and a sensitivity flag; a
+//! street administrator adds new types without code changes. Sensitive tags (health, correction, welfare)
+//! are shown only to roles that see sensitive data, and each such read is written to the audit log.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use super::{persons, validate};
+use crate::accounts::Actor;
+use crate::audit;
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldSpec {
+    pub key: String,
+    pub label: String,
+    /// text, date, number or select
+    pub kind: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TagType {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub fields: Vec<FieldSpec>,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonTag {
+    pub id: i64,
+    pub person_id: i64,
+    pub tag_type_id: i64,
+    pub type_name: String,
+    pub sensitive: bool,
+    pub fields: BTreeMap<String, String>,
+    pub since: Option<String>,
+}
+
+fn f(key: &str, label: &str, kind: &str, options: &[&str], required: bool) -> FieldSpec {
+    FieldSpec {
+        key: key.into(),
+        label: label.into(),
+        kind: kind.into(),
+        options: options.iter().map(|s| s.to_string()).collect(),
+        required,
+    }
+}
+
+/// The special groups every street starts with (MISSION.md §1 and the foundation issue).
+pub fn builtin() -> Vec<(&'static str, &'static str, bool, Vec<FieldSpec>)> {
+    let yes_no = &["是", "否"];
+    vec![
+        (
+            "elderly_alone",
+            "独居老人",
+            false,
+            vec![
+                f("volunteer", "结对志愿者", "text", &[], false),
+                f("card", "服务直通卡", "select", yes_no, false),
+                f("ankangtong", "安康通设备", "select", yes_no, false),
+            ],
+        ),
+        (
+            "empty_nest",
+            "空巢老人",
+            false,
+            vec![f("child_phone", "子女联系电话", "text", &[], false)],
+        ),
+        (
+            "dibao",
+            "低保",
+            true,
+            vec![
+                f("cert_no", "低保证号", "text", &[], false),
+                f("members", "保障人数", "number", &[], true),
+                f("amount", "月保障金额(元)", "number", &[], false),
+                f("approved", "批准日期", "date", &[], false),
+            ],
+        ),
+        (
+            "tekun",
+            "特困",
+            true,
+            vec![f(
+                "mode",
+                "供养方式",
+                "select",
+                &["集中供养", "分散供养"],
+                true,
+            )],
+        ),
+        (
+            "disabled",
+            "残疾",
+            true,
+            vec![
+                f(
+                    "type",
+                    "残疾类型",
+                    "select",
+                    &["视力", "听力", "言语", "肢体", "智力", "精神", "多重"],
+                    true,
+                ),
+                f(
+                    "grade",
+                    "残疾等级",
+                    "select",
+                    &["一级", "二级", "三级", "四级"],
+                    true,
+                ),
+                f("cert_no", "残疾证号", "text", &[], false),
+            ],
+        ),
+        (
+            "correction",
+            "社区矫正",
+            true,
+            vec![
+                f(
+                    "category",
+                    "矫正类别",
+                    "select",
+                    &["管制", "缓刑", "假释", "暂予监外执行"],
+                    true,
+                ),
+                f("start", "矫正起始日期", "date", &[], true),
+                f("end", "矫正终止日期", "date", &[], false),
+            ],
+        ),
+        (
+            "released",
+            "刑满释放",
+            true,
+            vec![
+                f("released_on", "释放日期", "date", &[], true),
+                f(
+                    "agreement",
+                    "帮教协议",
+                    "select",
+                    &["已签订", "未签订"],
+                    false,
+                ),
+            ],
+        ),
+        (
+            "key_youth",
+            "重点青少年",
+            true,
+            vec![f(
+                "category",
+                "类别",
+                "select",
+                &[
+                    "闲散青少年",
+                    "不良行为青少年",
+                    "流浪乞讨未成年人",
+                    "服刑在教人员未成年子女",
+                    "农村留守儿童",
+                ],
+                true,
+            )],
+        ),
+        (
+            "veteran",
+            "退役军人",
+            false,
+            vec![
+                f("discharged", "退役时间", "date", &[], false),
+                f("entitled", "优抚对象", "select", yes_no, false),
+            ],
+        ),
+        (
+            "military_family",
+            "军属",
+            false,
+            vec![
+                f("soldier", "军人姓名", "text", &[], false),
+                f("relation", "与军人关系", "text", &[], false),
+            ],
+        ),
+        (
+            "chronic",
+            "慢病",
+            true,
+            vec![
+                f("disease", "疾病", "text", &[], true),
+                f("interval", "随访间隔(月)", "number", &[], true),
+                f("last_visit", "上次随访日期", "date", &[], false),
+            ],
+        ),
+        (
+            "floating",
+            "流动人口",
+            false,
+            vec![
+                f("arrived", "来本地日期", "date", &[], true),
+                f("origin", "户籍地", "text", &[], false),
+                f(
+                    "registration",
+                    "居住登记",
+                    "select",
+                    &["已登记", "未登记"],
+                    false,
+                ),
+            ],
+        ),
+        (
+            "party_member",
+            "党员",
+            false,
+            vec![
+                f("joined", "入党日期", "date", &[], false),
+                f("branch", "所属支部", "text", &[], false),
+            ],
+        ),
+    ]
+}
+
+/// Inserts the built-in types that are missing (idempotent; run at start-up).
+pub async fn ensure_builtin(db: &Db) -> Result<()> {
+    for (code, name, sensitive, fields) in builtin() {
+        sqlx::query(&format!(
+            "INSERT INTO tag_types (code, name, fields, sensitive, created_at) VALUES ($1, $2, $3, $4, $5) {}",
+            db.dialect.insert_ignore()
+        ))
+        .bind(code)
+        .bind(name)
+        .bind(serde_json::to_string(&fields)?)
+        .bind(sensitive as i64)
+        .bind(db::now())
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(())
+}
+
+fn row_to_type(r: &sqlx::any::AnyRow) -> TagType {
+    TagType {
+        id: r.get(0),
+        code: r.get(1),
+        name: r.get(2),
+        fields: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+        sensitive: r.get::<i64, _>(4) != 0,
+    }
+}
+
+/// The tag types the actor may see (sensitive types only for roles that see sensitive data).
+pub async fn types(db: &Db, actor: &Actor) -> Result<Vec<TagType>> {
+    let rows = sqlx::query(
+        "SELECT id, code, name, fields, sensitive FROM tag_types WHERE archived = 0 ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(row_to_type)
+        .filter(|t| !t.sensitive || actor.role.sees_sensitive())
+        .collect())
+}
+
+pub async fn get_type(db: &Db, actor: &Actor, id: i64) -> Result<TagType> {
+    types(db, actor)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct TagTypeInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub sensitive: bool,
+    pub fields: Vec<FieldSpec>,
+}
+
+/// A street administrator defines a new special group.
+pub async fn create_type(db: &Db, actor: &Actor, input: &TagTypeInput) -> Result<TagType> {
+    if !actor.role.is_admin() {
+        return Err(Error::Forbidden(
+            "只有街道管理员可以新增特殊群体类型".into(),
+        ));
+    }
+    let code = input.code.trim();
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(Error::invalid(
+            "代码",
+            "代码只能由小写字母、数字和下划线组成,不超过40个字符",
+        ));
+    }
+    let name = validate::text("名称", &input.name, 40)?
+        .ok_or_else(|| Error::invalid("名称", "名称不能为空"))?;
+    for (i, fs) in input.fields.iter().enumerate() {
+        if fs.key.trim().is_empty() || fs.label.trim().is_empty() {
+            return Err(Error::invalid(
+                "字段",
+                format!("第{}个字段的代码和名称不能为空", i + 1),
+            ));
+        }
+        if !["text", "date", "number", "select"].contains(&fs.kind.as_str()) {
+            return Err(Error::invalid(
+                "字段",
+                format!(
+                    "字段“{}”的类型只能是 text、date、number 或 select",
+                    fs.label
+                ),
+            ));
+        }
+        if fs.kind == "select" && fs.options.is_empty() {
+            return Err(Error::invalid(
+                "字段",
+                format!("选择字段“{}”必须列出选项", fs.label),
+            ));
+        }
+        if input.fields[..i].iter().any(|o| o.key == fs.key) {
+            return Err(Error::invalid("字段", format!("字段代码“{}”重复", fs.key)));
+        }
+    }
+    let exists = sqlx::query("SELECT 1 FROM tag_types WHERE code = $1 OR name = $2")
+        .bind(code)
+        .bind(&name)
+        .fetch_optional(&db.pool)
+        .await?;
+    if exists.is_some() {
+        return Err(Error::conflict("代码", "已有同代码或同名称的特殊群体类型"));
+    }
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query("INSERT INTO tag_types (code, name, fields, sensitive, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(code)
+        .bind(&name)
+        .bind(serde_json::to_string(&input.fields)?)
+        .bind(input.sensitive as i64)
+        .bind(db::now())
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+    let after =
+        json!({"code": code, "name": name, "sensitive": input.sensitive, "fields": input.fields});
+    audit::record(
+        &mut *tx,
+        actor,
+        "create",
+        "tag_type",
+        Some(id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(TagType {
+        id,
+        code: code.into(),
+        name,
+        fields: input.fields.clone(),
+        sensitive: input.sensitive,
+    })
+}
+
+/// Checks submitted values against a type's fields; returns the cleaned map.
+pub fn check_fields(
+    t: &TagType,
+    values: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for fs in &t.fields {
+        let v = values.get(&fs.key).map(|s| s.trim()).unwrap_or("");
+        if v.is_empty() {
+            if fs.required {
+                return Err(Error::invalid(
+                    &fs.label,
+                    format!("{}:{}不能为空", t.name, fs.label),
+                ));
+            }
+            continue;
+        }
+        let clean = match fs.kind.as_str() {
+            "date" => validate::parse_date(v)
+                .ok_or_else(|| Error::invalid(&fs.label, format!("{}“{v}”不是有效日期", fs.label)))?
+                .to_string(),
+            "number" => {
+                let n: f64 = v.parse().map_err(|_| {
+                    Error::invalid(&fs.label, format!("{}“{v}”必须是数字", fs.label))
+                })?;
+                if n < 0.0 {
+                    return Err(Error::invalid(&fs.label, format!("{}不能为负数", fs.label)));
+                }
+                v.to_string()
+            }
+            "select" if !fs.options.iter().any(|o| o == v) => {
+                return Err(Error::invalid(
+                    &fs.label,
+                    format!(
+                        "{}“{v}”不在可选范围内(可选:{})",
+                        fs.label,
+                        fs.options.join("、")
+                    ),
+                ))
+            }
+            _ => validate::text(&fs.label, v, 200)?.unwrap_or_default(),
+        };
+        out.insert(fs.key.clone(), clean);
+    }
+    Ok(out)
+}
+
+/// Tags a person with a special group.
+pub async fn add(
+    db: &Db,
+    actor: &Actor,
+    person_id: i64,
+    type_id: i64,
+    values: &BTreeMap<String, String>,
+    since: &str,
+) -> Result<i64> {
+    actor.require_write()?;
+    let p = persons::get(db, actor, person_id).await?;
+    let t = get_type(db, actor, type_id)
+        .await
+        .map_err(|_| Error::invalid("类型", "特殊群体类型不存在"))?;
+    let fields = check_fields(&t, values)?;
+    let since = validate::past_date("起始日期", since, db::today(), false)?.map(|d| d.to_string());
+    let dup = sqlx::query(
+        "SELECT 1 FROM person_tags WHERE person_id = $1 AND tag_type_id = $2 AND archived = 0",
+    )
+    .bind(person_id)
+    .bind(type_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    if dup.is_some() {
+        return Err(Error::conflict("类型", format!("该人员已标记为{}", t.name)));
+    }
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO person_tags (person_id, tag_type_id, fields, since, street_id, community_id, grid_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(person_id)
+    .bind(type_id)
+    .bind(serde_json::to_string(&fields)?)
+    .bind(&since)
+    .bind(p.street_id)
+    .bind(p.community_id)
+    .bind(p.grid_id)
+    .bind(db::now())
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    let after = json!({"person_id": person_id, "tag": t.name, "tag_type_id": type_id, "fields": fields, "since": since});
+    audit::record(
+        &mut *tx,
+        actor,
+        "create",
+        "person_tag",
+        Some(id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Ends a tag (archived, kept in history).
+pub async fn remove(db: &Db, actor: &Actor, person_id: i64, tag_id: i64) -> Result<()> {
+    actor.require_write()?;
+    persons::get(db, actor, person_id).await?;
+    let visible = for_person(db, actor, person_id).await?;
+    let tag = visible
+        .into_iter()
+        .find(|t| t.id == tag_id)
+        .ok_or(Error::NotFound)?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE person_tags SET archived = 1 WHERE id = $1")
+        .bind(tag_id)
+        .execute(&mut *tx)
+        .await?;
+    let before = json!({"person_id": person_id, "tag": tag.type_name, "tag_type_id": tag.tag_type_id, "fields": tag.fields});
+    audit::record(
+        &mut *tx,
+        actor,
+        "archive",
+        "person_tag",
+        Some(tag_id),
+        Some(&before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A person's live tags that the actor may see. Reading sensitive ones is audited.
+pub async fn for_person(db: &Db, actor: &Actor, person_id: i64) -> Result<Vec<PersonTag>> {
+    let rows = sqlx::query(
+        "SELECT pt.id, pt.tag_type_id, t.name, t.sensitive, pt.fields, pt.since FROM person_tags pt \
+         JOIN tag_types t ON t.id = pt.tag_type_id WHERE pt.person_id = $1 AND pt.archived = 0 ORDER BY pt.id",
+    )
+    .bind(person_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let tags: Vec<PersonTag> = rows
+        .iter()
+        .map(|r| PersonTag {
+            id: r.get(0),
+            person_id,
+            tag_type_id: r.get(1),
+            type_name: r.get(2),
+            sensitive: r.get::<i64, _>(3) != 0,
+            fields: serde_json::from_str(&r.get::<String, _>(4)).unwrap_or_default(),
+            since: r.get(5),
+        })
+        .filter(|t| !t.sensitive || actor.role.sees_sensitive())
+        .collect();
+    let sensitive: Vec<&str> = tags
+        .iter()
+        .filter(|t| t.sensitive)
+        .map(|t| t.type_name.as_str())
+        .collect();
+    if !sensitive.is_empty() {
+        audit::record(
+            &db.pool,
+            actor,
+            "read_sensitive",
+            "person",
+            Some(person_id),
+            None,
+            Some(&json!({"tags": sensitive})),
+        )
+        .await?;
+    }
+    Ok(tags)
+}
+
+/// Live tag counts per visible type in the actor's scope (for the dashboard).
+pub async fn counts(db: &Db, actor: &Actor) -> Result<Vec<(TagType, i64)>> {
+    let scope = match &actor.scope {
+        crate::accounts::Scope::Buildings { .. } => format!(
+            "pt.person_id IN (SELECT id FROM persons p WHERE {})",
+            actor.scope.sql("p")
+        ),
+        s => s.sql("pt"),
+    };
+    let sql = format!(
+        "SELECT pt.tag_type_id, COUNT(*) FROM person_tags pt JOIN persons p ON p.id = pt.person_id \
+         WHERE pt.archived = 0 AND p.archived = 0 AND p.status = '在住' AND {scope} GROUP BY pt.tag_type_id"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    let counts: BTreeMap<i64, i64> = rows
+        .iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1)))
+        .collect();
+    Ok(types(db, actor)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let n = counts.get(&t.id).copied().unwrap_or(0);
+            (t, n)
+        })
+        .collect())
+}
+
+/// Field values as one line, e.g. "残疾类型:肢体;残疾等级:二级".
+pub fn describe(t: &TagType, values: &BTreeMap<String, String>) -> String {
+    t.fields
+        .iter()
+        .filter_map(|fs| values.get(&fs.key).map(|v| format!("{}:{}", fs.label, v)))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Turns a JSON object into string values (the API sends numbers as numbers).
+pub fn values_from_json(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
