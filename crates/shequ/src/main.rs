@@ -1,1 +1,145 @@
-fn main() {}
+//! The `shequ` command: serve, demo, admin, migrate.
+
+use clap::{Parser, Subcommand};
+use shequ::accounts::{users, Actor, Role};
+use shequ::db::Db;
+use shequ::registry::{nodes, tags};
+use shequ::{demo, web};
+
+#[derive(Parser)]
+#[command(name = "shequ", version, about = "社区治理与服务一体化平台")]
+struct Cli {
+    /// Database URL: a SQLite file (default shequ.db) or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = "shequ.db", global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        #[arg(long, env = "SHEQU_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Fill the database with demo data first if it is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Scale of the demo data for --demo.
+        #[arg(long, value_enum, default_value = "community")]
+        scale: demo::Scale,
+    },
+    /// Fill an empty database with deterministic demo data.
+    Demo {
+        #[arg(long, value_enum, default_value = "community")]
+        scale: demo::Scale,
+    },
+    /// Create a street (if needed) and its first street administrator.
+    Admin {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "SHEQU_ADMIN_PASSWORD")]
+        password: String,
+        /// Name of the street (街道); created when it does not exist.
+        #[arg(long)]
+        street: String,
+        #[arg(long, default_value = "街道管理员")]
+        display_name: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+async fn fill_demo(db: &Db, scale: demo::Scale) -> anyhow::Result<()> {
+    let summary = demo::generate(db, scale, &|line| eprintln!("  {line}")).await?;
+    println!(
+        "演示数据已生成 / demo data: {} 个社区, {} 个网格, {} 户, {} 人 ({:.1}s)",
+        summary.communities, summary.grids, summary.households, summary.persons, summary.seconds
+    );
+    println!("演示账号 / demo logins (password {}):", demo::DEMO_PASSWORD);
+    for (user, _, role) in &summary.users {
+        println!("  {user:<10} {role}");
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let db = Db::connect(&cli.database_url).await?;
+    tags::ensure_builtin(&db).await?;
+    match cli.command {
+        Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::Demo { scale } => {
+            if !demo::is_empty(&db).await? {
+                anyhow::bail!(
+                    "数据库中已有数据,演示数据只能生成到空数据库 / the database is not empty"
+                );
+            }
+            fill_demo(&db, scale).await?;
+        }
+        Command::Admin {
+            username,
+            password,
+            street,
+            display_name,
+        } => {
+            let system = Actor::system();
+            let existing = nodes::roots(&db, &system)
+                .await?
+                .into_iter()
+                .find(|n| n.name == street);
+            let street_node = match existing {
+                Some(n) => n,
+                None => {
+                    nodes::create(
+                        &db,
+                        &system,
+                        None,
+                        nodes::Kind::Street,
+                        &nodes::NodeInput {
+                            name: street,
+                            code: None,
+                        },
+                    )
+                    .await?
+                }
+            };
+            let new = users::NewUser {
+                username,
+                display_name,
+                password,
+                role: Role::StreetAdmin,
+                street_id: Some(street_node.id),
+                community_id: None,
+                grids: vec![],
+                buildings: vec![],
+            };
+            let id = users::create(&db, &system, &new).await?;
+            println!(
+                "已创建街道管理员 {} (id {id}),街道:{}",
+                new.username, street_node.name
+            );
+        }
+        Command::Serve {
+            listen,
+            demo: with_demo,
+            scale,
+        } => {
+            if with_demo && demo::is_empty(&db).await? {
+                fill_demo(&db, scale).await?;
+            }
+            web::serve(db, &listen, |addr| {
+                println!("shequ 已启动 / listening on http://{addr}/")
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -11,5 +11,6 @@ pub mod population;
 pub mod rentals;
 pub mod search;
 pub mod search_keys;
+pub mod stats;
 pub mod tags;
 pub mod validate;

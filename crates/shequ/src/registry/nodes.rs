@@ -405,7 +405,7 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent: i64) -> Result
     let prefix_len = node.path.len() as i64;
     let subtree = "SELECT id FROM nodes WHERE path LIKE $1";
     sqlx::query(&format!(
-        "UPDATE nodes SET path = $2 || substr(path, $3), {}, updated_at = $4 WHERE path LIKE $1",
+        "UPDATE nodes SET path = $2 || substr(path, CAST($3 AS INTEGER)), {}, updated_at = $4 WHERE path LIKE $1",
         set_ids(false)
     ))
     .bind(format!("{}%", node.path))

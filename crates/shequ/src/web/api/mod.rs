@@ -1,0 +1,143 @@
+//! The JSON API: the registry with the same scope rules as the pages (out-of-scope ids answer 404). Auth is
+//! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
+
+mod nodes;
+mod persons;
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use super::error::ApiError;
+use super::session::User;
+use super::AppState;
+use crate::registry::{population, stats, validate};
+
+pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "shequ registry API",
+        description = "社区治理与服务平台 — 人口与区域登记接口。所有查询按登录用户的管辖范围过滤;范围外的记录返回404。"
+    ),
+    paths(
+        me,
+        dashboard,
+        population_on,
+        nodes::roots,
+        nodes::get_node,
+        nodes::children,
+        nodes::create,
+        nodes::update,
+        nodes::move_node,
+        nodes::archive,
+        nodes::household,
+        nodes::create_household,
+        persons::list,
+        persons::get_person,
+        persons::create,
+        persons::update,
+        persons::reveal,
+        persons::add_event,
+        persons::tags,
+        persons::add_tag,
+        persons::history,
+        persons::tag_types,
+        persons::create_tag_type,
+        persons::rentals,
+        persons::create_rental,
+    ),
+    components(schemas(
+        Me,
+        crate::registry::stats::Dashboard,
+        crate::registry::stats::GroupCount,
+        PopulationOn,
+        crate::registry::nodes::Node,
+        crate::registry::nodes::Kind,
+        crate::registry::nodes::NodeInput,
+        crate::registry::households::Household,
+        crate::registry::households::HouseholdInput,
+        crate::registry::persons::Person,
+        crate::registry::persons::PersonInput,
+        crate::registry::population::EventInput,
+        crate::registry::tags::PersonTag,
+        crate::registry::tags::TagType,
+        crate::registry::tags::FieldSpec,
+        crate::registry::tags::TagTypeInput,
+        crate::registry::rentals::Rental,
+        crate::registry::rentals::RentalInput,
+        crate::audit::Entry,
+        nodes::NewNode,
+        nodes::MoveTo,
+        nodes::HouseholdWithMembers,
+        persons::NewTag,
+        crate::accounts::Role,
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/me", get(me))
+        .route("/dashboard", get(dashboard))
+        .route("/population", get(population_on))
+        .merge(nodes::routes())
+        .merge(persons::routes())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub display_name: String,
+    pub role: crate::accounts::Role,
+    pub csrf_token: String,
+}
+
+/// The signed-in user and the CSRF token to send with writes.
+#[utoipa::path(get, path = "/api/me", responses((status = 200, body = Me), (status = 401)))]
+async fn me(user: User) -> Json<Me> {
+    Json(Me {
+        username: user.actor.username.clone(),
+        display_name: user.actor.display_name.clone(),
+        role: user.actor.role,
+        csrf_token: user.csrf,
+    })
+}
+
+/// Dashboard figures of the user's scope.
+#[utoipa::path(get, path = "/api/dashboard", responses((status = 200, body = crate::registry::stats::Dashboard)))]
+async fn dashboard(State(state): State<AppState>, user: User) -> ApiResult<stats::Dashboard> {
+    Ok(Json(stats::dashboard(&state.db, &user.actor).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DateQuery {
+    /// e.g. 2020-06-30
+    pub date: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PopulationOn {
+    pub date: String,
+    pub population: i64,
+}
+
+/// The number of people living in the user's scope on a date.
+#[utoipa::path(get, path = "/api/population", params(DateQuery), responses((status = 200, body = PopulationOn), (status = 422)))]
+async fn population_on(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<PopulationOn> {
+    let date = validate::parse_date(&q.date)
+        .ok_or_else(|| crate::Error::invalid("date", "日期格式不正确,请按2024-01-31填写"))?;
+    let population = population::count_on(&state.db, &user.actor, date).await?;
+    Ok(Json(PopulationOn {
+        date: date.to_string(),
+        population,
+    }))
+}

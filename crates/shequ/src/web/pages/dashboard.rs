@@ -1,0 +1,98 @@
+//! The dashboard of the user's scope, with a bar chart of special groups drawn as inline SVG (no script).
+
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::accounts::Scope;
+use crate::db;
+use crate::error::Error;
+use crate::registry::{nodes, population, stats, validate};
+use crate::web::error::{html_escape, PageError};
+use crate::web::session::User;
+use crate::web::templates::render;
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/population", get(population_on))
+}
+
+/// Horizontal bars, one per group, scaled to the largest.
+pub fn bar_chart(rows: &[(String, i64)]) -> String {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let (label_w, bar_w, row_h) = (110.0, 300.0, 22.0);
+    let height = row_h * rows.len() as f64 + 4.0;
+    let mut svg = format!(
+        "<svg class=\"chart\" role=\"img\" aria-label=\"特殊群体人数\" viewBox=\"0 0 {} {height}\" style=\"max-width:100%;height:auto\" xmlns=\"http://www.w3.org/2000/svg\">",
+        label_w + bar_w + 60.0
+    );
+    for (i, (label, n)) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 2.0;
+        let w = (*n as f64 / max * bar_w).max(if *n > 0 { 1.0 } else { 0.0 });
+        svg.push_str(&format!(
+            "<text x=\"{x}\" y=\"{ty}\" text-anchor=\"end\">{label}</text><rect x=\"{bx}\" y=\"{y}\" width=\"{w:.1}\" height=\"{h}\"/><text x=\"{nx:.1}\" y=\"{ty}\">{n}</text>",
+            x = label_w - 6.0,
+            ty = y + 14.0,
+            label = html_escape(label),
+            bx = label_w,
+            h = row_h - 6.0,
+            nx = label_w + w + 4.0,
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+async fn scope_name(state: &AppState, user: &User) -> Result<String, Error> {
+    let roots = nodes::roots(&state.db, &user.actor).await?;
+    Ok(match &user.actor.scope {
+        Scope::All => "全部".into(),
+        _ => roots
+            .iter()
+            .map(|n| n.name.clone())
+            .collect::<Vec<_>>()
+            .join("、"),
+    })
+}
+
+async fn dashboard(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+    let stats = stats::dashboard(&state.db, &user.actor).await?;
+    let chart = bar_chart(
+        &stats
+            .groups
+            .iter()
+            .map(|g| (g.name.clone(), g.count))
+            .collect::<Vec<_>>(),
+    );
+    let name = scope_name(&state, &user).await?;
+    render(
+        &state.templates,
+        "dashboard.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { stats, chart, scope_name => name, today => db::today().to_string() },
+    )
+}
+
+#[derive(Deserialize)]
+struct DateQuery {
+    date: String,
+}
+
+async fn population_on(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<DateQuery>,
+) -> Result<Html<String>, PageError> {
+    let date =
+        validate::parse_date(&q.date).ok_or_else(|| Error::invalid("日期", "日期格式不正确"))?;
+    let n = population::count_on(&state.db, &user.actor, date).await?;
+    Ok(Html(format!(
+        "<strong id=\"population-count\">{date}:{n} 人</strong>"
+    )))
+}

@@ -1,0 +1,20 @@
+//! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
+
+mod auth;
+mod dashboard;
+mod persons;
+mod registry;
+mod tags;
+
+use axum::Router;
+
+use super::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::routes())
+        .merge(dashboard::routes())
+        .merge(registry::routes())
+        .merge(persons::routes())
+        .merge(tags::routes())
+}

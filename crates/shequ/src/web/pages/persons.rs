@@ -1,0 +1,438 @@
+//! Person pages: search and list, register, view (masked, with an audited reveal), edit, tags, dated
+//! events, archive and history.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::accounts::Actor;
+use crate::audit;
+use crate::error::Error;
+use crate::registry::persons::{self, Person, PersonInput};
+use crate::registry::population::{self, EventInput, EventKind};
+use crate::registry::{households, mask, search, tags, validate};
+use crate::web::error::{html_escape, PageError};
+use crate::web::session::User;
+use crate::web::templates::render;
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/persons", get(list).post(create))
+        .route("/persons/results", get(results))
+        .route("/persons/new", get(new_form))
+        .route("/persons/{id}", get(show).post(update))
+        .route("/persons/{id}/edit", get(edit_form))
+        .route("/persons/{id}/reveal", post(reveal))
+        .route("/persons/{id}/events", post(add_event))
+        .route("/persons/{id}/tags", post(add_tag))
+        .route("/persons/{id}/tags/{tag}/remove", post(remove_tag))
+        .route("/persons/{id}/archive", post(archive))
+        .route("/persons/{id}/history", get(history))
+        .route("/tag-fields", get(tag_fields))
+}
+
+/// What a screen may show of a person.
+pub fn masked(p: Person, actor: &Actor) -> Person {
+    p.masked(actor.role.sees_sensitive())
+}
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    page: i64,
+}
+
+async fn find(
+    state: &AppState,
+    user: &User,
+    q: &ListQuery,
+) -> Result<(Vec<Person>, Option<i64>, bool), PageError> {
+    if q.q.trim().is_empty() {
+        let mut rows = persons::list(&state.db, &user.actor, None, q.page, PER_PAGE + 1).await?;
+        let more = rows.len() as i64 > PER_PAGE;
+        rows.truncate(PER_PAGE as usize);
+        Ok((rows, Some(q.page), more))
+    } else {
+        Ok((
+            search::search(&state.db, &user.actor, &q.q, search::MAX_RESULTS).await?,
+            None,
+            false,
+        ))
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let (rows, page, more) = find(&state, &user, &q).await?;
+    let people: Vec<Person> = rows.into_iter().map(|p| masked(p, &user.actor)).collect();
+    render(
+        &state.templates,
+        "persons.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { people, q => q.q, page, more },
+    )
+}
+
+async fn results(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let (rows, page, more) = find(&state, &user, &q).await?;
+    let people: Vec<Person> = rows.into_iter().map(|p| masked(p, &user.actor)).collect();
+    render(
+        &state.templates,
+        "person_rows.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { people, page, more },
+    )
+}
+
+fn choice_fields(p: Option<&Person>, actor: &Actor) -> Vec<minijinja::Value> {
+    let v = |f: fn(&Person) -> &Option<String>| p.and_then(|p| f(p).clone()).unwrap_or_default();
+    let mut fields = vec![
+        context! { name => "ethnicity", label => "民族", options => validate::ETHNICITIES, value => v(|p| &p.ethnicity) },
+        context! { name => "political_status", label => "政治面貌", options => validate::POLITICAL, value => v(|p| &p.political_status) },
+        context! { name => "education", label => "文化程度", options => validate::EDUCATION, value => v(|p| &p.education) },
+        context! { name => "employment", label => "就业状况", options => validate::EMPLOYMENT, value => v(|p| &p.employment) },
+        context! { name => "hukou_type", label => "户籍类型", options => validate::HUKOU_TYPES, value => p.map(|p| p.hukou_type.clone()).unwrap_or_else(|| "户籍".into()) },
+        context! { name => "relation", label => "与户主关系", options => validate::RELATIONS, value => v(|p| &p.relation) },
+    ];
+    if actor.role.sees_sensitive() {
+        fields.push(context! { name => "health", label => "健康状况", options => validate::HEALTH, value => v(|p| &p.health) });
+    }
+    fields
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    household_id: Option<i64>,
+}
+
+async fn household_options(
+    state: &AppState,
+    user: &User,
+    selected: Option<i64>,
+) -> Result<Vec<households::Household>, PageError> {
+    // The selected household first, then others of the same dwelling.
+    let Some(id) = selected else {
+        return Ok(vec![]);
+    };
+    let h = households::get(&state.db, &user.actor, id).await?;
+    let mut all = households::at_dwelling(&state.db, &user.actor, h.dwelling_id).await?;
+    all.retain(|x| x.archived == 0 || x.id == id);
+    all.sort_by_key(|x| x.id != id);
+    Ok(all)
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<NewQuery>,
+) -> Result<Html<String>, PageError> {
+    user.actor.require_write()?;
+    let households = household_options(&state, &user, q.household_id).await?;
+    if households.is_empty() {
+        return Err(Error::invalid("所属户", "请先在区域中找到房屋和户,再从户页面登记人员").into());
+    }
+    let p = context! { household_id => q.household_id, id_type => "居民身份证" };
+    render(
+        &state.templates,
+        "person_form.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { p, households, action => "/persons", selects => choice_fields(None, &user.actor), choices => context! { id_types => validate::ID_TYPES } },
+    )
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<PersonInput>,
+) -> Result<Redirect, PageError> {
+    let p = persons::create(&state.db, &user.actor, &f).await?;
+    Ok(Redirect::to(&format!("/persons/{}", p.id)))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let db = &state.db;
+    let actor = &user.actor;
+    let p = persons::get(db, actor, id).await?;
+    if p.health.is_some() && actor.role.sees_sensitive() {
+        audit::record(
+            &db.pool,
+            actor,
+            "read_sensitive",
+            "person",
+            Some(id),
+            None,
+            Some(&serde_json::json!({"fields": ["health"]})),
+        )
+        .await?;
+    }
+    let person_tags = tags::for_person(db, actor, id).await?;
+    let types = tags::types(db, actor).await?;
+    let tag_rows: Vec<_> = person_tags
+        .iter()
+        .map(|t| {
+            let text = types.iter().find(|x| x.id == t.tag_type_id).map(|x| tags::describe(x, &t.fields)).unwrap_or_default();
+            context! { id => t.id, type_name => t.type_name, sensitive => t.sensitive, since => t.since, text }
+        })
+        .collect();
+    let events: Vec<_> = population::events(db, actor, id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let label = EventKind::from_code(&e.kind)
+                .map(|k| k.label_zh())
+                .unwrap_or("");
+            context! { event_date => e.event_date, label, note => e.note }
+        })
+        .collect();
+    let age = p.age_on(crate::db::today());
+    let p = masked(p, actor);
+    render(
+        &state.templates,
+        "person.html",
+        Some(&user),
+        &actor.lang,
+        context! { p, age, tags => tag_rows, tag_types => types, events, can_write => actor.role.can_write_registry(),
+        can_unmask => actor.role.can_unmask(), sees_sensitive => actor.role.sees_sensitive() },
+    )
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    user.actor.require_write()?;
+    let p = persons::get(&state.db, &user.actor, id).await?;
+    let households = household_options(&state, &user, p.household_id).await?;
+    let selects = choice_fields(Some(&p), &user.actor);
+    // The edit form shows the stored values: the user is editing this record and may unmask it anyway; the
+    // page view is audited as an unmask.
+    audit::record(
+        &state.db.pool,
+        &user.actor,
+        "unmask",
+        "person",
+        Some(id),
+        None,
+        Some(&serde_json::json!({"reason": "edit"})),
+    )
+    .await?;
+    render(
+        &state.templates,
+        "person_form.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { action => format!("/persons/{id}"), p, households, selects, choices => context! { id_types => validate::ID_TYPES } },
+    )
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<PersonInput>,
+) -> Result<Redirect, PageError> {
+    persons::update(&state.db, &user.actor, id, &f).await?;
+    Ok(Redirect::to(&format!("/persons/{id}")))
+}
+
+async fn reveal(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let p = persons::reveal(&state.db, &user.actor, id).await?;
+    let phones = [p.phone, p.phone2]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" / ");
+    Ok(Html(format!(
+        "<strong id=\"full-id\">{}</strong> <span id=\"full-phone\">{}</span>",
+        html_escape(p.id_number.as_deref().unwrap_or("")),
+        html_escape(&phones)
+    )))
+}
+
+async fn add_event(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<EventInput>,
+) -> Result<Redirect, PageError> {
+    population::add_event(&state.db, &user.actor, id, &f).await?;
+    Ok(Redirect::to(&format!("/persons/{id}")))
+}
+
+async fn add_tag(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Redirect, PageError> {
+    let get = |k: &str| {
+        f.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let type_id: i64 = get("tag_type_id")
+        .parse()
+        .map_err(|_| Error::invalid("类型", "请选择特殊群体类型"))?;
+    let values: BTreeMap<String, String> = f
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_string(), v.clone())))
+        .collect();
+    tags::add(&state.db, &user.actor, id, type_id, &values, &get("since")).await?;
+    Ok(Redirect::to(&format!("/persons/{id}")))
+}
+
+async fn remove_tag(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, tag)): Path<(i64, i64)>,
+) -> Result<Redirect, PageError> {
+    tags::remove(&state.db, &user.actor, id, tag).await?;
+    Ok(Redirect::to(&format!("/persons/{id}")))
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    persons::archive(&state.db, &user.actor, id).await?;
+    Ok(Redirect::to(&format!("/persons/{id}")))
+}
+
+#[derive(Deserialize)]
+struct TagFieldsQuery {
+    tag_type_id: i64,
+}
+
+/// The inputs of one tag type's fields (htmx fragment).
+async fn tag_fields(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<TagFieldsQuery>,
+) -> Result<Html<String>, PageError> {
+    let t = tags::get_type(&state.db, &user.actor, q.tag_type_id).await?;
+    let mut out = String::new();
+    for f in &t.fields {
+        let name = format!("f_{}", html_escape(&f.key));
+        let label = html_escape(&f.label);
+        let req = if f.required { " required" } else { "" };
+        let input = match f.kind.as_str() {
+            "select" => format!(
+                "<select name=\"{name}\"{req}><option value=\"\"></option>{}</select>",
+                f.options
+                    .iter()
+                    .map(|o| format!("<option>{}</option>", html_escape(o)))
+                    .collect::<String>()
+            ),
+            "date" => format!("<input type=\"date\" name=\"{name}\"{req}>"),
+            "number" => {
+                format!("<input type=\"number\" step=\"any\" min=\"0\" name=\"{name}\"{req}>")
+            }
+            _ => format!("<input name=\"{name}\"{req}>"),
+        };
+        out.push_str(&format!(
+            "<label>{label}{} {input}</label>",
+            if f.required { " *" } else { "" }
+        ));
+    }
+    Ok(Html(out))
+}
+
+/// One line per changed field of an audit entry; ID numbers and phones stay masked here too.
+fn changes(before: Option<&str>, after: Option<&str>) -> Vec<minijinja::Value> {
+    let parse = |s: Option<&str>| {
+        s.and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let (b, a) = (parse(before), parse(after));
+    let show = |k: &str, v: Option<&Value>| -> String {
+        let s = match v {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        match k {
+            "id_number" => mask::id_number(&s),
+            "phone" | "phone2" | "landlord_phone" => mask::phone(&s),
+            _ => s,
+        }
+    };
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| !matches!(k.as_str(), "updated_at" | "created_at") && b.get(*k) != a.get(*k))
+        .map(|k| context! { field => k, before => show(k, b.get(k)), after => show(k, a.get(k)) })
+        .collect()
+}
+
+async fn history(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let p = masked(persons::get(&state.db, &user.actor, id).await?, &user.actor);
+    let sensitive = user.actor.role.sees_sensitive();
+    // Roles that may not see sensitive groups do not see them in the history either.
+    let visible_tags: Vec<String> = tags::types(&state.db, &user.actor)
+        .await?
+        .into_iter()
+        .map(|t| format!("\"tag\":\"{}\"", t.name))
+        .collect();
+    let entries: Vec<_> = audit::person_history(&state.db, id)
+        .await?
+        .into_iter()
+        .filter(|e| sensitive || e.action != "read_sensitive")
+        .filter(|e| {
+            e.entity != "person_tag" || {
+                let text = format!("{}{}", e.before_json.as_deref().unwrap_or(""), e.after_json.as_deref().unwrap_or(""));
+                visible_tags.iter().any(|t| text.contains(t.as_str()))
+            }
+        })
+        .map(|e| {
+            let mut changes = changes(e.before_json.as_deref(), e.after_json.as_deref());
+            if !sensitive {
+                changes.retain(|c| c.get_attr("field").map(|f| f.as_str() != Some("health")).unwrap_or(true));
+            }
+            context! { at => e.at, username => e.username, action => e.action, entity => e.entity, changes }
+        })
+        .collect();
+    render(
+        &state.templates,
+        "history.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { p, entries },
+    )
+}

@@ -1,0 +1,152 @@
+//! Sessions on the web: the `shequ_session` cookie (HttpOnly, SameSite=Lax), the [`User`] extractor that
+//! every handler takes (so no handler can forget to check), and the CSRF guard on every state-changing
+//! request: forms send `_csrf`, scripts send the `X-CSRF-Token` header. The login form, which has no session
+//! yet, uses a double-submit cookie.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ApiError, PageError};
+use super::AppState;
+use crate::accounts::{sessions, users, Actor};
+use crate::error::Error;
+
+pub const SESSION_COOKIE: &str = "shequ_session";
+pub const LOGIN_CSRF_COOKIE: &str = "shequ_login_csrf";
+const MAX_FORM: usize = 2 * 1024 * 1024;
+
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+}
+
+/// The signed-in user of a request, with the session's CSRF token for forms.
+#[derive(Clone)]
+pub struct User {
+    pub actor: Actor,
+    pub csrf: String,
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Inside the nested /api router the URI has lost its prefix; the original one still has it.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let api = path.starts_with("/api/");
+        let reject = |e: Error| {
+            if api {
+                ApiError(e).into_response()
+            } else {
+                PageError(e).into_response()
+            }
+        };
+        let token =
+            cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| reject(Error::Unauthorized))?;
+        let (user_id, csrf) = sessions::lookup(&state.db, &token)
+            .await
+            .map_err(&reject)?
+            .ok_or_else(|| reject(Error::Unauthorized))?;
+        let actor = users::actor(&state.db, user_id).await.map_err(&reject)?;
+        Ok(User { actor, csrf })
+    }
+}
+
+fn csrf_failure(api: bool) -> Response {
+    let msg = "安全校验(CSRF)失败,请刷新页面后重试";
+    if api {
+        (
+            StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({"error": msg, "field": null})),
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            axum::response::Html(format!("<p class=\"error\">{msg}</p>")),
+        )
+            .into_response()
+    }
+}
+
+/// Refuses any POST/PUT/PATCH/DELETE whose CSRF token does not match the session's.
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let api = req.uri().path().starts_with("/api/");
+    let expected = if req.uri().path() == "/login" {
+        cookie(req.headers(), LOGIN_CSRF_COOKIE)
+    } else {
+        match cookie(req.headers(), SESSION_COOKIE) {
+            Some(token) => sessions::lookup(&state.db, &token)
+                .await
+                .ok()
+                .flatten()
+                .map(|(_, c)| c),
+            // No session: let the handler answer 401 / redirect to the login page.
+            None => return next.run(req).await,
+        }
+    };
+    let Some(expected) = expected else {
+        return csrf_failure(api);
+    };
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if h == expected {
+            next.run(req).await
+        } else {
+            csrf_failure(api)
+        };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return csrf_failure(api);
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "表单内容过大").into_response();
+    };
+    let provided = form_urlencoded_value(&bytes, "_csrf");
+    if provided.as_deref() != Some(expected.as_str()) {
+        return csrf_failure(api);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}

@@ -1,0 +1,81 @@
+//! The template environment: every template is compiled into the binary, and `t("中文")` translates a
+//! phrase when the user chose English.
+
+use axum::response::Html;
+use minijinja::{context, Environment, State, Value};
+
+use super::error::PageError;
+use super::i18n;
+use super::session::User;
+use crate::error::Error;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
+    ("roots.html", include_str!("../../templates/roots.html")),
+    ("node.html", include_str!("../../templates/node.html")),
+    (
+        "household.html",
+        include_str!("../../templates/household.html"),
+    ),
+    ("persons.html", include_str!("../../templates/persons.html")),
+    (
+        "person_rows.html",
+        include_str!("../../templates/person_rows.html"),
+    ),
+    ("person.html", include_str!("../../templates/person.html")),
+    (
+        "person_form.html",
+        include_str!("../../templates/person_form.html"),
+    ),
+    ("history.html", include_str!("../../templates/history.html")),
+    ("tags.html", include_str!("../../templates/tags.html")),
+    ("rentals.html", include_str!("../../templates/rentals.html")),
+];
+
+fn t(state: &State, phrase: &str) -> String {
+    let en = state
+        .lookup("lang")
+        .is_some_and(|l| l.as_str() == Some("en"));
+    if en {
+        i18n::en(phrase).unwrap_or(phrase).to_string()
+    } else {
+        phrase.to_string()
+    }
+}
+
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, src) in TEMPLATES {
+        env.add_template(name, src).expect("template compiles");
+    }
+    env.add_function("t", t);
+    env
+}
+
+/// Renders a page for a signed-in user (or the login page when `user` is None).
+pub fn render(
+    env: &Environment<'static>,
+    name: &str,
+    user: Option<&User>,
+    lang: &str,
+    ctx: Value,
+) -> Result<Html<String>, PageError> {
+    let who = user.map(|u| {
+        let role = if lang == "en" {
+            u.actor.role.label_en()
+        } else {
+            u.actor.role.label_zh()
+        };
+        context! { display_name => u.actor.display_name.clone(), role => role }
+    });
+    let full = context! { user => who, csrf => user.map(|u| u.csrf.clone()), lang => lang, ..ctx };
+    let tpl = env.get_template(name).map_err(|e| Error::Other(e.into()))?;
+    tpl.render(full)
+        .map(Html)
+        .map_err(|e| PageError(Error::Other(anyhow::anyhow!("template {name}: {e:#}"))))
+}

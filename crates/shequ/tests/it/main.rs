@@ -1,0 +1,11 @@
+//! Integration tests: the real HTTP stack on a real database. SQLite (a temp file) by default; set
+//! `SHEQU_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test` to run the same tests on PostgreSQL
+//! (each test gets a schema of its own).
+
+mod support;
+
+mod accounts;
+mod pages;
+mod persons;
+mod registry_tree;
+mod scope;

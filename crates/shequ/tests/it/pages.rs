@@ -1,0 +1,95 @@
+//! The HTML pages a person uses: dashboard, tree, person forms, masking on screen, language switch.
+
+use reqwest::StatusCode;
+
+use crate::support::{id, App};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_tree_and_person_pages_work_in_chinese_and_english() {
+    let app = App::start().await;
+    let w = &app.world;
+    let s = app.login("shuji").await;
+    let home = s.get("/").await.text().await.unwrap();
+    assert!(
+        home.contains("id=\"stat-population\">2<"),
+        "two residents in community A1"
+    );
+    assert!(home.contains("<svg class=\"chart\""));
+    let tree = s
+        .get(&format!("/registry/nodes/{}", w.community_a1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tree.contains("第一网格") && tree.contains("第二网格") && !tree.contains("第三网格"));
+    // Register a person through the form and see the masked number on their page.
+    let form = s
+        .get(&format!("/persons/new?household_id={}", w.household1))
+        .await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let number = id("1985-12-01", 456);
+    let r = s
+        .post_form(
+            "/persons",
+            &[
+                ("name", "孟庆华"),
+                ("id_type", "居民身份证"),
+                ("id_number", &number),
+                ("phone", "13700001234"),
+                ("household_id", &w.household1.to_string()),
+                ("relation", "配偶"),
+                ("hukou_type", "户籍"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let page = s.get(&location).await.text().await.unwrap();
+    assert!(page.contains(&format!("110***********{}", &number[14..])));
+    assert!(
+        !page.contains(&number),
+        "the full number is not on the page"
+    );
+    assert!(page.contains("137****1234"));
+    // A form error names the field in Chinese and writes nothing.
+    let r = s
+        .post_form(
+            "/persons",
+            &[
+                ("name", "错号"),
+                ("id_number", "123"),
+                ("household_id", &w.household1.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("身份证号") && body.contains("18位"), "{body}");
+    // The reveal button returns the full number.
+    let revealed = s
+        .post_form(&format!("{location}/reveal"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(revealed.contains(&number));
+    // English.
+    let r = s.post_form("/lang", &[("lang", "en")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let home = s.get("/").await.text().await.unwrap();
+    assert!(home.contains("Population") && home.contains("Households"));
+    let r = s.post_form("/lang", &[("lang", "zh")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(s.get("/").await.text().await.unwrap().contains("人口"));
+    // History page shows who changed what.
+    let history = s
+        .get(&format!("{location}/history"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("shuji") && history.contains("create"));
+    // Search results fragment (htmx) by pinyin initials.
+    let rows = s.get("/persons/results?q=mqh").await.text().await.unwrap();
+    assert!(rows.contains("孟庆华"));
+}

@@ -1,0 +1,220 @@
+//! Scope isolation: a grid worker cannot read or change a person of another grid through any endpoint —
+//! list, detail, search, API, pages, dashboard counts — and out-of-scope ids answer 404, not 403.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Row;
+
+use crate::support::{id, person_json, App};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grid_worker_cannot_reach_another_grids_person_through_any_endpoint() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g2 = app.login("wangge2").await;
+    let qian = w.qian;
+    let zhao = w.zhao; // grid 1: outside wangge2's scope
+                       // Reads: API and pages answer 404 for the other grid, 200 for their own.
+    for path in [
+        format!("/api/persons/{zhao}"),
+        format!("/api/persons/{zhao}/tags"),
+        format!("/api/persons/{zhao}/history"),
+        format!("/api/households/{}", w.household1),
+        format!("/api/nodes/{}", w.grid1),
+        format!("/api/nodes/{}", w.dwelling1),
+        format!("/api/nodes/{}/children", w.estate1),
+        format!("/persons/{zhao}"),
+        format!("/persons/{zhao}/edit"),
+        format!("/persons/{zhao}/history"),
+        format!("/households/{}", w.household1),
+        format!("/registry/nodes/{}", w.building1),
+    ] {
+        assert_eq!(
+            g2.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
+    }
+    for path in [
+        format!("/api/persons/{qian}"),
+        format!("/persons/{qian}"),
+        format!("/api/nodes/{}", w.grid2),
+        format!("/households/{}", w.household2),
+    ] {
+        assert_eq!(g2.get(&path).await.status(), StatusCode::OK, "GET {path}");
+    }
+    // Ids that do not exist at all look the same as out-of-scope ones.
+    assert_eq!(
+        g2.get("/api/persons/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Writes: every one is 404 and changes nothing.
+    let before: String =
+        sqlx::query("SELECT updated_at || name || status FROM persons WHERE id = $1")
+            .bind(zhao)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+    let (st, _) = g2
+        .put_json(
+            &format!("/api/persons/{zhao}"),
+            person_json("被改名", &w.zhao_id, w.household2),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(
+        g2.post_json(&format!("/api/persons/{zhao}/reveal"), json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        g2.post_json(
+            &format!("/api/persons/{zhao}/events"),
+            json!({"kind": "move_out", "date": "2024-01-01"})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        g2.post_json(
+            &format!("/api/persons/{zhao}/tags"),
+            json!({"tag_type_id": 1, "fields": {}})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        g2.put_json(&format!("/api/nodes/{}", w.estate1), json!({"name": "x"}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        g2.post_json(&format!("/api/nodes/{}/archive", w.dwelling1), json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        g2.post_form(
+            &format!("/persons/{zhao}/events"),
+            &[("kind", "death"), ("date", "2024-01-01")]
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        g2.post_form(&format!("/persons/{zhao}/reveal"), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let after: String =
+        sqlx::query("SELECT updated_at || name || status FROM persons WHERE id = $1")
+            .bind(zhao)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(before, after);
+    // Moving their own person, building or estate into grid 1 is refused.
+    let (st, e) = g2
+        .put_json(
+            &format!("/api/persons/{qian}"),
+            person_json("钱小红", &id("1990-07-01", 222), w.household1),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["field"], "所属户");
+    let (st, e) = g2
+        .post_json(
+            &format!("/api/nodes/{}/move", w.building2),
+            json!({"parent_id": w.estate1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // Registering someone into another grid's household is refused the same way.
+    let (st, e) = g2
+        .post_json(
+            "/api/persons",
+            person_json("外网格", &id("1999-09-09", 99), w.household1),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["field"], "所属户");
+    // Lists, search and counts only contain their own grid.
+    let (_, list) = g2.get_json("/api/persons").await;
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![qian]);
+    let (_, found) = g2.get_json("/api/persons?q=zjj").await;
+    assert!(found.as_array().unwrap().is_empty());
+    let (_, found) = g2
+        .get_json(&format!("/api/persons?q={}", &w.zhao_id[10..16]))
+        .await;
+    assert!(found.as_array().unwrap().is_empty());
+    let page = g2.get("/persons?q=zjj").await.text().await.unwrap();
+    assert!(!page.contains("赵军杰"));
+    let (_, dash) = g2.get_json("/api/dashboard").await;
+    assert_eq!(dash["population"], 1);
+    assert_eq!(dash["grids"], 1);
+    let (_, roots) = g2.get_json("/api/nodes").await;
+    assert_eq!(roots.as_array().unwrap().len(), 1);
+    assert_eq!(roots[0]["id"], w.grid2);
+    let (_, pop) = g2.get_json("/api/population?date=2030-01-01").await;
+    assert_eq!(pop["population"], 1);
+    // The same person is visible to their own grid worker and to the community and street above.
+    for who in ["wangge1", "shuji", "shegong", "admin"] {
+        let s = app.login(who).await;
+        assert_eq!(
+            s.get(&format!("/api/persons/{zhao}")).await.status(),
+            StatusCode::OK,
+            "{who}"
+        );
+    }
+    // Another street's administrator sees none of it.
+    let b = app.login("admin_b").await;
+    assert_eq!(
+        b.get(&format!("/api/persons/{zhao}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get(&format!("/api/nodes/{}", w.street_a)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, dash) = b.get_json("/api/dashboard").await;
+    assert_eq!(dash["population"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unauthenticated_requests_are_refused() {
+    let app = App::start().await;
+    let s = app.anonymous();
+    assert_eq!(
+        s.get("/api/persons").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        s.get(&format!("/api/persons/{}", app.world.zhao))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = s.get("/persons").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login");
+    // The OpenAPI document is public and describes the registry.
+    let (st, doc) = s.get_json("/api/openapi.json").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(doc["paths"]["/api/persons/{id}"]["get"].is_object());
+    assert!(doc["components"]["schemas"]["PersonInput"].is_object());
+}
