@@ -40,6 +40,9 @@ pub struct Figure {
     /// Byte offset of the figure in its cleaned line.
     #[serde(skip)]
     pub offset: usize,
+    /// Whether the subject starts at the start of its clause (not right after another figure).
+    #[serde(skip)]
+    pub whole_subject: bool,
 }
 
 /// Units known to the extractor, longest first.
@@ -360,6 +363,7 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
             is_part: qz.is_some(),
             sentence: sent,
             offset: start,
+            whole_subject: seg_start == clause_start[start],
         };
         if let Some(q) = qz {
             let q_start = q; // figures before this offset in the same sentence are candidate totals
@@ -372,11 +376,16 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
                 .filter(|f| !f.is_part)
                 .collect();
             let dim = fig.base().0;
+            // the first figure after 其中 may count something else (35户 of 280件 问题);
+            // later ones are parts only of a total of the same kind
+            let first_after = !out[first_of_line..]
+                .iter()
+                .any(|f| f.sentence == sent && f.offset > q);
             fig.parent = before_q
                 .iter()
                 .rev()
                 .find(|f| f.base().0 == dim)
-                .or(before_q.last())
+                .or(if first_after { before_q.last() } else { None })
                 .map(|f| f.id);
         }
         out.push(fig);

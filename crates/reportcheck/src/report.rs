@@ -81,11 +81,15 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         .or_else(|| secs.first().and_then(|s| s.year))
         .or_else(|| detect_year(&lines));
     let figures = extract_figures(&lines);
+    // sections without a year of their own are checked against an explicitly given year only
+    let fallback = opts
+        .report_year
+        .or(if secs.len() == 1 { report_year } else { None });
     let findings = find_all(
         &lines,
         &secs,
         &figures,
-        report_year,
+        fallback,
         opts.near_duplicate_threshold,
     );
     let mut cleaned_text = String::with_capacity(text.len());

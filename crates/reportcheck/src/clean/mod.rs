@@ -1,5 +1,5 @@
 //! Cleaning pipeline: each step rewrites lines and records every change it made.
-//! Order: web boilerplate → mojibake repair → pinyin removal → traditional→simplified → quotes → punctuation.
+//! Order: mojibake repair → pinyin removal → traditional→simplified → web boilerplate → quotes → punctuation.
 
 pub mod boilerplate;
 pub mod mojibake;
@@ -34,12 +34,9 @@ impl Default for CleanOptions {
     }
 }
 
-/// Run the cleaning steps; returns the kept lines (original numbers) and the changes.
+/// Run the cleaning steps; returns the kept lines (original numbers) and the changes, by line.
 pub fn clean(mut lines: Vec<Line>, opts: &CleanOptions) -> (Vec<Line>, Vec<Change>) {
     let mut changes = Vec::new();
-    if opts.boilerplate {
-        lines = boilerplate::strip(lines, &mut changes);
-    }
     for line in &mut lines {
         if opts.mojibake {
             mojibake::repair_line(line, &mut changes);
@@ -50,6 +47,12 @@ pub fn clean(mut lines: Vec<Line>, opts: &CleanOptions) -> (Vec<Line>, Vec<Chang
         if opts.t2s {
             t2s::convert_line(line, &mut changes);
         }
+    }
+    // boilerplate after t2s, so that traditional "來源:" is recognised too
+    if opts.boilerplate {
+        lines = boilerplate::strip(lines, &mut changes);
+    }
+    for line in &mut lines {
         if opts.quotes {
             quotes::restore_line(line, &mut changes);
         }
@@ -57,5 +60,6 @@ pub fn clean(mut lines: Vec<Line>, opts: &CleanOptions) -> (Vec<Line>, Vec<Chang
             punct::normalise_line(line, &mut changes);
         }
     }
+    changes.sort_by_key(|c| c.line);
     (lines, changes)
 }

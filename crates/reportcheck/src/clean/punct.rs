@@ -30,13 +30,6 @@ pub fn normalise(text: &str) -> (String, BTreeMap<(char, char), usize>) {
     let chars: Vec<char> = text.chars().collect();
     let mut out = chars.clone();
     let mut counts: BTreeMap<(char, char), usize> = BTreeMap::new();
-    let prev_non_space = |i: usize| {
-        chars[..i]
-            .iter()
-            .rev()
-            .find(|c| !c.is_whitespace())
-            .copied()
-    };
     let next_non_space = |i: usize| chars[i + 1..].iter().find(|c| !c.is_whitespace()).copied();
     for i in 0..chars.len() {
         let c = chars[i];
@@ -45,10 +38,12 @@ pub fn normalise(text: &str) -> (String, BTreeMap<(char, char), usize>) {
                 char::from_u32(c as u32 - 0xFF10 + 0x30)
             }
             ',' | ';' | '!' | '?' | ':' => {
-                let (p, n) = (prev_non_space(i), next_non_space(i));
+                // look back in `out`: a ')' already converted counts as Chinese
+                let p = out[..i].iter().rev().find(|c| !c.is_whitespace()).copied();
+                let n = next_non_space(i);
                 let digits =
                     p.is_some_and(|p| p.is_ascii_digit()) && n.is_some_and(|n| n.is_ascii_digit());
-                if digits || !(chinese(p) || (p.is_none() && chinese(n))) {
+                if digits || !(chinese(p) || chinese(n)) {
                     None
                 } else {
                     Some(full_width(c))

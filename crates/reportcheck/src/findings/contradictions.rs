@@ -129,6 +129,7 @@ fn same_subject(figs: &[Figure], section_of: &dyn Fn(usize) -> usize, out: &mut 
             .count()
             < 4
             || f.is_part
+            || !f.whole_subject
         {
             continue;
         }

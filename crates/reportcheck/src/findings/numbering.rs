@@ -69,12 +69,39 @@ pub fn heading(text: &str) -> Option<(usize, u32)> {
     None
 }
 
+/// A short line naming a document ("2.2022社区建设工作报告"): a new document restarts all numbering.
+pub fn is_title(text: &str) -> bool {
+    let t = text.trim();
+    let n = t.chars().count();
+    (4..=40).contains(&n)
+        && !t.contains(['。', ',', '\u{ff0c}', ';', '\u{ff1b}'])
+        && [
+            "报告",
+            "总结",
+            "计划",
+            "讲话",
+            "发言",
+            "发言稿",
+            "方案",
+            "汇报",
+            "材料",
+            "调研",
+            "心得",
+        ]
+        .iter()
+        .any(|w| t.ends_with(w))
+}
+
 /// Numbering findings for the given sections.
 pub fn check(lines: &[Line], sections: &[Section]) -> Vec<Finding> {
     let mut out = Vec::new();
     for sec in sections {
         let mut last: [Option<u32>; LEVELS] = [None; LEVELS];
         for line in &lines[sec.start..sec.end] {
+            if is_title(&line.text) {
+                last = [None; LEVELS];
+                continue;
+            }
             let Some((level, n)) = heading(&line.text) else {
                 continue;
             };
@@ -162,6 +189,11 @@ mod tests {
                 (Rule::NumberingSkip, 11),
             ]
         );
+    }
+
+    #[test]
+    fn titles_restart_numbering() {
+        assert!(run("1.2022社区建设工作报告\n一、甲\n1.子项\n2.子项\n3.子项\n4.子项\n2.2022社区建设工作报告\n一、乙").is_empty());
     }
 
     #[test]
