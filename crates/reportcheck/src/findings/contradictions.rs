@@ -91,7 +91,19 @@ fn percentages(figs: &[Figure], out: &mut Vec<Finding>) {
         if part.sentence != f.sentence || part.base().0 == "percent" {
             continue;
         }
-        let Some(total) = part.parent.map(|p| &figs[p]) else {
+        // the total: the part's 其中 parent, or an earlier "总…" figure of the same kind on the line
+        let stated_total = || {
+            figs[..i - 1]
+                .iter()
+                .rev()
+                .take_while(|t| t.line == f.line)
+                .find(|t| {
+                    t.base().0 == part.base().0
+                        && t.base().1 > part.base().1
+                        && t.subject.contains('总')
+                })
+        };
+        let Some(total) = part.parent.map(|p| &figs[p]).or_else(stated_total) else {
             continue;
         };
         let ((d1, v1), (d2, v2)) = (part.base(), total.base());
@@ -203,6 +215,11 @@ mod tests {
             [(Rule::PercentageMismatch, 1, Some(1))]
         );
         assert!(run("社区工作人员80人,其中社区书记主任20人,占社区工作者队伍的25%。").is_empty());
+        assert_eq!(
+            run("社工总数688人,大专以上学历社工603人,占总数50%。"),
+            [(Rule::PercentageMismatch, 1, Some(1))]
+        );
+        assert!(run("社工总数688人,大专以上学历社工603人,占总数88%。").is_empty());
     }
 
     #[test]
