@@ -23,5 +23,5 @@ pub use figures::{extract_figures, Figure};
 pub use history::History;
 pub use html::render_html_fragment;
 pub use model::{Change, ChangeKind, Finding, Line, Rule};
-pub use report::{check_bytes, check_file, check_text, Options, Report};
+pub use report::{check_bytes, check_bytes_with, check_file, check_text, Options, Report};
 pub use xlsx::figures_xlsx;

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod registry;
+pub mod reports;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -48,6 +48,19 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Check a work report written outside shequ (.docx, .txt in UTF-8/GBK, .md): print findings as Markdown.
+    CheckReport {
+        file: std::path::PathBuf,
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+        /// The report's year when its title does not say.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Also write the extracted figures to this .xlsx file.
+        #[arg(long)]
+        figures_xlsx: Option<std::path::PathBuf>,
+    },
 }
 
 async fn fill_demo(db: &Db, scale: demo::Scale) -> anyhow::Result<()> {
@@ -72,10 +85,42 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Command::CheckReport {
+        file,
+        json,
+        year,
+        figures_xlsx,
+    } = &cli.command
+    {
+        // Reads a file, needs no database.
+        let bytes =
+            std::fs::read(file).map_err(|e| anyhow::anyhow!("无法读取 {}: {e}", file.display()))?;
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let options = reportcheck::Options {
+            report_year: *year,
+            source_name: name.to_string(),
+            ..Default::default()
+        };
+        let report = reportcheck::check_bytes_with(&bytes, name, &options)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        print!(
+            "{}",
+            if *json {
+                report.to_json()
+            } else {
+                report.to_markdown()
+            }
+        );
+        if let Some(path) = figures_xlsx {
+            std::fs::write(path, reportcheck::figures_xlsx(&report.figures))?;
+        }
+        return Ok(());
+    }
     let db = Db::connect(&cli.database_url).await?;
     tags::ensure_builtin(&db).await?;
     match cli.command {
         Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::CheckReport { .. } => unreachable!("handled before connecting"),
         Command::Demo { scale } => {
             if !demo::is_empty(&db).await? {
                 anyhow::bail!(

@@ -90,6 +90,7 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "已归档" => "Archived",
         "移到" => "Move to",
         "在住" => "Resident",
+        "报告检查" => "Report check",
         "迁出" => "Moved out",
         "死亡" => "Deceased",
         _ => return None,

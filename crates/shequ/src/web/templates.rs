@@ -35,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("history.html", include_str!("../../templates/history.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("rentals.html", include_str!("../../templates/rentals.html")),
+    (
+        "report_check.html",
+        include_str!("../../templates/report_check.html"),
+    ),
 ];
 
 fn t(state: &State, phrase: &str) -> String {

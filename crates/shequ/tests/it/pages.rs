@@ -93,3 +93,43 @@ async fn dashboard_tree_and_person_pages_work_in_chinese_and_english() {
     let rows = s.get("/persons/results?q=mqh").await.text().await.unwrap();
     assert!(rows.contains("孟庆华"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pasted_report_is_checked_and_its_figures_compared_with_the_records() {
+    let app = App::start().await;
+    let s = app.login("shuji").await;
+    assert_eq!(s.get("/reports/check").await.status(), StatusCode::OK);
+    let text = "2023年幸福社区工作报告\n20xx年共受理各类纠纷3起,调解成功3起。\n社区总人数有6035人,热线满意率达%。\n";
+    let form = reqwest::multipart::Form::new()
+        .text("text", text)
+        .text("year", "2026");
+    let r = s
+        .client
+        .post(s.url("/reports/check"))
+        .header("X-CSRF-Token", &s.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("placeholder.year"), "{html}");
+    assert!(html.contains("placeholder.missing_number"));
+    // Community A1 has two residents today; the report claims 6035.
+    assert!(
+        html.contains("<td>总人口</td><td>6035人</td><td>2人</td><td>+6033</td><td>不符</td>"),
+        "{html}"
+    );
+    // Cases do not exist yet: the dispute figures have no system value.
+    assert!(html.contains("<td>受理纠纷数</td><td>3起</td><td>无数据</td>"));
+    // Without the CSRF header the upload is refused.
+    let form = reqwest::multipart::Form::new().text("text", text);
+    let r = s
+        .client
+        .post(s.url("/reports/check"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

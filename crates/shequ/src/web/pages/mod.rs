@@ -4,6 +4,7 @@ mod auth;
 mod dashboard;
 mod persons;
 mod registry;
+mod reports;
 mod tags;
 
 use axum::Router;
@@ -17,4 +18,5 @@ pub fn routes() -> Router<AppState> {
         .merge(registry::routes())
         .merge(persons::routes())
         .merge(tags::routes())
+        .merge(reports::routes())
 }

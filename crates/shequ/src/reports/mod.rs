@@ -1,0 +1,4 @@
+//! Reports: indicators computed from the records, and the check of reports written outside shequ (the
+//! `reportcheck` crate) against them. Generated ledgers and work reports will live here too.
+
+pub mod indicators;

@@ -1,0 +1,95 @@
+//! The report check page: upload or paste a report written outside shequ; see what is wrong with it and how
+//! its figures compare with the records of the user's scope.
+
+use axum::extract::{Multipart, State};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use minijinja::context;
+
+use crate::error::Error;
+use crate::reports::indicators::Indicators;
+use crate::web::error::{html_escape, PageError};
+use crate::web::session::User;
+use crate::web::templates::render;
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/reports/check", get(page).post(check))
+}
+
+async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+    render(
+        &state.templates,
+        "report_check.html",
+        Some(&user),
+        &user.actor.lang,
+        context! {},
+    )
+}
+
+const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+
+async fn check(
+    State(state): State<AppState>,
+    user: User,
+    mut form: Multipart,
+) -> Result<Html<String>, PageError> {
+    let (mut file, mut name, mut text, mut year) = (Vec::new(), String::new(), String::new(), None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| Error::invalid("文件", format!("上传内容无法读取:{e}")))?
+    {
+        match field.name().unwrap_or("") {
+            "file" => {
+                name = field.file_name().unwrap_or("").to_string();
+                file = field
+                    .bytes()
+                    .await
+                    .map_err(|e| Error::invalid("文件", format!("上传失败:{e}")))?
+                    .to_vec();
+                if file.len() > MAX_UPLOAD {
+                    return Err(Error::invalid("文件", "文件不能超过20MB").into());
+                }
+            }
+            "text" => text = field.text().await.unwrap_or_default(),
+            "year" => {
+                year = field
+                    .text()
+                    .await
+                    .ok()
+                    .and_then(|y| y.trim().parse::<i32>().ok())
+            }
+            _ => {}
+        }
+    }
+    let options = reportcheck::Options {
+        report_year: year,
+        source_name: name.clone(),
+        ..Default::default()
+    };
+    let mut report = if !file.is_empty() {
+        reportcheck::check_bytes_with(&file, &name, &options)
+            .map_err(|e| Error::invalid("文件", e.to_string()))?
+    } else if !text.trim().is_empty() {
+        reportcheck::check_text(&text, &options)
+    } else {
+        return Ok(Html(
+            "<p class=\"error\" role=\"alert\">请上传文件或粘贴报告文本</p>".into(),
+        ));
+    };
+    let report_year = year
+        .or(report.report_year)
+        .unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()));
+    let period = reportcheck::Period::year(report_year);
+    let indicators = Indicators::compute(&state.db, &user.actor, &period).await?;
+    let scope = html_escape(&user.actor.display_name);
+    report.compare_with(
+        &reportcheck::Mapping::default(),
+        &indicators,
+        &scope,
+        &period,
+    );
+    Ok(Html(reportcheck::render_html_fragment(&report)))
+}
