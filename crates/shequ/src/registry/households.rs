@@ -157,3 +157,77 @@ pub async fn count(db: &Db, actor: &Actor) -> Result<i64> {
     );
     Ok(sqlx::query(&sql).fetch_one(&db.pool).await?.get(0))
 }
+
+/// Moves a household (with its members) to another dwelling inside the actor's scope. For people living
+/// there, the residence period at the old place ends today and a new one starts.
+pub async fn move_to(db: &Db, actor: &Actor, id: i64, dwelling_id: i64) -> Result<Household> {
+    actor.require_write()?;
+    let before = get(db, actor, id).await?;
+    let d = dwelling(db, actor, dwelling_id)
+        .await
+        .map_err(|_| Error::invalid("房屋", "目标房屋不存在或不在您的管辖范围内,不能迁入"))?;
+    let address = nodes::address_of(db, &d).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE households SET dwelling_id = $1, street_id = $2, community_id = $3, grid_id = $4, building_id = $5, address = $6, updated_at = $7 WHERE id = $8")
+        .bind(d.id)
+        .bind(d.street_id)
+        .bind(d.community_id)
+        .bind(d.grid_id)
+        .bind(d.building_id)
+        .bind(&address)
+        .bind(db::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let after = Household {
+        dwelling_id: d.id,
+        street_id: d.street_id.unwrap_or(0),
+        community_id: d.community_id.unwrap_or(0),
+        grid_id: d.grid_id.unwrap_or(0),
+        building_id: d.building_id,
+        address: address.clone(),
+        ..before.clone()
+    };
+    let members: Vec<(i64, String)> =
+        sqlx::query("SELECT id, status FROM persons WHERE household_id = $1 AND archived = 0")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    for (person, status) in members {
+        sqlx::query("UPDATE persons SET street_id = $1, community_id = $2, grid_id = $3, building_id = $4, residence_address = $5, updated_at = $6 WHERE id = $7")
+            .bind(after.street_id)
+            .bind(after.community_id)
+            .bind(after.grid_id)
+            .bind(after.building_id)
+            .bind(&address)
+            .bind(db::now())
+            .bind(person)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE person_tags SET street_id = $1, community_id = $2, grid_id = $3 WHERE person_id = $4")
+            .bind(after.street_id)
+            .bind(after.community_id)
+            .bind(after.grid_id)
+            .bind(person)
+            .execute(&mut *tx)
+            .await?;
+        if status == "在住" {
+            super::population::relocate(&mut tx, person, db::today(), &after).await?;
+        }
+    }
+    audit::record(
+        &mut *tx,
+        actor,
+        "move",
+        "household",
+        Some(id),
+        Some(&serde_json::to_value(&before)?),
+        Some(&serde_json::to_value(&after)?),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -225,3 +225,54 @@ async fn roles_limit_who_edits_which_level() {
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_household_moves_with_its_members_and_the_population_follows() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let count = |s: &crate::support::Session, date: String| {
+        let path = format!("/api/population?date={date}");
+        let s = s.client.get(s.url(&path));
+        async move {
+            s.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()["population"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let g1 = app.login("wangge1").await;
+    let g2 = app.login("wangge2").await;
+    let today = shequ::db::today();
+    let yesterday = (today - chrono::Duration::days(1)).to_string();
+    assert_eq!(count(&g1, today.to_string()).await, 1);
+    // The grid worker of grid 1 cannot move 赵's household into grid 2; the community head can.
+    let (st, _) = g1
+        .post_json(
+            &format!("/api/households/{}/move", w.household1),
+            json!({"dwelling_id": w.dwelling2}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, h) = shuji
+        .post_json(
+            &format!("/api/households/{}/move", w.household1),
+            json!({"dwelling_id": w.dwelling2}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{h}");
+    assert_eq!(h["grid_id"], w.grid2);
+    assert_eq!(h["address"], "阳光小区2号楼202");
+    let (_, p) = g2.get_json(&format!("/api/persons/{}", w.zhao)).await;
+    assert_eq!(p["grid_id"], w.grid2);
+    // Counted in grid 1 until yesterday, in grid 2 from today; the community total does not change.
+    assert_eq!(count(&g1, yesterday.clone()).await, 1);
+    assert_eq!(count(&g1, today.to_string()).await, 0);
+    assert_eq!(count(&g2, today.to_string()).await, 2);
+    assert_eq!(count(&shuji, yesterday).await, 1, "钱 moved in today");
+    assert_eq!(count(&shuji, today.to_string()).await, 2);
+}

@@ -73,6 +73,7 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         nodes::NewNode,
         nodes::MoveTo,
         nodes::HouseholdWithMembers,
+        nodes::MoveHousehold,
         persons::NewTag,
         crate::accounts::Role,
     ))

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nodes/{id}/archive", post(archive))
         .route("/households", post(create_household))
         .route("/households/{id}", get(household))
+        .route("/households/{id}/move", post(move_household))
 }
 
 /// The top nodes of the user's scope.
@@ -160,5 +161,23 @@ pub async fn create_household(
             &HouseholdInput { number: h.number },
         )
         .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MoveHousehold {
+    pub dwelling_id: i64,
+}
+
+/// Moves a household with its members to another dwelling in scope (residence periods follow).
+#[utoipa::path(post, path = "/api/households/{id}/move", params(("id" = i64, Path)), request_body = MoveHousehold, responses((status = 200, body = Household), (status = 404), (status = 422)))]
+pub async fn move_household(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Json(m): Json<MoveHousehold>,
+) -> ApiResult<Household> {
+    Ok(Json(
+        households::move_to(&state.db, &user.actor, id, m.dwelling_id).await?,
     ))
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmark of the foundation on the district demo data (≈1,000,000 persons), on SQLite and PostgreSQL:
+#   demo generation time and peak RSS, person search p50/p99 (one client, then 100), the person list page
+#   p50/p99 under 100 concurrent clients (wrk), and the server's peak RSS. Not part of CI.
+# Usage: bench/run.sh [sqlite|postgres|both] [scale]   (default: both district)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-both}"
+scale="${2:-district}"
+PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
+PG_BENCH="${PG_BENCH:-postgres://postgres@127.0.0.1:5432/shequ_bench}"
+out="${BENCH_OUT:-bench/results}"
+mkdir -p "$out"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --bins
+BIN="$PWD/target/release/shequ"
+PORT=18080
+
+run_one() {
+  local name="$1" url="$2"
+  echo "== $name: demo --scale $scale"
+  /usr/bin/time -v "$BIN" --database-url "$url" demo --scale "$scale" 2> "$out/$name-demo.time" > "$out/$name-demo.out"
+  grep -E "Elapsed|Maximum resident" "$out/$name-demo.time" | sed 's/^\s*/  /'
+  "$BIN" --database-url "$url" serve --listen "127.0.0.1:$PORT" > "$out/$name-server.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.2; done
+  # Log in as the street administrator of street 1 (≈100,000 persons at district scale).
+  local jar; jar=$(mktemp)
+  local csrf; csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&username=admin&password=shequ-demo-2026" "http://127.0.0.1:$PORT/login"
+  local cookie; cookie="shequ_session=$(awk '$6=="shequ_session"{print $7}' "$jar")"
+  python3 bench/queries.py "$url" > "$out/$name-queries.txt"
+  echo "  search, 1 client:"
+  wrk -t1 -c1 -d15s --latency -H "Cookie: $cookie" -s bench/search.lua "http://127.0.0.1:$PORT" -- "$out/$name-queries.txt" \
+    | grep -E "^\s+(50|99)%|Requests/sec" | sed 's/^/  /'
+  echo "  search, 100 clients:"
+  wrk -t2 -c100 -d20s --latency -H "Cookie: $cookie" -s bench/search.lua "http://127.0.0.1:$PORT" -- "$out/$name-queries.txt" \
+    | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
+  echo "  person list page (/persons?page=N), 100 clients:"
+  wrk -t2 -c100 -d20s --latency -H "Cookie: $cookie" -s bench/list.lua "http://127.0.0.1:$PORT" \
+    | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
+  echo "  server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MB"}')"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -f "$jar"
+}
+
+if [ "$which" = sqlite ] || [ "$which" = both ]; then
+  rm -f /tmp/shequ-bench.db /tmp/shequ-bench.db-wal /tmp/shequ-bench.db-shm
+  run_one sqlite /tmp/shequ-bench.db
+  echo "  database file: $(du -h /tmp/shequ-bench.db | cut -f1)"
+fi
+if [ "$which" = postgres ] || [ "$which" = both ]; then
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS shequ_bench" && psql "$PG_ADMIN" -qc "CREATE DATABASE shequ_bench"
+  run_one postgres "$PG_BENCH"
+  echo "  database size: $(psql "$PG_BENCH" -Atc "SELECT pg_size_pretty(pg_database_size('shequ_bench'))")"
+fi
