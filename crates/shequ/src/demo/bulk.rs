@@ -9,7 +9,7 @@ use crate::db::{Db, Dialect};
 /// Binds per statement: below both backends' limits.
 const MAX_PARAMS: usize = 30_000;
 /// Rows per statement, whatever the width: keeps statements and their parse time moderate.
-const MAX_ROWS: usize = 2_000;
+const MAX_ROWS: usize = 500;
 
 /// A value as it crosses the storage boundary; NULLs are typed so that PostgreSQL accepts them.
 #[derive(Clone, Debug)]
@@ -70,7 +70,11 @@ impl Table {
     }
 
     /// Writes every buffered row on `conn` (inside the caller's transaction) and empties the buffer.
-    pub async fn flush(&mut self, conn: &mut AnyConnection) -> anyhow::Result<()> {
+    pub async fn flush(
+        &mut self,
+        conn: &mut AnyConnection,
+        dialect: Dialect,
+    ) -> anyhow::Result<()> {
         let w = self.cols.len();
         let per = (MAX_PARAMS / w).min(MAX_ROWS);
         let values = std::mem::take(&mut self.values);
@@ -80,9 +84,9 @@ impl Table {
             let chunk: Vec<V> = it.by_ref().take(per * w).collect();
             let n = chunk.len() / w;
             let sql = if n == per {
-                full_sql.get_or_insert_with(|| self.sql(n)).clone()
+                full_sql.get_or_insert_with(|| self.sql(n, dialect)).clone()
             } else {
-                self.sql(n)
+                self.sql(n, dialect)
             };
             let mut q = sqlx::query(&sql);
             for v in chunk {
@@ -99,7 +103,9 @@ impl Table {
         Ok(())
     }
 
-    fn sql(&self, rows: usize) -> String {
+    /// The statement for `rows` rows. SQLite gets anonymous `?` placeholders: it looks numbered ones
+    /// (`$7`) up by a linear scan, which makes wide statements quadratic.
+    fn sql(&self, rows: usize, dialect: Dialect) -> String {
         let w = self.cols.len();
         let mut sql = format!(
             "INSERT INTO {} ({}) VALUES ",
@@ -115,8 +121,12 @@ impl Table {
                 if c > 0 {
                     sql.push(',');
                 }
-                sql.push('$');
-                sql.push_str(&(r * w + c + 1).to_string());
+                if dialect == Dialect::Sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&(r * w + c + 1).to_string());
+                }
             }
             sql.push(')');
         }

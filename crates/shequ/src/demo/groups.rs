@@ -107,9 +107,9 @@ pub fn tags(
         );
     }
     let disabled_p = match age {
-        0..=17 => 0.005,
-        18..=59 => 0.015,
-        _ => 0.045,
+        0..=17 => 0.008,
+        18..=59 => 0.02,
+        _ => 0.06,
     };
     let disabled = rng.gen_bool(disabled_p);
     if disabled {

@@ -29,9 +29,9 @@ use crate::registry::tags;
 pub const DEMO_PASSWORD: &str = "shequ-demo-2026";
 
 /// The timestamp of every generated row.
-pub(crate) const STAMP: &str = "2026-01-01 00:00:00";
+pub(crate) const STAMP: &str = "2026-06-30 00:00:00";
 /// The date the demo data describes (ages, "now" for agreements and tags).
-pub(crate) const REF: NaiveDate = date(2026, 1, 1);
+pub(crate) const REF: NaiveDate = date(2026, 6, 30);
 
 pub(crate) const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     match NaiveDate::from_ymd_opt(y, m, d) {
@@ -225,7 +225,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
                 }
             }
             let mut tx = conn.begin().await?;
-            out.flush(&mut *tx).await?;
+            out.flush(&mut *tx, db.dialect).await?;
             tx.commit().await?;
             progress(&format!(
                 "persons {}/~{} (社区 {}/{} {}{})",

@@ -200,7 +200,7 @@ pub fn household(
     let hukou_type = if head_age >= 60 {
         weighted(rng, &[("户籍", 90), ("人户分离", 10)])
     } else {
-        weighted(rng, &[("户籍", 70), ("流动人口", 22), ("人户分离", 8)])
+        weighted(rng, &[("户籍", 75), ("流动人口", 18), ("人户分离", 7)])
     };
     let (origin_code, origin) = match hukou_type {
         "流动人口" => names::ORIGINS[rng.gen_range(0..names::ORIGINS.len())],
@@ -220,7 +220,13 @@ pub fn household(
     let earliest = earliest.max(head_birth + Duration::days(18 * 365 + 5));
     let latest = date(2025, 12, 31);
     let hh_move_in = between(rng, earliest.min(latest), latest);
+    // Children take the father's surname; the head's father shares the head's.
     let surname = names::surname(rng);
+    let head_surname = if seeds[0].male {
+        surname
+    } else {
+        names::surname(rng)
+    };
     let mut members = Vec::with_capacity(seeds.len() + 1);
     for (i, seed) in seeds.iter().enumerate() {
         let birth = if i == 0 {
@@ -228,15 +234,19 @@ pub fn household(
         } else {
             birth_for_age(rng, seed.age)
         };
-        let family_name = seed.relation == "子女" && (seeds[0].male || rng.gen_bool(0.3))
-            || seed.relation == "父母" && seed.male && seeds[0].male;
+        let family_name = match (seed.relation, seed.male) {
+            ("户主", _) => head_surname,
+            ("配偶" | "子女", true) | ("子女", false) => surname,
+            ("父母", true) => head_surname,
+            _ => names::surname(rng),
+        };
         let move_in = hh_move_in.max(birth);
         members.push(person(
             rng,
             seed.relation,
             birth,
             seed.male,
-            family_name.then_some(surname),
+            Some(family_name),
             move_in,
             hukou_type,
             origin_code,
@@ -252,7 +262,7 @@ pub fn household(
         let from = move_in.max(birth + Duration::days(18 * 365));
         if from < latest {
             let male = rng.gen_bool(0.5);
-            let sn = seeds[0].male.then_some(surname);
+            let sn = Some(surname);
             let mut p = person(
                 rng,
                 "子女",
@@ -276,7 +286,7 @@ pub fn household(
         let from = hh_move_in.max(birth + Duration::days(60 * 365));
         if from < latest {
             let male = rng.gen_bool(0.5);
-            let sn = (male && seeds[0].male).then_some(surname);
+            let sn = male.then_some(head_surname);
             let mut p = person(
                 rng,
                 "父母",
@@ -362,10 +372,11 @@ fn person(
     );
     let political = match age {
         0..=13 => "群众",
-        14..=28 => weighted(
+        14..=17 => weighted(rng, &[("共青团员", 45), ("群众", 55)]),
+        18..=28 => weighted(
             rng,
             &[
-                ("共青团员", 42),
+                ("共青团员", 40),
                 ("中共党员", 3),
                 ("中共预备党员", 1),
                 ("群众", 54),

@@ -13,7 +13,8 @@ use super::groups;
 use super::names;
 use super::people::{between, Household, Left};
 use super::tree::{Place, NODE_COLS};
-use super::{date, STAMP};
+use super::{date, REF, STAMP};
+use crate::db::Dialect;
 use crate::registry::search_keys;
 
 /// The next id of each table.
@@ -157,21 +158,25 @@ impl Out {
     }
 
     /// Writes everything buffered, parents before children.
-    pub async fn flush(&mut self, conn: &mut AnyConnection) -> anyhow::Result<()> {
-        self.nodes.flush(conn).await?;
-        self.households.flush(conn).await?;
-        self.persons.flush(conn).await?;
+    pub async fn flush(
+        &mut self,
+        conn: &mut AnyConnection,
+        dialect: Dialect,
+    ) -> anyhow::Result<()> {
+        self.nodes.flush(conn, dialect).await?;
+        self.households.flush(conn, dialect).await?;
+        self.persons.flush(conn, dialect).await?;
         // Sorted by gram: neighbouring keys land on the same B-tree pages.
         self.grams.sort_unstable();
         for (g, p) in self.grams.drain(..) {
             self.grams_t.push(vec![V::S(g), V::I(p)]);
         }
-        self.grams_t.flush(conn).await?;
-        self.events.flush(conn).await?;
-        self.periods.flush(conn).await?;
-        self.tags.flush(conn).await?;
-        self.rentals.flush(conn).await?;
-        self.tenants.flush(conn).await?;
+        self.grams_t.flush(conn, dialect).await?;
+        self.events.flush(conn, dialect).await?;
+        self.periods.flush(conn, dialect).await?;
+        self.tags.flush(conn, dialect).await?;
+        self.rentals.flush(conn, dialect).await?;
+        self.tenants.flush(conn, dialect).await?;
         Ok(())
     }
 
@@ -294,9 +299,9 @@ impl Out {
             }
         }
         let rented = rng.gen_bool(if h.hukou_type == "流动人口" {
-            0.38
+            0.45
         } else {
-            0.02
+            0.03
         });
         if rented && !living_ids.is_empty() {
             self.rental(rng, ids, place, &living_ids);
@@ -319,8 +324,10 @@ impl Out {
         let rid = ids.rental;
         ids.rental += 1;
         let (signed, expires) = if rng.gen_bool(0.85) {
-            let s = between(rng, date(2022, 1, 1), date(2025, 12, 31));
-            let e = s + Duration::days(365 * rng.gen_range(1..=2)) - Duration::days(1);
+            // Signed in the two years before the data date; some have expired since.
+            let s = between(rng, date(2024, 7, 1), REF);
+            let years: i64 = names::weighted(rng, &[(1, 45), (2, 40), (3, 15)]);
+            let e = s + Duration::days(365 * years) - Duration::days(1);
             (Some(s.to_string()), Some(e.to_string()))
         } else {
             (None, None)
