@@ -76,9 +76,15 @@ test('grid worker finds a person by pinyin initials and sees the masked ID numbe
 
   // Search as a person would: type the initials, results arrive as you type.
   await page.click('text=人员');
+  const listed = await page.locator('#results a.person-link').count();
   await page.fill('#q', 'zjj');
+  // The live results replace the list: wait for the summary of this search, then for the match.
+  await page.waitForSelector('#result-summary:has-text("zjj")');
   const link = page.locator('#results a.person-link', { hasText: '赵军杰' });
   await link.first().waitFor();
+  const names = await page.locator('#results a.person-link').allTextContents();
+  assert.ok(names.includes('赵军杰'), names.join(','));
+  assert.ok(names.length < listed, `the search narrowed the list (${names.length} of ${listed})`);
   await page.screenshot({ path: join(artifacts, 'search.png'), fullPage: true });
   await link.first().click();
   await page.waitForSelector('#person-name');

@@ -99,7 +99,7 @@ async fn results(
         "person_rows.html",
         Some(&user),
         &user.actor.lang,
-        context! { people, page, more },
+        context! { people, page, more, q => q.q },
     )
 }
 
