@@ -241,7 +241,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     }
     progress("person_id_grams");
     let mut tx = conn.begin().await?;
-    let grams = bulk::id_grams(&mut tx, first_person).await?;
+    let grams = bulk::id_grams(&mut tx, db.dialect, first_person).await?;
     tx.commit().await?;
     progress(&format!("person_id_grams {grams}"));
     let counts = node_counts(&mut conn).await?;
