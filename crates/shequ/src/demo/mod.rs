@@ -6,6 +6,7 @@
 //! transaction per community, with ids assigned here; then a handful of demo accounts are created through
 //! the normal account code (argon2), all with [`DEMO_PASSWORD`].
 
+mod attrs;
 mod bulk;
 mod groups;
 mod names;
