@@ -250,8 +250,29 @@ async fn check_tiny(db: &Db) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM rental_tenants rt JOIN rentals r ON r.id = rt.rental_id \
         JOIN persons p ON p.id = rt.person_id JOIN households h ON h.id = p.household_id WHERE h.dwelling_id <> r.dwelling_id").await, 0);
 
-    // Search keys work through the registry's own search.
+    // ID grams are exactly what the registry writes for a person, and search finds by them.
+    let expected: usize = all
+        .iter()
+        .map(|p| search_keys::id_grams(p.id_number.as_deref().unwrap()).len())
+        .sum();
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM person_id_grams").await,
+        expected as i64
+    );
     let first = &all[0];
+    let grams: Vec<String> =
+        sqlx::query("SELECT gram FROM person_id_grams WHERE person_id = $1 ORDER BY gram")
+            .bind(first.id)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(
+        grams,
+        search_keys::id_grams(first.id_number.as_deref().unwrap())
+    );
     let initials = search_keys::pinyin_keys(&first.name).1;
     let found = search::search(db, &sys, &initials, 50).await.unwrap();
     assert!(found.iter().any(|p| p.id == first.id) || found.len() == 50);

@@ -88,7 +88,8 @@ impl Table {
             } else {
                 self.sql(n, dialect)
             };
-            let mut q = sqlx::query(&sql);
+            // Only full-size statements are worth keeping prepared.
+            let mut q = sqlx::query(&sql).persistent(n == per);
             for v in chunk {
                 q = match v {
                     V::I(i) => q.bind(i),
@@ -132,6 +133,64 @@ impl Table {
         }
         sql
     }
+}
+
+/// Fills `person_id_grams` (every 4-character window of each 18-character ID number, as
+/// `search_keys::id_grams` computes them) for persons with ids from `first`, in one sorted pass: inserting
+/// in key order is many times faster than scattering fifteen million keys over the index batch by batch.
+/// When the table starts empty its secondary indexes are dropped first and rebuilt after (read from the
+/// catalogue, so whatever the migrations define is kept): building an index is a sort, maintaining it row by
+/// row is random I/O.
+pub async fn id_grams(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    first: i64,
+) -> anyhow::Result<u64> {
+    let empty = sqlx::query("SELECT COUNT(*) FROM person_id_grams")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?
+        == 0;
+    let catalogue = match dialect {
+        Dialect::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name = 'person_id_grams' AND sql IS NOT NULL"
+        }
+        Dialect::Postgres => {
+            "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'person_id_grams' \
+             AND schemaname = current_schema() AND indexname NOT LIKE '%_pkey'"
+        }
+    };
+    let indexes: Vec<(String, String)> = if empty {
+        sqlx::query(catalogue)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let windows = (1..=15)
+        .map(|k| format!("({k})"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "WITH k(k) AS (VALUES {windows}) \
+         INSERT INTO person_id_grams (gram, person_id) \
+         SELECT DISTINCT substr(p.id_number, k.k, 4), p.id FROM persons p CROSS JOIN k \
+         WHERE p.id >= $1 AND length(p.id_number) = 18 ORDER BY 1, 2"
+    );
+    let done = sqlx::query(&sql).bind(first).execute(&mut *conn).await?;
+    for (_, create) in &indexes {
+        sqlx::query(create).execute(&mut *conn).await?;
+    }
+    Ok(done.rows_affected())
 }
 
 /// The next free id of a table (ids are assigned by the generator).

@@ -6,6 +6,7 @@
 //! transaction per community, with ids assigned here; then a handful of demo accounts are created through
 //! the normal account code (argon2), all with [`DEMO_PASSWORD`].
 
+mod attrs;
 mod bulk;
 mod groups;
 mod names;
@@ -147,6 +148,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         tag: bulk::next_id(&mut conn, "person_tags").await?,
         rental: bulk::next_id(&mut conn, "rentals").await?,
     };
+    let first_person = ids.person;
     let mean: f64 = plan
         .sizes
         .iter()
@@ -238,6 +240,11 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
             ));
         }
     }
+    progress("person_id_grams");
+    let mut tx = conn.begin().await?;
+    let grams = bulk::id_grams(&mut tx, db.dialect, first_person).await?;
+    tx.commit().await?;
+    progress(&format!("person_id_grams {grams}"));
     let counts = node_counts(&mut conn).await?;
     let count = |k: &str| counts.get(k).copied().unwrap_or(0);
     bulk::advance_sequences(
@@ -254,11 +261,16 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         ],
     )
     .await?;
+    // Statistics for the query planner (sampled on SQLite, so that it takes seconds, not minutes).
+    progress("analyze");
     if db.dialect == Dialect::Sqlite {
-        sqlx::query("PRAGMA cache_size = -2000")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("PRAGMA optimize").execute(&mut *conn).await?;
+        for sql in [
+            "PRAGMA cache_size = -2000",
+            "PRAGMA analysis_limit = 1000",
+            "ANALYZE",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        }
     } else {
         sqlx::query("ANALYZE").execute(&mut *conn).await?;
     }

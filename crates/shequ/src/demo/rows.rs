@@ -1,4 +1,4 @@
-//! Turns generated households into table rows: households, persons with their search keys and ID grams,
+//! Turns generated households into table rows: households, persons with their search keys,
 //! events and residence periods, special-group tags and rentals with their tenants. Ids are assigned here.
 
 use std::collections::HashMap;
@@ -34,8 +34,6 @@ pub struct Out {
     pub nodes: Table,
     pub households: Table,
     pub persons: Table,
-    grams: Vec<(String, i64)>,
-    grams_t: Table,
     pub events: Table,
     pub periods: Table,
     pub tags: Table,
@@ -95,8 +93,6 @@ impl Out {
                     "updated_at",
                 ],
             ),
-            grams: Vec::new(),
-            grams_t: Table::new("person_id_grams", &["gram", "person_id"]),
             events: Table::new(
                 "person_events",
                 &[
@@ -166,12 +162,6 @@ impl Out {
         self.nodes.flush(conn, dialect).await?;
         self.households.flush(conn, dialect).await?;
         self.persons.flush(conn, dialect).await?;
-        // Sorted by gram: neighbouring keys land on the same B-tree pages.
-        self.grams.sort_unstable();
-        for (g, p) in self.grams.drain(..) {
-            self.grams_t.push(vec![V::S(g), V::I(p)]);
-        }
-        self.grams_t.flush(conn, dialect).await?;
         self.events.flush(conn, dialect).await?;
         self.periods.flush(conn, dialect).await?;
         self.tags.flush(conn, dialect).await?;
@@ -226,9 +216,6 @@ impl Out {
                 Some((_, Left::Died)) => "死亡",
             };
             let phone_rev = p.phone.as_deref().map(search_keys::reverse);
-            for g in search_keys::id_grams(&p.id_number) {
-                self.grams.push((g, pid));
-            }
             self.persons.push(vec![
                 V::I(pid),
                 p.name.into(),
