@@ -1,4 +1,4 @@
-//! The demo generator on real databases: SQLite always, PostgreSQL when `SHEQU_TEST_PG` holds a server URL
+//! The demo generator on real databases: SQLite always, PostgreSQL when `SHEQU_TEST_DATABASE_URL` holds a server URL
 //! (each run in a fresh schema). Generates the tiny scale and checks facts about what was written.
 //! `cargo test --release --test demo_gen -- --ignored district --nocapture` times the district scale.
 
@@ -321,8 +321,8 @@ async fn tiny_on_sqlite() {
 
 #[tokio::test]
 async fn tiny_on_postgres() {
-    let Ok(base) = std::env::var("SHEQU_TEST_PG") else {
-        eprintln!("SHEQU_TEST_PG not set: skipping PostgreSQL");
+    let Ok(base) = pg_url() else {
+        eprintln!("SHEQU_TEST_DATABASE_URL is not a postgres:// URL: skipping PostgreSQL");
         return;
     };
     let t = TestDb::postgres(&base).await;
@@ -340,7 +340,7 @@ async fn same_data_every_time_and_on_both_backends() {
     let first = names_and_numbers(&a.db).await;
     assert!(!first.is_empty());
     assert_eq!(first, names_and_numbers(&b.db).await);
-    if let Ok(base) = std::env::var("SHEQU_TEST_PG") {
+    if let Ok(base) = pg_url() {
         let p = TestDb::postgres(&base).await;
         demo::generate(&p.db, Scale::Tiny, &|_| {}).await.unwrap();
         assert_eq!(first, names_and_numbers(&p.db).await);
@@ -369,4 +369,15 @@ async fn district_by_hand() {
         s.streets, s.communities, s.grids, s.estates, s.buildings, s.dwellings, s.households, s.persons,
         s.tags, s.rentals, s.seconds
     );
+}
+
+/// The PostgreSQL server the suite runs against, if any (the same variable as the integration tests).
+fn pg_url() -> Result<String, std::env::VarError> {
+    std::env::var("SHEQU_TEST_DATABASE_URL").and_then(|u| {
+        if u.starts_with("postgres") {
+            Ok(u)
+        } else {
+            Err(std::env::VarError::NotPresent)
+        }
+    })
 }
