@@ -10,6 +10,7 @@ pub mod audit;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod registry;
 pub mod reports;
 pub mod web;

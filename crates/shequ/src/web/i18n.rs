@@ -91,6 +91,7 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "移到" => "Move to",
         "在住" => "Resident",
         "报告检查" => "Report check",
+        "导出Excel" => "Export to Excel",
         "迁出" => "Moved out",
         "死亡" => "Deceased",
         _ => return None,

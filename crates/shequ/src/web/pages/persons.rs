@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/persons", get(list).post(create))
         .route("/persons/results", get(results))
+        .route("/persons/export.xlsx", get(export))
         .route("/persons/new", get(new_form))
         .route("/persons/{id}", get(show).post(update))
         .route("/persons/{id}/edit", get(edit_form))
@@ -435,4 +436,40 @@ async fn history(
         &user.actor.lang,
         context! { p, entries },
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    q: String,
+    grid_id: Option<i64>,
+}
+
+/// The list on screen (same search, same scope) as .xlsx.
+async fn export(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ExportQuery>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let filter = crate::exports::persons::Filter {
+        q: q.q,
+        grid: q.grid_id,
+    };
+    let (bytes, _) = crate::exports::persons::xlsx(&state.db, &user.actor, &filter).await?;
+    let name = format!(
+        "attachment; filename=\"persons-{}.xlsx\"",
+        crate::db::today()
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -1,0 +1,251 @@
+//! The person list as .xlsx: the same rows the screen lists (scope, search or grid filter), in pages of
+//! 5,000 so memory stays flat, with household number and visible special groups. Headers are the ones the
+//! importer recognises, so an export re-imports without loss.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use sqlx::Row;
+
+use super::sheet::{Cell, Column, Sheet};
+use crate::accounts::Actor;
+use crate::audit;
+use crate::db::Db;
+use crate::error::Result;
+use crate::registry::persons::{self, Person};
+use crate::registry::{search, tags};
+
+pub const COLUMNS: &[Column] = &[
+    Column {
+        header: "姓名",
+        width: 10.0,
+    },
+    Column {
+        header: "证件类型",
+        width: 12.0,
+    },
+    Column {
+        header: "身份证号",
+        width: 21.0,
+    },
+    Column {
+        header: "性别",
+        width: 6.0,
+    },
+    Column {
+        header: "出生日期",
+        width: 12.0,
+    },
+    Column {
+        header: "民族",
+        width: 8.0,
+    },
+    Column {
+        header: "联系电话",
+        width: 14.0,
+    },
+    Column {
+        header: "政治面貌",
+        width: 12.0,
+    },
+    Column {
+        header: "文化程度",
+        width: 12.0,
+    },
+    Column {
+        header: "就业状况",
+        width: 10.0,
+    },
+    Column {
+        header: "健康状况",
+        width: 10.0,
+    },
+    Column {
+        header: "与户主关系",
+        width: 10.0,
+    },
+    Column {
+        header: "户号",
+        width: 10.0,
+    },
+    Column {
+        header: "人员类型",
+        width: 10.0,
+    },
+    Column {
+        header: "户籍地址",
+        width: 30.0,
+    },
+    Column {
+        header: "实际居住地",
+        width: 30.0,
+    },
+    Column {
+        header: "状态",
+        width: 8.0,
+    },
+    Column {
+        header: "重点类别",
+        width: 20.0,
+    },
+    Column {
+        header: "备注",
+        width: 20.0,
+    },
+];
+
+const PAGE: i64 = 5000;
+
+/// Which rows: a search (as on screen), or everyone in scope, optionally one grid.
+pub struct Filter {
+    pub q: String,
+    pub grid: Option<i64>,
+}
+
+async fn household_numbers(db: &Db, people: &[Person]) -> Result<BTreeMap<i64, String>> {
+    let ids: Vec<String> = people
+        .iter()
+        .filter_map(|p| p.household_id)
+        .map(|i| i.to_string())
+        .collect();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT id, number FROM households WHERE id IN ({})",
+        ids.join(",")
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+        .collect())
+}
+
+async fn tag_names(
+    db: &Db,
+    actor: &Actor,
+    people: &[Person],
+) -> Result<BTreeMap<i64, Vec<String>>> {
+    let ids: Vec<String> = people.iter().map(|p| p.id.to_string()).collect();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let visible: Vec<i64> = tags::types(db, actor)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let rows = sqlx::query(&format!(
+        "SELECT pt.person_id, pt.tag_type_id, t.name FROM person_tags pt JOIN tag_types t ON t.id = pt.tag_type_id \
+         WHERE pt.archived = 0 AND pt.person_id IN ({}) ORDER BY pt.id",
+        ids.join(",")
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| visible.contains(&r.get::<i64, _>(1)))
+    {
+        out.entry(r.get(0)).or_default().push(r.get(2));
+    }
+    Ok(out)
+}
+
+async fn write_rows(db: &Db, actor: &Actor, sheet: &mut Sheet, people: Vec<Person>) -> Result<()> {
+    let numbers = household_numbers(db, &people).await?;
+    let groups = tag_names(db, actor, &people).await?;
+    let full = actor.role.can_unmask();
+    for p in people {
+        let (household, tags) = (
+            p.household_id.and_then(|h| numbers.get(&h).cloned()),
+            groups.get(&p.id).map(|g| g.join("、")),
+        );
+        let p = if full {
+            Person {
+                health: if actor.role.sees_sensitive() {
+                    p.health.clone()
+                } else {
+                    None
+                },
+                ..p
+            }
+        } else {
+            p.masked(actor.role.sees_sensitive())
+        };
+        sheet.push(vec![
+            Cell::Text(p.name),
+            Cell::Text(p.id_type),
+            p.id_number.into(),
+            p.sex.into(),
+            p.birth_date.map(Cell::Date).unwrap_or(Cell::Empty),
+            p.ethnicity.into(),
+            p.phone.into(),
+            p.political_status.into(),
+            p.education.into(),
+            p.employment.into(),
+            p.health.into(),
+            p.relation.into(),
+            household.into(),
+            Cell::Text(p.hukou_type),
+            p.hukou_address.into(),
+            p.residence_address.into(),
+            Cell::Text(p.status),
+            tags.into(),
+            p.notes.into(),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Builds the workbook and records the export (with its filter and row count) in the audit log.
+pub async fn xlsx(db: &Db, actor: &Actor, filter: &Filter) -> Result<(Vec<u8>, u32)> {
+    let mut sheet = Sheet::new("人员", COLUMNS)?;
+    if !filter.q.trim().is_empty() {
+        let found = search::search(db, actor, &filter.q, search::MAX_RESULTS).await?;
+        write_rows(db, actor, &mut sheet, found).await?;
+    } else {
+        let mut after = 0i64;
+        loop {
+            let grid = filter
+                .grid
+                .map(|g| format!("AND grid_id = {g}"))
+                .unwrap_or_default();
+            let sql = format!(
+                "SELECT {} FROM persons WHERE archived = 0 AND id > $1 AND {} {grid} ORDER BY id LIMIT $2",
+                persons::COLS,
+                actor.scope.sql("")
+            );
+            let page = sqlx::query_as::<_, Person>(&sql)
+                .bind(after)
+                .bind(PAGE)
+                .fetch_all(&db.pool)
+                .await?;
+            let Some(last) = page.last().map(|p| p.id) else {
+                break;
+            };
+            let n = page.len() as i64;
+            write_rows(db, actor, &mut sheet, page).await?;
+            after = last;
+            if n < PAGE {
+                break;
+            }
+        }
+    }
+    let rows = sheet.rows();
+    let bytes = sheet.finish()?;
+    let detail = json!({"q": filter.q, "grid": filter.grid, "rows": rows, "unmasked": actor.role.can_unmask()});
+    audit::record(
+        &db.pool,
+        actor,
+        "export",
+        "person",
+        None,
+        None,
+        Some(&detail),
+    )
+    .await?;
+    Ok((bytes, rows))
+}
