@@ -13,4 +13,5 @@ pub mod search;
 pub mod search_keys;
 pub mod stats;
 pub mod tags;
+pub mod tags_builtin;
 pub mod validate;
