@@ -17,6 +17,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../migrations/0002_accounts.sql"),
     ),
+    (
+        4,
+        "report_history",
+        include_str!("../../migrations/0004_report_history.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

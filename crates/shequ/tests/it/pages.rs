@@ -2,6 +2,8 @@
 
 use reqwest::StatusCode;
 
+use sqlx::Row;
+
 use crate::support::{id, App};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,4 +134,53 @@ async fn a_pasted_report_is_checked_and_its_figures_compared_with_the_records() 
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn figures_of_a_past_report_saved_as_history_give_a_year_over_year_comparison() {
+    let app = App::start().await;
+    let s = app.login("shuji").await;
+    let check = |text: &'static str, year: &'static str, save: bool| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("text", text)
+            .text("year", year);
+        if save {
+            form = form.text("save_history", "1");
+        }
+        s.client
+            .post(s.url("/reports/check"))
+            .header("X-CSRF-Token", &s.csrf)
+            .multipart(form)
+            .send()
+    };
+    let html = check(
+        "2024年幸福社区工作报告\n全年为居民解决实际问题250件。\n",
+        "2024",
+        true,
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("id=\"history-saved\""), "{html}");
+    let html = check(
+        "2025年幸福社区工作报告\n全年为居民解决实际问题280余件。\n",
+        "2025",
+        false,
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let yoy = &html[html.find("与往年对比").expect("year-over-year section")..];
+    assert!(yoy.contains("250") && yoy.contains("280"), "{yoy}");
+    // Another community's head does not see this community's history.
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM report_history")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
 }

@@ -283,6 +283,11 @@ async fn build_world(db: &Db) -> World {
 
 impl App {
     pub async fn start() -> App {
+        // Server errors (logged, never shown to clients) appear in the output of a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("shequ=error")
+            .with_test_writer()
+            .try_init();
         let (db, dir) = fresh_db().await;
         let world = build_world(&db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -8,6 +8,7 @@ use axum::Router;
 use minijinja::context;
 
 use crate::error::Error;
+use crate::reports::history;
 use crate::reports::indicators::Indicators;
 use crate::web::error::{html_escape, PageError};
 use crate::web::session::User;
@@ -35,7 +36,8 @@ async fn check(
     user: User,
     mut form: Multipart,
 ) -> Result<Html<String>, PageError> {
-    let (mut file, mut name, mut text, mut year) = (Vec::new(), String::new(), String::new(), None);
+    let (mut file, mut name, mut text, mut year, mut keep) =
+        (Vec::new(), String::new(), String::new(), None, false);
     while let Some(field) = form
         .next_field()
         .await
@@ -61,6 +63,7 @@ async fn check(
                     .ok()
                     .and_then(|y| y.trim().parse::<i32>().ok())
             }
+            "save_history" => keep = true,
             _ => {}
         }
     }
@@ -85,11 +88,21 @@ async fn check(
     let period = reportcheck::Period::year(report_year);
     let indicators = Indicators::compute(&state.db, &user.actor, &period).await?;
     let scope = html_escape(&user.actor.display_name);
-    report.compare_with(
-        &reportcheck::Mapping::default(),
-        &indicators,
-        &scope,
-        &period,
-    );
-    Ok(Html(reportcheck::render_html_fragment(&report)))
+    let mapping = reportcheck::Mapping::default();
+    report.compare_with(&mapping, &indicators, &scope, &period);
+    if let Some(previous) = history::load(&state.db, &user.actor, report_year - 1).await? {
+        report.add_history(&previous, &mapping);
+    }
+    let mut html = reportcheck::render_html_fragment(&report);
+    if keep {
+        history::save(
+            &state.db,
+            &user.actor,
+            report_year,
+            &report.to_history(&scope, period),
+        )
+        .await?;
+        html.push_str(&format!("<p class=\"ok\" id=\"history-saved\">已保存{report_year}年的报告数据,用于以后的同比对比。</p>"));
+    }
+    Ok(Html(html))
 }
