@@ -217,4 +217,5 @@ async fn unauthenticated_requests_are_refused() {
     assert_eq!(st, StatusCode::OK);
     assert!(doc["paths"]["/api/persons/{id}"]["get"].is_object());
     assert!(doc["components"]["schemas"]["PersonInput"].is_object());
+    assert!(doc["paths"]["/api/households/{id}/move"]["post"].is_object());
 }

@@ -35,6 +35,7 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         nodes::move_node,
         nodes::archive,
         nodes::household,
+        nodes::move_household,
         nodes::create_household,
         persons::list,
         persons::get_person,
