@@ -18,9 +18,14 @@ PORT=18080
 
 run_one() {
   local name="$1" url="$2"
-  echo "== $name: demo --scale $scale"
-  /usr/bin/time -v "$BIN" --database-url "$url" demo --scale "$scale" 2> "$out/$name-demo.time" > "$out/$name-demo.out"
-  grep -E "Elapsed|Maximum resident" "$out/$name-demo.time" | sed 's/^\s*/  /'
+  if [ "${BENCH_REUSE:-0}" = 1 ]; then
+    echo "== $name: reusing the existing database (BENCH_REUSE=1)"
+    "$BIN" --database-url "$url" migrate > /dev/null
+  else
+    echo "== $name: demo --scale $scale"
+    /usr/bin/time -v "$BIN" --database-url "$url" demo --scale "$scale" 2> "$out/$name-demo.time" > "$out/$name-demo.out"
+    grep -E "Elapsed|Maximum resident" "$out/$name-demo.time" | sed 's/^\s*/  /'
+  fi
   "$BIN" --database-url "$url" serve --listen "127.0.0.1:$PORT" > "$out/$name-server.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.2; done
@@ -45,12 +50,14 @@ run_one() {
 }
 
 if [ "$which" = sqlite ] || [ "$which" = both ]; then
-  rm -f /tmp/shequ-bench.db /tmp/shequ-bench.db-wal /tmp/shequ-bench.db-shm
+  [ "${BENCH_REUSE:-0}" = 1 ] || rm -f /tmp/shequ-bench.db /tmp/shequ-bench.db-wal /tmp/shequ-bench.db-shm
   run_one sqlite /tmp/shequ-bench.db
   echo "  database file: $(du -h /tmp/shequ-bench.db | cut -f1)"
 fi
 if [ "$which" = postgres ] || [ "$which" = both ]; then
-  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS shequ_bench" && psql "$PG_ADMIN" -qc "CREATE DATABASE shequ_bench"
+  if [ "${BENCH_REUSE:-0}" != 1 ]; then
+    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS shequ_bench" && psql "$PG_ADMIN" -qc "CREATE DATABASE shequ_bench"
+  fi
   run_one postgres "$PG_BENCH"
   echo "  database size: $(psql "$PG_BENCH" -Atc "SELECT pg_size_pretty(pg_database_size('shequ_bench'))")"
 fi

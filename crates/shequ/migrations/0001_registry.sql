@@ -60,7 +60,7 @@ CREATE TABLE persons (
     health TEXT,
     hukou_type TEXT NOT NULL,
     hukou_address TEXT,
-    residence_address TEXT,
+    residence_address TEXT {{C}},
     household_id BIGINT REFERENCES households(id),
     relation TEXT,
     status TEXT NOT NULL DEFAULT '在住',
@@ -86,6 +86,7 @@ CREATE INDEX persons_name ON persons(name);
 CREATE INDEX persons_pinyin ON persons(name_pinyin);
 CREATE INDEX persons_initials ON persons(name_initials);
 CREATE INDEX persons_phone_rev ON persons(phone_rev);
+CREATE INDEX persons_residence ON persons(residence_address);
 
 -- Every 4-digit window of an ID number, so that "any 4+ digit fragment" is an index lookup.
 CREATE TABLE person_id_grams (

@@ -48,6 +48,14 @@ pub const COLS: &str = "id, name, id_type, id_number, birth_date, sex, phone, ph
     employment, health, hukou_type, hukou_address, residence_address, household_id, relation, status, notes, street_id, \
     community_id, grid_id, building_id, archived, created_at, updated_at";
 
+/// [`COLS`] prefixed with a table alias, for joins.
+pub fn qualified_cols(alias: &str) -> String {
+    COLS.split(", ")
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Person {
     /// ID number and phones masked (110***********1234, 138****5678); health removed unless `sensitive`.
     pub fn masked(mut self, sensitive: bool) -> Person {

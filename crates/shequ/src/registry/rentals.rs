@@ -91,7 +91,7 @@ pub async fn tenants(db: &Db, actor: &Actor, rental_id: i64) -> Result<Vec<perso
     get(db, actor, rental_id).await?;
     let sql = format!(
         "SELECT {} FROM persons p JOIN rental_tenants t ON t.person_id = p.id WHERE t.rental_id = $1 AND {} ORDER BY p.id",
-        persons::COLS.split(", ").map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", "),
+        persons::qualified_cols("p"),
         actor.scope.sql("p")
     );
     Ok(sqlx::query_as::<_, persons::Person>(&sql)

@@ -1,8 +1,10 @@
 //! Finding people fast: by name, pinyin or pinyin initials (zjj → 赵军杰), any 4+ digit fragment of the ID
-//! number, the tail of a phone number, or part of the address. Every branch is an index range scan on a key
-//! from [`super::search_keys`], filtered by the actor's scope.
+//! number, the tail of a phone number, or the start of the address (estate, building …). Every branch is an
+//! index range scan on a key from [`super::search_keys`], filtered by the actor's scope.
 
-use super::persons::{Person, COLS};
+use sqlx::Row;
+
+use super::persons::{self, Person, COLS};
 use super::search_keys::{prefix_end, reverse};
 use crate::accounts::Actor;
 use crate::db::Db;
@@ -51,10 +53,38 @@ fn push_unique(out: &mut Vec<Person>, more: Vec<Person>, limit: i64) {
     }
 }
 
+/// Counting is capped: past this many rows a window is "common" and any rarer one is better.
+const GRAM_COUNT_CAP: i64 = 2000;
+
+/// The 4-character window of a fragment with the fewest people (a region code or a birth year is shared
+/// by many; the serial digits are not), so the lookup reads as few index entries as possible.
+async fn rarest_gram(db: &Db, fragment: &str) -> Result<String> {
+    let chars: Vec<char> = fragment.chars().collect();
+    let mut best: Option<(i64, String)> = None;
+    for w in chars.windows(4) {
+        let gram: String = w.iter().collect();
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM person_id_grams WHERE gram = $1 LIMIT $2) t",
+        )
+        .bind(&gram)
+        .bind(GRAM_COUNT_CAP)
+        .fetch_one(&db.pool)
+        .await?
+        .get(0);
+        if best.as_ref().is_none_or(|(m, _)| n < *m) {
+            best = Some((n, gram));
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(best.map(|(_, g)| g).unwrap_or_default())
+}
+
 /// People in scope matching `q`, at most `limit` (unmasked: callers mask before showing).
 pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<Person>> {
     let limit = limit.clamp(1, MAX_RESULTS);
-    let scope = actor.scope.sql("p");
+    let scope = actor.scope.sql_for_search("p");
     let live = format!("p.archived = 0 AND {scope}");
     let range = |col: &str| {
         format!("SELECT {COLS} FROM persons p WHERE p.{col} >= $1 AND p.{col} < $2 AND {live} ORDER BY p.{col}, p.id LIMIT $3")
@@ -63,15 +93,12 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<P
     match shape(q) {
         None => {}
         Some(Shape::Digits(d)) if d.len() >= 4 => {
-            // ID fragment: look up one 4-character window, then confirm the whole fragment.
-            let gram: String = d.chars().skip(d.chars().count() - 4).collect();
+            // ID fragment: look up its rarest 4-character window, then confirm the whole fragment.
+            let gram = rarest_gram(db, &d).await?;
             let sql = format!(
                 "SELECT {} FROM person_id_grams g JOIN persons p ON p.id = g.person_id \
-                 WHERE g.gram = $1 AND p.id_number LIKE $2 AND {live} ORDER BY p.id LIMIT $3",
-                COLS.split(", ")
-                    .map(|c| format!("p.{}", c.trim()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                 WHERE g.gram = $1 AND p.id_number LIKE $2 AND {live} ORDER BY g.person_id LIMIT $3",
+                persons::qualified_cols("p")
             );
             push_unique(
                 &mut out,
@@ -123,10 +150,16 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<P
                 limit,
             );
             if (out.len() as i64) < limit {
-                let sql = format!("SELECT {COLS} FROM persons p WHERE p.residence_address LIKE $1 AND {live} ORDER BY p.id LIMIT $2");
+                // Addresses start with the estate's name: 锦绣花园3号楼2单元401.
                 push_unique(
                     &mut out,
-                    run(db, &sql, &[format!("%{t}%")], limit).await?,
+                    run(
+                        db,
+                        &range("residence_address"),
+                        &[t.clone(), prefix_end(&t)],
+                        limit,
+                    )
+                    .await?,
                     limit,
                 );
             }
