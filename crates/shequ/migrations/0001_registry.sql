@@ -44,6 +44,7 @@ CREATE INDEX households_community ON households(community_id);
 CREATE INDEX households_street ON households(street_id);
 
 -- 人. Search keys (pinyin, initials, reversed phone) are derived on every write by the registry module.
+-- The scope indexes hold `archived` so that a page of a list skips rows without reading them.
 CREATE TABLE persons (
     id {{PK}},
     name TEXT {{C}} NOT NULL,
@@ -78,10 +79,10 @@ CREATE TABLE persons (
 );
 CREATE UNIQUE INDEX persons_street_idnumber ON persons(street_id, id_number);
 CREATE INDEX persons_household ON persons(household_id);
-CREATE INDEX persons_grid ON persons(grid_id, id);
-CREATE INDEX persons_community ON persons(community_id, id);
-CREATE INDEX persons_street ON persons(street_id, id);
-CREATE INDEX persons_building ON persons(building_id, id);
+CREATE INDEX persons_grid ON persons(grid_id, archived, id);
+CREATE INDEX persons_community ON persons(community_id, archived, id);
+CREATE INDEX persons_street ON persons(street_id, archived, id);
+CREATE INDEX persons_building ON persons(building_id, archived, id);
 CREATE INDEX persons_name ON persons(name);
 CREATE INDEX persons_pinyin ON persons(name_pinyin);
 CREATE INDEX persons_initials ON persons(name_initials);
