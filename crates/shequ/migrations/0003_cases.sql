@@ -155,3 +155,49 @@ INSERT INTO case_categories (code, name, parent_id, dispute, accept_hours, dispa
         UNION ALL SELECT 'help.hardship', '困难帮扶', 'help', 24, 24, 120, 24, 61
         UNION ALL SELECT 'help.elderly', '老人求助', 'help', 2, 2, 24, 24, 62
     ) v JOIN case_categories p ON p.code = v.parent;
+
+-- 小区智能化: devices that report alarms. Each signs its events with its own secret (HMAC-SHA256 over the
+-- timestamp and the body); every event received is logged, refused ones with the reason.
+CREATE TABLE devices (
+    id {{PK}},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    location_node_id BIGINT NOT NULL REFERENCES nodes(id),
+    street_id BIGINT NOT NULL,
+    community_id BIGINT NOT NULL,
+    grid_id BIGINT NOT NULL,
+    building_id BIGINT,
+    archived BIGINT NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX devices_grid ON devices(grid_id);
+
+-- What an event type opens: a case of this category; events within dedupe_minutes join the open case.
+CREATE TABLE device_event_types (
+    event_type TEXT NOT NULL PRIMARY KEY,
+    category_code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    dedupe_minutes BIGINT NOT NULL DEFAULT 30
+);
+INSERT INTO device_event_types (event_type, category_code, title, dedupe_minutes) VALUES
+    ('sos', 'help.elderly', '安康通SOS求助', 30),
+    ('smoke', 'hazard.fire', '烟感报警', 30),
+    ('door', 'hazard.public_security', '门磁报警', 30),
+    ('camera', 'hazard.public_security', '视频监控告警', 30);
+
+CREATE TABLE device_events (
+    id {{PK}},
+    device_id BIGINT NOT NULL REFERENCES devices(id),
+    event_type TEXT,
+    sent_at TEXT,
+    received_at TEXT NOT NULL,
+    signature TEXT,
+    accepted BIGINT NOT NULL,
+    reason TEXT,
+    case_id BIGINT REFERENCES cases(id),
+    body TEXT NOT NULL
+);
+CREATE INDEX device_events_device ON device_events(device_id, received_at);
+CREATE INDEX device_events_signature ON device_events(signature);

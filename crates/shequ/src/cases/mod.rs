@@ -11,6 +11,7 @@
 
 pub mod categories;
 pub mod deadlines;
+pub mod devices;
 pub mod intake;
 pub mod mediation;
 pub mod queries;

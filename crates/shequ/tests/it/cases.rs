@@ -760,3 +760,191 @@ async fn case_pages_report_and_work_a_case() {
     let mine = g1.get("/cases?view=mine").await.text().await.unwrap();
     assert!(mine.contains("夫妻争吵"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn device_alarms_open_cases_and_bad_signatures_are_refused_and_logged() {
+    use shequ::cases::devices::sign;
+    let app = App::start().await;
+    let w = &app.world;
+    let admin = app.login("admin").await;
+    let shegong = app.login("shegong").await;
+    let g1 = app.login("wangge1").await;
+    let g2 = app.login("wangge2").await;
+    let body =
+        json!({"code": "YG-001", "name": "1号楼烟感", "kind": "smoke", "location_id": w.dwelling1});
+    assert_eq!(
+        shegong.post_json("/api/devices", body.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, d) = admin.post_json("/api/devices", body).await;
+    assert_eq!(st, StatusCode::OK, "{d}");
+    let dev = d["device"]["id"].as_i64().unwrap();
+    let secret = d["secret"].as_str().unwrap().to_string();
+    let (_, list) = g1.get_json("/api/devices").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, list) = g2.get_json("/api/devices").await;
+    assert!(list.as_array().unwrap().is_empty());
+
+    let device = app.anonymous();
+    let send = |ts: i64, sig: Option<String>, body: String, id: i64| {
+        let client = device.client.clone();
+        let url = device.url(&format!("/api/devices/{id}/events"));
+        let secret = secret.clone();
+        async move {
+            let ts = ts.to_string();
+            let sig = sig.unwrap_or_else(|| sign(&secret, &ts, body.as_bytes()));
+            let r = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("x-timestamp", &ts)
+                .header("x-signature", sig)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status();
+            (st, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let first = json!({"type": "smoke", "message": "101室烟雾浓度超标"}).to_string();
+    let (st, o) = send(now, None, first.clone(), dev).await;
+    assert_eq!(st, StatusCode::OK, "{o}");
+    assert_eq!(o["joined"], false);
+    let case_id = o["case_id"].as_i64().unwrap();
+    // The exact same request again is a replay.
+    let (st, _) = send(now, None, first.clone(), dev).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // A second alarm within the window joins the open case.
+    let second = json!({"type": "smoke", "message": "持续报警"}).to_string();
+    let (st, o) = send(now + 1, None, second, dev).await;
+    assert_eq!(st, StatusCode::OK, "{o}");
+    assert_eq!(o["joined"], true);
+    assert_eq!(o["case_id"], case_id);
+    // Wrong signature, old timestamp, unknown device, unknown type.
+    let other = json!({"type": "smoke"}).to_string();
+    let (st, e) = send(now, Some("00".repeat(32)), other.clone(), dev).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(e["error"], "签名错误");
+    let (st, e) = send(now - 3600, None, other.clone(), dev).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(e["error"], "时间戳已过期或无效");
+    assert_eq!(send(now, None, other, 99999).await.0, StatusCode::NOT_FOUND);
+    let (st, _) = send(now, None, json!({"type": "flood"}).to_string(), dev).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let reasons: Vec<String> = sqlx::query(
+        "SELECT COALESCE(reason, 'ok') FROM device_events WHERE device_id = $1 ORDER BY id",
+    )
+    .bind(dev)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    assert_eq!(
+        reasons,
+        [
+            "ok",
+            "replay",
+            "ok",
+            "bad_signature",
+            "stale_timestamp",
+            "bad_body"
+        ]
+    );
+    // The case is in the device's grid, with the configured category, seen only there.
+    let (st, d) = g1.get_json(&format!("/api/cases/{case_id}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(d["case"]["source"], "设备报警");
+    assert_eq!(d["case"]["category_name"], "安全隐患/消防");
+    assert_eq!(d["case"]["grid_id"], w.grid1);
+    let kinds: Vec<&str> = d["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["create", "device"]);
+    assert_eq!(
+        g2.get(&format!("/api/cases/{case_id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn categories_are_a_configurable_tree_with_stage_hours() {
+    let app = App::start().await;
+    let admin = app.login("admin").await;
+    let shegong = app.login("shegong").await;
+    let (_, cats) = admin.get_json("/api/case-categories").await;
+    let names: Vec<&str> = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["full_name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "矛盾纠纷/家庭问题",
+        "矛盾纠纷/邻里纠纷",
+        "安全隐患/消防",
+        "环境卫生",
+        "城市管理",
+        "信访",
+        "求助/困难帮扶",
+    ] {
+        assert!(names.contains(&n), "{n}");
+    }
+    let dispute = category(&admin, "dispute").await;
+    let body = json!({"code": "dispute.parking", "name": "停车纠纷", "parent_id": dispute, "dispute": true,
+        "accept_hours": 12, "dispatch_hours": 12, "handle_hours": 48, "close_hours": 24});
+    assert_eq!(
+        shegong
+            .post_json("/api/case-categories", body.clone())
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, c) = admin.post_json("/api/case-categories", body.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert_eq!(c["full_name"], "矛盾纠纷/停车纠纷");
+    assert_eq!(
+        admin.post_json("/api/case-categories", body).await.0,
+        StatusCode::CONFLICT
+    );
+    let id = c["id"].as_i64().unwrap();
+    let (st, e) = admin
+        .put_json(
+            &format!("/api/case-categories/{id}"),
+            json!({"accept_hours": 0, "dispatch_hours": 1, "handle_hours": 1, "close_hours": 1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["field"], "立案时限");
+    let (st, c) = admin
+        .put_json(
+            &format!("/api/case-categories/{id}"),
+            json!({"accept_hours": 1, "dispatch_hours": 2, "handle_hours": 3, "close_hours": 4}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(c["handle_hours"], 3);
+    // A new case takes its limits from its category: 1 hour to accept, 10 hours in all.
+    let g1 = app.login("wangge1").await;
+    let case = report(&g1, "dispute.parking", app.world.grid1, "抢占车位").await;
+    let (_, d) = g1.get_json(&format!("/api/cases/{case}")).await;
+    let ts = |s: &Value| {
+        chrono::NaiveDateTime::parse_from_str(s.as_str().unwrap(), "%Y-%m-%d %H:%M:%S").unwrap()
+    };
+    let c = &d["case"];
+    assert_eq!(
+        (ts(&c["stage_due_at"]) - ts(&c["created_at"])).num_hours(),
+        1
+    );
+    assert_eq!((ts(&c["due_at"]) - ts(&c["created_at"])).num_hours(), 10);
+    // The API document describes the case endpoints.
+    let (_, doc) = g1.get_json("/api/openapi.json").await;
+    assert!(doc["paths"]["/api/cases/{id}/verify"]["post"].is_object());
+    assert!(doc["paths"]["/api/devices/{id}/events"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["NewCase"].is_object());
+}

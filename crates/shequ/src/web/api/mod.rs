@@ -68,6 +68,9 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         cases::add_session,
         cases::dispute_figure,
         cases::dashboard,
+        cases::list_devices,
+        cases::register_device,
+        cases::device_event,
     ),
     components(schemas(
         Me,
@@ -120,6 +123,11 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         cases::HandoverTo,
         cases::Verdict,
         cases::Rating,
+        crate::cases::devices::Device,
+        crate::cases::devices::DeviceInput,
+        crate::cases::devices::NewDevice,
+        crate::cases::devices::DeviceEvent,
+        crate::cases::devices::EventOutcome,
     ))
 )]
 pub struct ApiDoc;
