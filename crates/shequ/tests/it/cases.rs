@@ -722,6 +722,23 @@ async fn case_pages_report_and_work_a_case() {
     let g1 = app.login("wangge1").await;
     let form = g1.get("/cases/new").await.text().await.unwrap();
     assert!(form.contains("第一网格") && !form.contains("第二网格"));
+    let opts = g1
+        .get(&format!("/cases/locations?grid_id={}", app.world.grid1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(opts.contains("锦绣花园 1号楼"), "{opts}");
+    let opts = g1
+        .get(&format!("/cases/locations?grid_id={}", app.world.grid2))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !opts.contains("2号楼"),
+        "another grid's buildings stay hidden"
+    );
     let cat = category(&g1, "dispute.family").await.to_string();
     let grid = app.world.grid1.to_string();
     let r = g1

@@ -17,7 +17,7 @@ use crate::cases::transitions::{self, Action, Target};
 use crate::cases::{categories, stats, State as CaseState, DEPARTMENTS, RATINGS, SOURCES};
 use crate::error::Error;
 use crate::registry::validate;
-use crate::web::error::PageError;
+use crate::web::error::{html_escape, PageError};
 use crate::web::session::User;
 use crate::web::templates::render;
 use crate::web::AppState;
@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(list).post(create))
         .route("/cases/new", get(new_form))
+        .route("/cases/locations", get(locations))
         .route("/cases/dashboard", get(dashboard))
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/action", post(action))
@@ -116,6 +117,42 @@ async fn new_form(State(state): State<AppState>, user: User) -> Result<Html<Stri
             grids => grids(&state, &user).await?,
         },
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GridParam {
+    grid_id: String,
+}
+
+/// The buildings of a grid in the user's scope, as `<option>`s for the new-case form (htmx).
+async fn locations(
+    State(state): State<AppState>,
+    user: User,
+    Query(p): Query<GridParam>,
+) -> Result<Html<String>, PageError> {
+    let mut out = String::from("<option value=\"\">整个网格</option>");
+    if let Some(grid) = opt_id(&p.grid_id) {
+        let sql = format!(
+            "SELECT b.id, e.name, b.name FROM nodes b JOIN nodes e ON e.id = b.parent_id \
+             WHERE b.kind = 'building' AND b.archived = 0 AND b.grid_id = $1 AND {} ORDER BY e.name, b.name",
+            user.actor.scope.sql("b")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(grid)
+            .fetch_all(&state.db.pool)
+            .await
+            .map_err(Error::from)?;
+        for r in rows {
+            out.push_str(&format!(
+                "<option value=\"{}\">{} {}</option>",
+                r.get::<i64, _>(0),
+                html_escape(&r.get::<String, _>(1)),
+                html_escape(&r.get::<String, _>(2))
+            ));
+        }
+    }
+    Ok(Html(out))
 }
 
 #[derive(Deserialize, Default)]
