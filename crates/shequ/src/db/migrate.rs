@@ -17,6 +17,7 @@ const FILES: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../migrations/0002_accounts.sql"),
     ),
+    (3, "cases", include_str!("../../migrations/0003_cases.sql")),
     (
         4,
         "report_history",

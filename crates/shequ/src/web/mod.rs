@@ -72,6 +72,8 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(db: Db, listen: &str, ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     ready(listener.local_addr()?);
+    // 限时办结: mark and escalate case deadlines every minute.
+    crate::cases::deadlines::spawn(db.clone());
     axum::serve(listener, router(AppState::new(db)))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

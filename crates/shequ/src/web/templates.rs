@@ -35,6 +35,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("history.html", include_str!("../../templates/history.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("rentals.html", include_str!("../../templates/rentals.html")),
+    ("cases.html", include_str!("../../templates/cases.html")),
+    ("case.html", include_str!("../../templates/case.html")),
+    (
+        "case_form.html",
+        include_str!("../../templates/case_form.html"),
+    ),
+    (
+        "case_dashboard.html",
+        include_str!("../../templates/case_dashboard.html"),
+    ),
     (
         "report_check.html",
         include_str!("../../templates/report_check.html"),

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod cases;
 mod pages;
 mod persons;
 mod registry_tree;

@@ -1,6 +1,7 @@
 //! The JSON API: the registry with the same scope rules as the pages (out-of-scope ids answer 404). Auth is
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
+mod cases;
 mod nodes;
 mod persons;
 
@@ -50,6 +51,27 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         persons::create_tag_type,
         persons::rentals,
         persons::create_rental,
+        cases::list_categories,
+        cases::create_category,
+        cases::set_hours,
+        cases::create,
+        cases::list,
+        cases::get_case,
+        cases::accept,
+        cases::reject,
+        cases::dispatch,
+        cases::handover,
+        cases::handle,
+        cases::verify,
+        cases::close,
+        cases::rate,
+        cases::save_mediation,
+        cases::add_session,
+        cases::dispute_figure,
+        cases::dashboard,
+        cases::list_devices,
+        cases::register_device,
+        cases::device_event,
     ),
     components(schemas(
         Me,
@@ -77,6 +99,36 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         nodes::MoveHousehold,
         persons::NewTag,
         crate::accounts::Role,
+        crate::cases::categories::Category,
+        crate::cases::categories::CategoryInput,
+        crate::cases::categories::Hours,
+        crate::cases::intake::NewCase,
+        crate::cases::intake::PartyInput,
+        crate::cases::queries::Case,
+        crate::cases::queries::CaseEvent,
+        crate::cases::queries::Party,
+        crate::cases::queries::CasePage,
+        crate::cases::queries::View,
+        crate::cases::mediation::Mediation,
+        crate::cases::mediation::MediationSession,
+        crate::cases::mediation::MediationInput,
+        crate::cases::mediation::SessionInput,
+        crate::cases::stats::DisputeFigure,
+        crate::cases::stats::Dashboard,
+        crate::cases::stats::DashboardRow,
+        crate::cases::transitions::Target,
+        cases::CaseDetail,
+        cases::Note,
+        cases::Reason,
+        cases::DispatchTo,
+        cases::HandoverTo,
+        cases::Verdict,
+        cases::Rating,
+        crate::cases::devices::Device,
+        crate::cases::devices::DeviceInput,
+        crate::cases::devices::NewDevice,
+        crate::cases::devices::DeviceEvent,
+        crate::cases::devices::EventOutcome,
     ))
 )]
 pub struct ApiDoc;
@@ -89,6 +141,7 @@ pub fn routes() -> Router<AppState> {
         .route("/population", get(population_on))
         .merge(nodes::routes())
         .merge(persons::routes())
+        .merge(cases::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,6 +1,7 @@
 //! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
 
 mod auth;
+mod cases;
 mod dashboard;
 mod persons;
 mod registry;
@@ -19,4 +20,5 @@ pub fn routes() -> Router<AppState> {
         .merge(persons::routes())
         .merge(tags::routes())
         .merge(reports::routes())
+        .merge(cases::routes())
 }

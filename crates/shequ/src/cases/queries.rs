@@ -1,0 +1,318 @@
+//! Reading cases: one case (scope-checked), its timeline and parties, and the lists — my cases, the team's
+//! cases (the whole scope), by grid, escalated to me — with filters and pages.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::State;
+use crate::accounts::Actor;
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Case {
+    pub id: i64,
+    pub number: String,
+    pub category_id: i64,
+    /// "矛盾纠纷/邻里纠纷".
+    pub category_name: String,
+    pub source: String,
+    pub title: String,
+    pub description: String,
+    pub location_node_id: i64,
+    pub location_name: String,
+    pub dwelling_id: Option<i64>,
+    pub street_id: i64,
+    pub community_id: i64,
+    pub grid_id: i64,
+    pub grid_name: String,
+    pub building_id: Option<i64>,
+    pub address: String,
+    pub reporter_person_id: Option<i64>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    /// reported / accepted / rejected / dispatched / handling / verified / closed / rated
+    pub state: String,
+    pub state_label: String,
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    /// user / community / street / department
+    pub assignee_kind: Option<String>,
+    pub assignee_user_id: Option<i64>,
+    /// The department, office or worker the case is dispatched to.
+    pub assignee_name: Option<String>,
+    pub handler_id: Option<i64>,
+    pub escalated_to: Option<i64>,
+    pub group_petition: i64,
+    pub repeat_petition: i64,
+    pub linked_case_id: Option<i64>,
+    pub stage_started_at: String,
+    pub stage_warn_at: Option<String>,
+    pub stage_due_at: Option<String>,
+    pub due_at: String,
+    /// ok / due_soon (即将超期) / overdue (超期)
+    pub deadline_status: String,
+    pub was_overdue: i64,
+    pub escalated: i64,
+    pub rating: Option<String>,
+    pub rating_comment: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+    pub accepted_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub rated_at: Option<String>,
+    pub updated_at: String,
+}
+
+impl Case {
+    pub fn state(&self) -> State {
+        State::from_code(&self.state).unwrap_or(State::Reported)
+    }
+}
+
+/// Selects a [`Case`] from `cases c`; `state_label` is filled in Rust.
+pub(crate) const SELECT: &str = "SELECT c.id, c.number, c.category_id, \
+    CASE WHEN p.id IS NULL THEN k.name ELSE p.name || '/' || k.name END AS category_name, \
+    c.source, c.title, c.description, c.location_node_id, l.name AS location_name, c.dwelling_id, \
+    c.street_id, c.community_id, c.grid_id, g.name AS grid_name, c.building_id, c.address, \
+    c.reporter_person_id, c.reporter_name, c.reporter_phone, c.state, '' AS state_label, c.owner_id, \
+    o.display_name AS owner_name, c.assignee_kind, c.assignee_user_id, c.assignee_name, c.handler_id, \
+    c.escalated_to, c.group_petition, c.repeat_petition, c.linked_case_id, c.stage_started_at, c.stage_warn_at, \
+    c.stage_due_at, c.due_at, c.deadline_status, c.was_overdue, c.escalated, c.rating, c.rating_comment, \
+    c.created_by, c.created_at, c.accepted_at, c.closed_at, c.rated_at, c.updated_at \
+    FROM cases c JOIN case_categories k ON k.id = c.category_id \
+    LEFT JOIN case_categories p ON p.id = k.parent_id \
+    JOIN nodes l ON l.id = c.location_node_id JOIN nodes g ON g.id = c.grid_id \
+    LEFT JOIN users o ON o.id = c.owner_id";
+
+fn labelled(mut c: Case) -> Case {
+    c.state_label = c.state().label_zh().to_string();
+    c
+}
+
+/// A case inside the actor's scope, or NotFound.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Case> {
+    let sql = format!("{SELECT} WHERE c.id = $1 AND {}", actor.scope.sql("c"));
+    sqlx::query_as::<_, Case>(&sql)
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(labelled)
+        .ok_or(Error::NotFound)
+}
+
+/// The same inside a transaction (after a write, to return the new state).
+pub(crate) async fn get_tx(tx: &mut Tx<'_>, actor: &Actor, id: i64) -> Result<Case> {
+    let sql = format!("{SELECT} WHERE c.id = $1 AND {}", actor.scope.sql("c"));
+    sqlx::query_as::<_, Case>(&sql)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(labelled)
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseEvent {
+    pub id: i64,
+    /// create / accept / reject / dispatch / handover / handle / verify / verify_failed / close / rate /
+    /// reopen / due_soon / overdue / escalate / mediation
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub user_id: Option<i64>,
+    pub who: String,
+    pub to_user_id: Option<i64>,
+    pub to_name: Option<String>,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Party {
+    pub id: i64,
+    pub person_id: Option<i64>,
+    pub name: String,
+    pub role: String,
+    pub phone: Option<String>,
+}
+
+/// The timeline of a case the actor can see, oldest first.
+pub async fn events(db: &Db, actor: &Actor, id: i64) -> Result<Vec<CaseEvent>> {
+    get(db, actor, id).await?;
+    Ok(sqlx::query_as::<_, CaseEvent>(
+        "SELECT id, kind, from_state, to_state, user_id, who, to_user_id, to_name, note, at FROM case_events \
+         WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn parties(db: &Db, actor: &Actor, id: i64) -> Result<Vec<Party>> {
+    get(db, actor, id).await?;
+    Ok(sqlx::query_as::<_, Party>(
+        "SELECT id, person_id, name, role, phone FROM case_parties WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Which cases a list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Open cases the actor owns (首问负责) or is dispatched to.
+    Mine,
+    /// Every case in the actor's scope.
+    #[default]
+    Team,
+    /// Open cases escalated to the actor as supervisor.
+    Escalated,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ListQuery {
+    /// mine / team / escalated (default team)
+    pub view: Option<View>,
+    pub grid_id: Option<i64>,
+    pub state: Option<String>,
+    /// A category and its children.
+    pub category_id: Option<i64>,
+    /// 1: only cases 超期 now; "due_soon": only 即将超期.
+    pub overdue: Option<String>,
+    /// Only open cases.
+    pub open: Option<bool>,
+    /// 1-based.
+    pub page: Option<i64>,
+    /// Default 50, at most 200.
+    pub per_page: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CasePage {
+    pub items: Vec<Case>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// A page of cases in the actor's scope, newest first.
+pub async fn list(db: &Db, actor: &Actor, q: &ListQuery) -> Result<CasePage> {
+    let mut conds = vec![actor.scope.sql("c")];
+    let mut binds: Vec<i64> = vec![];
+    let mut texts: Vec<String> = vec![];
+    match q.view.unwrap_or_default() {
+        View::Mine => {
+            binds.push(actor.user_id);
+            conds.push(format!(
+                "(c.owner_id = $1 OR (c.assignee_kind = 'user' AND c.assignee_user_id = $1)) AND c.state IN {}",
+                State::open_sql()
+            ));
+        }
+        View::Escalated => {
+            binds.push(actor.user_id);
+            conds.push(format!(
+                "c.escalated_to = $1 AND c.state IN {}",
+                State::open_sql()
+            ));
+        }
+        View::Team => {}
+    }
+    if let Some(g) = q.grid_id {
+        binds.push(g);
+        conds.push(format!("c.grid_id = ${}", binds.len()));
+    }
+    if let Some(cat) = q.category_id {
+        binds.push(cat);
+        let n = binds.len();
+        conds.push(format!("(c.category_id = ${n} OR k.parent_id = ${n})"));
+    }
+    if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
+        let st = State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?;
+        texts.push(st.code().to_string());
+    }
+    if q.open == Some(true) {
+        conds.push(format!("c.state IN {}", State::open_sql()));
+    }
+    match q.overdue.as_deref() {
+        Some("1") | Some("true") | Some("overdue") => conds.push(format!(
+            "c.deadline_status = 'overdue' AND c.state IN {}",
+            State::open_sql()
+        )),
+        Some("due_soon") => conds.push(format!(
+            "c.deadline_status = 'due_soon' AND c.state IN {}",
+            State::open_sql()
+        )),
+        _ => {}
+    }
+    if !texts.is_empty() {
+        conds.push(format!("c.state = ${}", binds.len() + 1));
+    }
+    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let page = q.page.unwrap_or(1).max(1);
+    let filter = conds.join(" AND ");
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM cases c JOIN case_categories k ON k.id = c.category_id WHERE {filter}"
+    );
+    let mut count = sqlx::query(&count_sql);
+    for b in &binds {
+        count = count.bind(*b);
+    }
+    for t in &texts {
+        count = count.bind(t.clone());
+    }
+    let total: i64 = count.fetch_one(&db.pool).await?.get(0);
+    let sql = format!(
+        "{SELECT} WHERE {filter} ORDER BY c.id DESC LIMIT {per_page} OFFSET {}",
+        (page - 1) * per_page
+    );
+    let mut query = sqlx::query_as::<_, Case>(&sql);
+    for b in &binds {
+        query = query.bind(*b);
+    }
+    for t in &texts {
+        query = query.bind(t.clone());
+    }
+    let items = query
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(labelled)
+        .collect();
+    Ok(CasePage {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Workers a case may be dispatched or handed over to: active accounts with a working role whose scope
+/// contains the case.
+pub async fn workers_for(db: &Db, actor: &Actor, case: &Case) -> Result<Vec<(i64, String)>> {
+    let street = actor.scope.street().unwrap_or(case.street_id);
+    let rows = sqlx::query(
+        "SELECT id, display_name FROM users WHERE archived = 0 AND street_id = $1 \
+         AND role IN ('street_admin','community_head','social_worker','grid_worker') ORDER BY id",
+    )
+    .bind(street)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = vec![];
+    for r in rows {
+        let id: i64 = r.get(0);
+        let a = crate::accounts::users::actor(db, id).await?;
+        if a.scope.contains(
+            Some(case.street_id),
+            Some(case.community_id),
+            Some(case.grid_id),
+            case.building_id,
+        ) {
+            out.push((id, r.get::<String, _>(1)));
+        }
+    }
+    Ok(out)
+}
