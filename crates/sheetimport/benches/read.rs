@@ -2,7 +2,8 @@
 //! a GBK .csv of plausible person rows to a temporary folder, then reads each through `read_path` in a child
 //! process of its own, printing rows/s and the child's peak RSS (VmHWM).
 //!
-//! `cargo bench -p sheetimport --bench read` (ROWS=100000 for a quick run; KEEP=1 keeps the files).
+//! `cargo bench -p sheetimport --bench read` (ROWS=100000 for a quick run; KEEP=1 keeps the files, FILES=DIR
+//! reads kept files again).
 
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -131,9 +132,20 @@ fn peak_rss_mb() -> f64 {
     kb / 1024.0
 }
 
+/// CPU seconds (user + system) this process has used, from /proc/self/stat.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+}
+
 /// In the child: read one file and print the figures.
 fn read_one(path: &Path) {
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_secs());
     let (mut rows, mut errors, mut ids) = (0usize, 0usize, 0usize);
     let summary = read_path(path, &mut |row, problems| {
         rows += 1;
@@ -145,12 +157,13 @@ fn read_one(path: &Path) {
         ControlFlow::Continue(())
     })
     .unwrap();
-    let secs = start.elapsed().as_secs_f64();
+    let (secs, cpu) = (start.elapsed().as_secs_f64(), cpu_secs() - cpu0);
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     println!(
-        "{:<12} {rows:>9} rows ({ids} IDs, {errors} errors) {size:>7.1} MB in {secs:>6.2} s = {:>9.0} rows/s, peak RSS {:>6.1} MB",
+        "{:<12} {rows:>9} rows ({ids} IDs, {errors} errors) {size:>7.1} MB in {secs:>6.2} s = {:>8.0} rows/s wall, {:>8.0} rows/s of CPU time, peak RSS {:>6.1} MB",
         summary.format,
         rows as f64 / secs,
+        rows as f64 / cpu,
         peak_rss_mb()
     );
     assert_eq!(errors, 0);
@@ -159,6 +172,19 @@ fn read_one(path: &Path) {
 fn main() {
     if let Ok(p) = std::env::var("SHEETIMPORT_BENCH_READ") {
         return read_one(Path::new(&p));
+    }
+    if let Ok(dir) = std::env::var("FILES") {
+        // read files kept by an earlier run (KEEP=1) again
+        for name in ["people.xlsx", "people.csv"] {
+            let p = Path::new(&dir).join(name);
+            let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+            assert!(child
+                .env("SHEETIMPORT_BENCH_READ", p)
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false));
+        }
+        return;
     }
     let rows: usize = std::env::var("ROWS")
         .ok()
