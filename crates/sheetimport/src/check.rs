@@ -75,6 +75,11 @@ fn check_digit_fits(id: &str) -> bool {
 /// `strict` also counts 无/暂无/没有/-// (placeholders for an ID number or a name, but an honest answer
 /// elsewhere).
 pub fn is_placeholder(text: &str, strict: bool) -> bool {
+    // fast path: most values hold none of the characters a placeholder is made of
+    let marks = |c: char| "xX*?#某待不未暂nN无没-/空0.".contains(c);
+    if !text.chars().any(marks) && !text.chars().any(|c| matches!(c, '\u{FF01}'..='\u{FF5E}')) {
+        return false;
+    }
     let t = normalize(text).to_ascii_lowercase();
     if t.is_empty() {
         return false;
