@@ -67,14 +67,23 @@ pub fn header_key(text: &str) -> String {
             c => out.extend(c.to_lowercase()),
         }
     }
-    for marker in ["必填项", "必填", "选填", "(必须)"] {
-        if out.len() > marker.len() {
-            if let Some(s) = out
-                .strip_suffix(marker)
-                .or_else(|| out.strip_prefix(marker))
-            {
-                out = s.to_string();
+    // markers before or after the name, possibly repeated: "必填姓名", "姓名必填", "选填电话选填"
+    loop {
+        let before = out.len();
+        for marker in ["必填项", "必填", "选填"] {
+            if out.len() > marker.len() {
+                if let Some(s) = out.strip_suffix(marker) {
+                    out = s.to_string();
+                }
             }
+            if out.len() > marker.len() {
+                if let Some(s) = out.strip_prefix(marker) {
+                    out = s.to_string();
+                }
+            }
+        }
+        if out.len() == before {
+            break;
         }
     }
     out

@@ -99,6 +99,11 @@ fn markers_brackets_spaces_and_full_width_are_ignored() {
     assert_eq!(field_for_header("联系电话（手机）"), Some(Phone));
     assert_eq!(field_for_header("出生日期[yyyy-mm-dd]"), Some(BirthDate));
     assert_eq!(header_key(" *身份证号（必填） "), "身份证号");
+    // found by fuzzing: markers on both ends, and the key of a key is the key
+    assert_eq!(header_key("选填电话选填"), "电话");
+    let odd = String::from_utf8_lossy(b"\xe9\x80\x89\xe5\xa1\xab\xe5X\xe9\x80\x89\xe5\xa1\xab")
+        .into_owned();
+    assert_eq!(header_key(&header_key(&odd)), header_key(&odd));
 }
 
 #[test]
