@@ -1,0 +1,4 @@
+//! cargo-fuzz target: `sheetimport::fuzzing::values` on arbitrary bytes.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sheetimport::fuzzing::values(data));
