@@ -91,6 +91,14 @@ async fn dashboard_tree_and_person_pages_work_in_chinese_and_english() {
         .await
         .unwrap();
     assert!(history.contains("shuji") && history.contains("create"));
+    // The list page itself, with its export link carrying the search.
+    let list = s.get("/persons?q=孟").await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let list = list.text().await.unwrap();
+    assert!(
+        list.contains("孟庆华") && list.contains("/persons/export.xlsx?q=%E5%AD%9F"),
+        "{list}"
+    );
     // Search results fragment (htmx) by pinyin initials.
     let rows = s.get("/persons/results?q=mqh").await.text().await.unwrap();
     assert!(rows.contains("孟庆华"));
@@ -183,4 +191,54 @@ async fn figures_of_a_past_report_saved_as_history_give_a_year_over_year_compari
         .unwrap()
         .get(0);
     assert_eq!(n, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_renders_for_every_role_in_both_languages() {
+    let app = App::start().await;
+    let w = &app.world;
+    let pages = vec![
+        "/".to_string(),
+        "/registry".into(),
+        "/persons".into(),
+        "/persons?q=zjj".into(),
+        "/persons?page=1".into(),
+        "/tags".into(),
+        "/rentals".into(),
+        "/reports/check".into(),
+        "/cases".into(),
+        "/cases/dashboard".into(),
+        format!("/persons/{}", w.zhao),
+        format!("/persons/{}/history", w.zhao),
+        format!("/households/{}", w.household1),
+        format!("/registry/nodes/{}", w.building1),
+        format!("/registry/nodes/{}", w.dwelling1),
+    ];
+    let writers = vec![
+        format!("/persons/{}/edit", w.zhao),
+        format!("/persons/new?household_id={}", w.household1),
+        "/cases/new".to_string(),
+    ];
+    for who in ["admin", "shuji", "shegong", "wangge1", "louzu"] {
+        let s = app.login(who).await;
+        for lang in ["zh", "en"] {
+            assert_eq!(
+                s.post_form("/lang", &[("lang", lang)]).await.status(),
+                StatusCode::SEE_OTHER
+            );
+            let mut all = pages.clone();
+            if who != "louzu" {
+                all.extend(writers.iter().cloned());
+            }
+            for path in &all {
+                let r = s.get(path).await;
+                assert_eq!(r.status(), StatusCode::OK, "{who} {lang} GET {path}");
+                let body = r.text().await.unwrap();
+                assert!(
+                    body.contains("</html>") && !body.contains("系统错误"),
+                    "{who} {lang} GET {path}"
+                );
+            }
+        }
+    }
 }

@@ -162,8 +162,15 @@ async fn a_grid_worker_cannot_reach_another_grids_person_through_any_endpoint() 
         .get_json(&format!("/api/persons?q={}", &w.zhao_id[10..16]))
         .await;
     assert!(found.as_array().unwrap().is_empty());
-    let page = g2.get("/persons?q=zjj").await.text().await.unwrap();
-    assert!(!page.contains("赵军杰"));
+    let page = g2.get("/persons?q=zjj").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("id=\"result-summary\"") && !page.contains("赵军杰"));
+    let own = g2.get("/persons?q=qxh").await.text().await.unwrap();
+    assert!(
+        own.contains("钱小红"),
+        "the page search finds their own resident"
+    );
     let (_, dash) = g2.get_json("/api/dashboard").await;
     assert_eq!(dash["population"], 1);
     assert_eq!(dash["grids"], 1);
