@@ -1,6 +1,7 @@
 //! The person list as .xlsx: the same rows the screen lists (scope, search or grid filter), in pages of
-//! 5,000 so memory stays flat, with household number and visible special groups. Headers are the ones the
-//! importer recognises, so an export re-imports without loss.
+//! 5,000 so memory stays flat, with household number and visible special groups. Headers are ones the
+//! importer (`sheetimport`) recognises — all but 状态, which it reports as an unknown column — and the values
+//! read back unchanged (tested).
 
 use std::collections::BTreeMap;
 

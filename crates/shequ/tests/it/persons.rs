@@ -502,3 +502,39 @@ async fn the_person_list_exports_to_xlsx_with_the_same_scope_and_masking() {
             .get(0);
     assert_eq!(n, 4);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_reads_back_through_the_importer_with_every_value() {
+    use sheetimport::Field;
+    let app = App::start().await;
+    let w = &app.world;
+    let s = app.login("shuji").await;
+    let bytes = s.get("/persons/export.xlsx").await.bytes().await.unwrap();
+    let mut rows = Vec::new();
+    let summary = sheetimport::read_bytes(&bytes, "export.xlsx", &mut |row, problems| {
+        rows.push((row, problems));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    let layout = &summary.layouts[0];
+    // Every exported column is recognised except the status column, which the importer reports.
+    let unknown: Vec<&str> = layout.unknown.iter().map(|(_, h)| h.as_str()).collect();
+    assert_eq!(unknown, vec!["状态"]);
+    assert_eq!(rows.len(), 2);
+    let zhao = rows
+        .iter()
+        .find(|(r, _)| r.get(Field::Name) == "赵军杰")
+        .expect("赵军杰 read back");
+    assert!(
+        zhao.1
+            .iter()
+            .all(|p| p.severity != sheetimport::Severity::Error),
+        "{:?}",
+        zhao.1
+    );
+    assert_eq!(zhao.0.get(Field::IdNumber), w.zhao_id);
+    assert_eq!(zhao.0.get(Field::BirthDate), "1980-03-15");
+    assert_eq!(zhao.0.get(Field::Phone), "13812345678");
+    assert_eq!(zhao.0.get(Field::HouseholdNo), "H001");
+    assert_eq!(zhao.0.get(Field::PersonType), "户籍");
+}
