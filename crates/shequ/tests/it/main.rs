@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod cases;
+mod cases_records;
 mod pages;
 mod persons;
 mod registry_tree;
