@@ -272,7 +272,9 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
             sqlx::query(sql).execute(&mut *conn).await?;
         }
     } else {
-        sqlx::query("ANALYZE").execute(&mut *conn).await?;
+        // VACUUM as well: it sets the visibility map, without which PostgreSQL will not plan index-only scans
+        // and walked the primary key backwards for the person list (1.1 s per page; 12 ms after).
+        sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
     }
     drop(conn);
     progress("accounts");
