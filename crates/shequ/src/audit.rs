@@ -37,6 +37,36 @@ pub async fn record<'c, E: Executor<'c, Database = Any>>(
     Ok(())
 }
 
+/// Archives one row of a table with `archived` and `updated_at` (nothing in shequ is deleted) and records
+/// it, inside the caller's transaction so that any follow-up work commits with it.
+/// `was` is the row's `archived` value before, as the entry records it.
+pub async fn archive_row(
+    tx: &mut crate::db::Tx<'_>,
+    actor: &Actor,
+    table: &str,
+    entity: &str,
+    id: i64,
+    was: i64,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET archived = 1, updated_at = $1 WHERE id = $2"
+    ))
+    .bind(db::now())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    record(
+        &mut **tx,
+        actor,
+        "archive",
+        entity,
+        Some(id),
+        Some(&serde_json::json!({"archived": was})),
+        Some(&serde_json::json!({"archived": 1})),
+    )
+    .await
+}
+
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Entry {
     pub id: i64,

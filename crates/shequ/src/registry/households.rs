@@ -131,21 +131,7 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<()> {
         ));
     }
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE households SET archived = 1, updated_at = $1 WHERE id = $2")
-        .bind(db::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut *tx,
-        actor,
-        "archive",
-        "household",
-        Some(id),
-        Some(&json!({"archived": 0})),
-        Some(&json!({"archived": 1})),
-    )
-    .await?;
+    audit::archive_row(&mut tx, actor, "households", "household", id, h.archived).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,7 +2,6 @@
 //! id), and its path `/1/5/9/`, so that scope checks are one comparison and a move is one prefix update.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sqlx::Row;
 
 use crate::accounts::{Actor, Role};
@@ -508,21 +507,7 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
         ));
     }
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE nodes SET archived = 1, updated_at = $1 WHERE id = $2")
-        .bind(db::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut *tx,
-        actor,
-        "archive",
-        "node",
-        Some(id),
-        Some(&json!({"archived": 0})),
-        Some(&json!({"archived": 1})),
-    )
-    .await?;
+    audit::archive_row(&mut tx, actor, "nodes", "node", id, node.archived).await?;
     tx.commit().await?;
     Ok(Node {
         archived: 1,

@@ -499,27 +499,13 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     actor.require_write()?;
     let p = get(db, actor, id).await?;
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE persons SET archived = 1, updated_at = $1 WHERE id = $2")
-        .bind(db::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    audit::archive_row(&mut tx, actor, "persons", "person", id, p.archived).await?;
     sqlx::query(
         "UPDATE residence_periods SET to_date = $2 WHERE person_id = $1 AND to_date IS NULL",
     )
     .bind(id)
     .bind(db::today().to_string())
     .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut *tx,
-        actor,
-        "archive",
-        "person",
-        Some(id),
-        Some(&json!({"archived": p.archived})),
-        Some(&json!({"archived": 1})),
-    )
     .await?;
     tx.commit().await?;
     Ok(())

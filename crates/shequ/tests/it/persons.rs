@@ -538,3 +538,47 @@ async fn an_export_reads_back_through_the_importer_with_every_value() {
     assert_eq!(zhao.0.get(Field::HouseholdNo), "H001");
     assert_eq!(zhao.0.get(Field::PersonType), "户籍");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_entered_by_mistake_is_archived_not_deleted() {
+    let app = App::start().await;
+    let w = &app.world;
+    let s = app.login("shuji").await;
+    let today = shequ::db::today().to_string();
+    let before = s.get_json(&format!("/api/population?date={today}")).await.1["population"]
+        .as_i64()
+        .unwrap();
+    let r = s
+        .post_form(&format!("/persons/{}/archive", w.qian), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = s.get_json(&format!("/api/population?date={today}")).await.1["population"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after, before - 1);
+    let (_, found) = s.get_json("/api/persons?q=qxh").await;
+    assert!(
+        found.as_array().unwrap().is_empty(),
+        "archived people are not found"
+    );
+    let (st, p) = s.get_json(&format!("/api/persons/{}", w.qian)).await;
+    assert_eq!(st, StatusCode::OK, "the record is kept");
+    assert_eq!(p["archived"], 1);
+    let entry: (Option<String>, Option<String>) = sqlx::query("SELECT before_json, after_json FROM audit_log WHERE action = 'archive' AND entity = 'person' AND entity_id = $1")
+        .bind(w.qian)
+        .fetch_one(&app.db.pool)
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!(entry.0.as_deref(), Some("{\"archived\":0}"));
+    assert_eq!(entry.1.as_deref(), Some("{\"archived\":1}"));
+    // The building leader may not archive.
+    let louzu = app.login("louzu").await;
+    assert_eq!(
+        louzu
+            .post_form(&format!("/persons/{}/archive", w.zhao), &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
