@@ -8,10 +8,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod imports;
 pub mod registry;
 pub mod reports;
 pub mod web;

@@ -48,6 +48,9 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Import from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
+    #[command(subcommand)]
+    Import(ImportWhat),
     /// Check a work report written outside shequ (.docx, .txt in UTF-8/GBK, .md): print findings as Markdown.
     CheckReport {
         file: std::path::PathBuf,
@@ -60,6 +63,30 @@ enum Command {
         /// Also write the extracted figures to this .xlsx file.
         #[arg(long)]
         figures_xlsx: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Persons (with households and the estate/building tree they name). By default nothing is written if
+    /// any row has an error; --valid-rows imports the valid rows; --dry-run only checks.
+    Persons {
+        file: std::path::PathBuf,
+        /// The grid the rows go to: its id, its name, or 社区名/网格名.
+        #[arg(long)]
+        grid: String,
+        /// Check only, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import every valid row and skip the rows with errors.
+        #[arg(long)]
+        valid_rows: bool,
+        /// Write the row-by-row report (.xlsx) here.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        /// Import as this user, within their scope (default: the system, whole database).
+        #[arg(long = "as")]
+        as_user: Option<String>,
     },
 }
 
@@ -126,6 +153,27 @@ async fn main() -> anyhow::Result<()> {
     tags::ensure_builtin(&db).await?;
     match cli.command {
         Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::Import(ImportWhat::Persons {
+            file,
+            grid,
+            dry_run,
+            valid_rows,
+            report,
+            as_user,
+        }) => {
+            shequ::cli::import::run(
+                &db,
+                shequ::cli::import::Args {
+                    file,
+                    grid,
+                    dry_run,
+                    valid_rows,
+                    report,
+                    as_user,
+                },
+            )
+            .await?
+        }
         Command::CheckReport { .. } => unreachable!("handled before connecting"),
         Command::Demo { scale } => {
             if !demo::is_empty(&db).await? {

@@ -23,6 +23,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "report_history",
         include_str!("../../migrations/0004_report_history.sql"),
     ),
+    (
+        5,
+        "import",
+        include_str!("../../migrations/0005_import.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -4,7 +4,9 @@
 //! sqlx's `Any` driver. Values cross the boundary only as `i64`, `f64` and `String` (dates as ISO text), so no
 //! query depends on a backend-specific type. The few dialect differences live in [`dialect`].
 
+pub mod bulk;
 pub mod dialect;
+pub mod ids;
 pub mod migrate;
 
 use std::str::FromStr;

@@ -46,8 +46,16 @@ pub const COLUMNS: &[Column] = &[
         width: 14.0,
     },
     Column {
+        header: "备用电话",
+        width: 14.0,
+    },
+    Column {
         header: "政治面貌",
         width: 12.0,
+    },
+    Column {
+        header: "婚姻状况",
+        width: 8.0,
     },
     Column {
         header: "文化程度",
@@ -68,6 +76,26 @@ pub const COLUMNS: &[Column] = &[
     Column {
         header: "户号",
         width: 10.0,
+    },
+    Column {
+        header: "现住小区",
+        width: 14.0,
+    },
+    Column {
+        header: "楼栋",
+        width: 8.0,
+    },
+    Column {
+        header: "单元",
+        width: 8.0,
+    },
+    Column {
+        header: "门牌",
+        width: 8.0,
+    },
+    Column {
+        header: "所属网格",
+        width: 12.0,
     },
     Column {
         header: "人员类型",
@@ -103,7 +131,18 @@ pub struct Filter {
     pub grid: Option<i64>,
 }
 
-async fn household_numbers(db: &Db, people: &[Person]) -> Result<BTreeMap<i64, String>> {
+/// Where a household lives, as the importer reads it back: 户号, 小区, 楼栋, 单元, 门牌, 网格.
+#[derive(Default, Clone)]
+struct Place {
+    number: String,
+    estate: Option<String>,
+    building: Option<String>,
+    unit: Option<String>,
+    room: Option<String>,
+    grid: Option<String>,
+}
+
+async fn household_places(db: &Db, people: &[Person]) -> Result<BTreeMap<i64, Place>> {
     let ids: Vec<String> = people
         .iter()
         .filter_map(|p| p.household_id)
@@ -113,14 +152,32 @@ async fn household_numbers(db: &Db, people: &[Person]) -> Result<BTreeMap<i64, S
         return Ok(BTreeMap::new());
     }
     let rows = sqlx::query(&format!(
-        "SELECT id, number FROM households WHERE id IN ({})",
+        "SELECT h.id, h.number, e.name, b.name, u.name, d.name, g.name FROM households h \
+         JOIN nodes d ON d.id = h.dwelling_id \
+         LEFT JOIN nodes e ON e.id = d.estate_id \
+         LEFT JOIN nodes b ON b.id = d.building_id \
+         LEFT JOIN nodes u ON u.id = d.parent_id AND u.kind = 'unit' \
+         LEFT JOIN nodes g ON g.id = h.grid_id \
+         WHERE h.id IN ({})",
         ids.join(",")
     ))
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
         .iter()
-        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+        .map(|r| {
+            (
+                r.get::<i64, _>(0),
+                Place {
+                    number: r.get(1),
+                    estate: r.get(2),
+                    building: r.get(3),
+                    unit: r.get(4),
+                    room: r.get(5),
+                    grid: r.get(6),
+                },
+            )
+        })
         .collect())
 }
 
@@ -156,12 +213,14 @@ async fn tag_names(
 }
 
 async fn write_rows(db: &Db, actor: &Actor, sheet: &mut Sheet, people: Vec<Person>) -> Result<()> {
-    let numbers = household_numbers(db, &people).await?;
+    let places = household_places(db, &people).await?;
     let groups = tag_names(db, actor, &people).await?;
     let full = actor.role.can_unmask();
     for p in people {
-        let (household, tags) = (
-            p.household_id.and_then(|h| numbers.get(&h).cloned()),
+        let (place, tags) = (
+            p.household_id
+                .and_then(|h| places.get(&h).cloned())
+                .unwrap_or_default(),
             groups.get(&p.id).map(|g| g.join("、")),
         );
         let p = if full {
@@ -184,12 +243,19 @@ async fn write_rows(db: &Db, actor: &Actor, sheet: &mut Sheet, people: Vec<Perso
             p.birth_date.map(Cell::Date).unwrap_or(Cell::Empty),
             p.ethnicity.into(),
             p.phone.into(),
+            p.phone2.into(),
             p.political_status.into(),
+            p.marital_status.into(),
             p.education.into(),
             p.employment.into(),
             p.health.into(),
             p.relation.into(),
-            household.into(),
+            Some(place.number).into(),
+            place.estate.into(),
+            place.building.into(),
+            place.unit.into(),
+            place.room.into(),
+            place.grid.into(),
             Cell::Text(p.hukou_type),
             p.hukou_address.into(),
             p.residence_address.into(),

@@ -24,6 +24,8 @@ pub struct Person {
     pub phone2: Option<String>,
     pub ethnicity: Option<String>,
     pub political_status: Option<String>,
+    /// 婚姻状况
+    pub marital_status: Option<String>,
     pub education: Option<String>,
     pub employment: Option<String>,
     /// Sensitive: only roles that see sensitive data receive it.
@@ -44,7 +46,7 @@ pub struct Person {
     pub updated_at: String,
 }
 
-pub const COLS: &str = "id, name, id_type, id_number, birth_date, sex, phone, phone2, ethnicity, political_status, education, \
+pub const COLS: &str = "id, name, id_type, id_number, birth_date, sex, phone, phone2, ethnicity, political_status, marital_status, education, \
     employment, health, hukou_type, hukou_address, residence_address, household_id, relation, status, notes, street_id, \
     community_id, grid_id, building_id, archived, created_at, updated_at";
 
@@ -95,6 +97,8 @@ pub struct PersonInput {
     pub phone2: String,
     pub ethnicity: String,
     pub political_status: String,
+    /// 未婚, 已婚, 离婚, 丧偶 …
+    pub marital_status: String,
     pub education: String,
     pub employment: String,
     pub health: String,
@@ -139,6 +143,8 @@ pub struct Valid {
     pub phone2: Option<String>,
     pub ethnicity: Option<String>,
     pub political_status: Option<String>,
+    /// 婚姻状况
+    pub marital_status: Option<String>,
     pub education: Option<String>,
     pub employment: Option<String>,
     pub health: Option<String>,
@@ -226,6 +232,7 @@ pub fn validate_input(i: &PersonInput, today: chrono::NaiveDate) -> Result<Valid
             validate::POLITICAL,
             false,
         )?,
+        marital_status: validate::choice("婚姻状况", &i.marital_status, validate::MARITAL, false)?,
         education: validate::choice("文化程度", &i.education, validate::EDUCATION, false)?,
         employment: validate::choice("就业状况", &i.employment, validate::EMPLOYMENT, false)?,
         health: validate::choice("健康状况", &i.health, validate::HEALTH, false)?,
@@ -352,8 +359,8 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
     let id: i64 = sqlx::query(
         "INSERT INTO persons (name, id_type, id_number, birth_date, sex, phone, phone2, ethnicity, political_status, education, \
          employment, health, hukou_type, hukou_address, residence_address, household_id, relation, notes, name_pinyin, \
-         name_initials, phone_rev, street_id, community_id, grid_id, building_id, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$26) RETURNING id",
+         name_initials, phone_rev, street_id, community_id, grid_id, building_id, created_at, updated_at, marital_status) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$26,$27) RETURNING id",
     )
     .bind(&v.name)
     .bind(&v.id_type)
@@ -381,6 +388,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
     .bind(h.grid_id)
     .bind(h.building_id)
     .bind(&now)
+    .bind(&v.marital_status)
     .fetch_one(&mut *tx)
     .await
     .map_err(on_unique)?
@@ -425,13 +433,38 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
     let v = validate_input(&input, db::today())?;
     let h = household_for_write(db, actor, v.household_id).await?;
     check_duplicate(db, h.street_id, &v.id_number, Some(id)).await?;
-    let (pinyin, initials) = search_keys::pinyin_keys(&v.name);
     let mut tx = db.begin().await?;
+    let after = write_update(&mut tx, &before, &v, &h).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "update",
+        "person",
+        Some(id),
+        Some(&serde_json::to_value(&before)?),
+        Some(&serde_json::to_value(&after)?),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Writes validated values over a stored person inside the caller's transaction: search keys, grams, tag
+/// scope and — when the household changes for someone living there — the residence periods. Returns the
+/// person as stored after.
+pub(crate) async fn write_update(
+    tx: &mut Tx<'_>,
+    before: &Person,
+    v: &Valid,
+    h: &households::Household,
+) -> Result<Person> {
+    let id = before.id;
+    let (pinyin, initials) = search_keys::pinyin_keys(&v.name);
     sqlx::query(
         "UPDATE persons SET name=$1, id_type=$2, id_number=$3, birth_date=$4, sex=$5, phone=$6, phone2=$7, ethnicity=$8, \
          political_status=$9, education=$10, employment=$11, health=$12, hukou_type=$13, hukou_address=$14, \
          residence_address=$15, household_id=$16, relation=$17, notes=$18, name_pinyin=$19, name_initials=$20, phone_rev=$21, \
-         street_id=$22, community_id=$23, grid_id=$24, building_id=$25, updated_at=$26 WHERE id = $27",
+         street_id=$22, community_id=$23, grid_id=$24, building_id=$25, updated_at=$26, marital_status=$28 WHERE id = $27",
     )
     .bind(&v.name)
     .bind(&v.id_type)
@@ -460,11 +493,12 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
     .bind(h.building_id)
     .bind(db::now())
     .bind(id)
-    .execute(&mut *tx)
+    .bind(&v.marital_status)
+    .execute(&mut **tx)
     .await
     .map_err(on_unique)?;
     if before.id_number != v.id_number {
-        write_grams(&mut tx, id, v.id_number.as_deref()).await?;
+        write_grams(tx, id, v.id_number.as_deref()).await?;
     }
     if before.household_id != Some(h.id) {
         sqlx::query("UPDATE person_tags SET street_id = $1, community_id = $2, grid_id = $3 WHERE person_id = $4")
@@ -472,25 +506,13 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
             .bind(h.community_id)
             .bind(h.grid_id)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if before.status == "在住" {
-            population::relocate(&mut tx, id, db::today(), &h).await?;
+            population::relocate(tx, id, db::today(), &h).await?;
         }
     }
-    let after = fetch(&mut tx, id).await?;
-    audit::record(
-        &mut *tx,
-        actor,
-        "update",
-        "person",
-        Some(id),
-        Some(&serde_json::to_value(&before)?),
-        Some(&serde_json::to_value(&after)?),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    fetch(tx, id).await
 }
 
 /// Archives a person record (never deleted). Used for records entered by mistake; people who leave are

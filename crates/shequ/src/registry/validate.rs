@@ -59,7 +59,11 @@ pub const EMPLOYMENT: &[&str] = &[
     "务农",
     "其他",
 ];
+pub const MARITAL: &[&str] = &[
+    "未婚", "已婚", "初婚", "再婚", "复婚", "离婚", "丧偶", "其他",
+];
 pub const HEALTH: &[&str] = &["健康", "一般", "慢性病", "残疾", "重病", "其他"];
+/// The 56 ethnic groups (GB/T 3304), then the registration categories for others.
 pub const ETHNICITIES: &[&str] = &[
     "汉族",
     "蒙古族",
@@ -117,6 +121,8 @@ pub const ETHNICITIES: &[&str] = &[
     "门巴族",
     "珞巴族",
     "基诺族",
+    "穿青人",
+    "外国血统",
     "其他",
 ];
 

@@ -43,6 +43,7 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "状态" => "Status",
         "民族" => "Ethnicity",
         "政治面貌" => "Political status",
+        "婚姻状况" => "Marital status",
         "文化程度" => "Education",
         "就业状况" => "Employment",
         "健康状况" => "Health",

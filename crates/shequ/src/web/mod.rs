@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod i18n;
+pub mod import_jobs;
 pub mod pages;
 pub mod session;
 pub mod templates;
@@ -23,6 +24,8 @@ use crate::db::Db;
 pub struct AppState {
     pub db: Db,
     pub templates: Arc<minijinja::Environment<'static>>,
+    /// Imports running in the background, polled by their pages.
+    pub imports: Arc<import_jobs::Jobs>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
         AppState {
             db,
             templates: Arc::new(templates::environment()),
+            imports: Arc::new(import_jobs::Jobs::default()),
         }
     }
 }

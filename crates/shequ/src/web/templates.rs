@@ -45,6 +45,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "case_dashboard.html",
         include_str!("../../templates/case_dashboard.html"),
     ),
+    ("import.html", include_str!("../../templates/import.html")),
+    (
+        "import_job.html",
+        include_str!("../../templates/import_job.html"),
+    ),
+    (
+        "import_progress.html",
+        include_str!("../../templates/import_progress.html"),
+    ),
     (
         "report_check.html",
         include_str!("../../templates/report_check.html"),

@@ -7,6 +7,8 @@ mod support;
 mod accounts;
 mod cases;
 mod cases_records;
+mod imports;
+mod imports_flow;
 mod pages;
 mod persons;
 mod registry_tree;

@@ -17,7 +17,7 @@ pub const PASSWORD: &str = "test-password-1";
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A database of its own: a SQLite file in a temp dir, or a PostgreSQL schema.
-pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
+pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>, String) {
     match std::env::var("SHEQU_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -31,17 +31,15 @@ pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
                 .expect("create schema");
             admin.close().await;
             let sep = if url.contains('?') { '&' } else { '?' };
-            let db = Db::connect(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
-                .await
-                .expect("connect");
-            (db, None)
+            let url = format!("{url}{sep}options=-csearch_path%3D{schema}");
+            let db = Db::connect(&url).await.expect("connect");
+            (db, None, url)
         }
         _ => {
             let dir = tempfile::tempdir().unwrap();
-            let db = Db::connect(dir.path().join("test.db").to_str().unwrap())
-                .await
-                .expect("connect");
-            (db, Some(dir))
+            let url = dir.path().join("test.db").to_str().unwrap().to_string();
+            let db = Db::connect(&url).await.expect("connect");
+            (db, Some(dir), url)
         }
     }
 }
@@ -90,6 +88,8 @@ pub struct World {
 pub struct App {
     pub base: String,
     pub db: Db,
+    /// The database URL, for running the `shequ` binary against the same database.
+    pub url: String,
     pub world: World,
     _dir: Option<tempfile::TempDir>,
 }
@@ -288,7 +288,7 @@ impl App {
             .with_env_filter("shequ=error")
             .with_test_writer()
             .try_init();
-        let (db, dir) = fresh_db().await;
+        let (db, dir, url) = fresh_db().await;
         let world = build_world(&db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -297,6 +297,7 @@ impl App {
         App {
             base,
             db,
+            url,
             world,
             _dir: dir,
         }

@@ -3,6 +3,7 @@
 mod auth;
 mod cases;
 mod dashboard;
+mod imports;
 mod persons;
 mod registry;
 mod reports;
@@ -20,5 +21,6 @@ pub fn routes() -> Router<AppState> {
         .merge(persons::routes())
         .merge(tags::routes())
         .merge(reports::routes())
+        .merge(imports::routes())
         .merge(cases::routes())
 }

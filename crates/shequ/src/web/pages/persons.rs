@@ -109,6 +109,7 @@ fn choice_fields(p: Option<&Person>, actor: &Actor) -> Vec<minijinja::Value> {
     let mut fields = vec![
         context! { name => "ethnicity", label => "民族", options => validate::ETHNICITIES, value => v(|p| &p.ethnicity) },
         context! { name => "political_status", label => "政治面貌", options => validate::POLITICAL, value => v(|p| &p.political_status) },
+        context! { name => "marital_status", label => "婚姻状况", options => validate::MARITAL, value => v(|p| &p.marital_status) },
         context! { name => "education", label => "文化程度", options => validate::EDUCATION, value => v(|p| &p.education) },
         context! { name => "employment", label => "就业状况", options => validate::EMPLOYMENT, value => v(|p| &p.employment) },
         context! { name => "hukou_type", label => "户籍类型", options => validate::HUKOU_TYPES, value => p.map(|p| p.hukou_type.clone()).unwrap_or_else(|| "户籍".into()) },

@@ -1,0 +1,3 @@
+//! Subcommands that do more than call one function: they live here so that `main.rs` stays a dispatcher.
+
+pub mod import;

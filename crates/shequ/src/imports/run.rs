@@ -1,0 +1,149 @@
+//! The pipeline: a blocking thread reads the file (sheetimport) and hands rows over a bounded channel to the
+//! importer, which checks and writes them chunk by chunk inside one transaction, committed only at the end.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use serde_json::json;
+use sheetimport::{Problem, Row, Severity};
+use tokio::sync::mpsc;
+
+use super::importer::Importer;
+use super::{Mode, Options, Outcome, Progress};
+use crate::accounts::Actor;
+use crate::audit;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::registry::nodes::{self, Kind};
+
+/// Rows checked and written together.
+const CHUNK: usize = 2000;
+
+/// Imports (or, in [`Mode::DryRun`], checks) the persons in `path`.
+pub async fn run(
+    db: &Db,
+    actor: &Actor,
+    path: PathBuf,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<Outcome> {
+    actor.require_write()?;
+    let target = nodes::get(db, actor, opts.grid_id)
+        .await
+        .map_err(|_| Error::invalid("网格", "所选网格不存在或不在您的管辖范围内"))?;
+    if target.kind() != Kind::Grid || target.archived != 0 {
+        return Err(Error::invalid("网格", "请选择一个未归档的网格作为导入目标"));
+    }
+    let writing = opts.mode != Mode::DryRun;
+    let mut imp = Importer::new(db, actor, target.clone(), opts.mode, writing, progress).await?;
+    let mut tx = if writing {
+        let mut tx = db.begin().await?;
+        // The first statement writes, so that on SQLite this transaction holds the write lock from here on
+        // and ids can continue from MAX(id) (see db::ids).
+        sqlx::query("UPDATE nodes SET updated_at = updated_at WHERE id = $1")
+            .bind(target.id)
+            .execute(&mut *tx)
+            .await?;
+        Some(tx)
+    } else {
+        None
+    };
+
+    let (send, mut recv) = mpsc::channel::<(Row, Vec<Problem>)>(CHUNK * 2);
+    let read_counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = read_counter.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        sheetimport::read_path(&path, &mut |row, problems| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            match send.blocking_send((row, problems)) {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(_) => std::ops::ControlFlow::Break(()),
+            }
+        })
+    });
+
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        let room = CHUNK - chunk.len();
+        let more = recv.recv_many(&mut chunk, room).await;
+        progress
+            .read
+            .store(read_counter.load(Ordering::Relaxed), Ordering::Relaxed);
+        if more > 0 && chunk.len() < CHUNK {
+            continue;
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let items = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+        if let Err(e) = imp.chunk(items, tx.as_mut()).await {
+            drop(recv);
+            let _ = reader.await;
+            return Err(e);
+        }
+        if more == 0 {
+            break;
+        }
+    }
+    let summary = reader
+        .await
+        .map_err(|e| Error::Other(anyhow::anyhow!("读取文件的线程失败:{e}")))?
+        .map_err(|e| Error::invalid("文件", e.to_string()))?;
+    progress.read.store(summary.rows as u64, Ordering::Relaxed);
+
+    // File-level problems (columns, sheets) go first in the report.
+    let mut all = Vec::new();
+    let mut file_error = None;
+    for p in summary.problems {
+        if p.severity == Severity::Error && file_error.is_none() {
+            file_error = Some(format!("文件有错误:{}", p.message));
+        }
+        imp.count_problem(&p);
+        all.push(p);
+    }
+    all.extend(std::mem::take(&mut imp.problems));
+    all.truncate(super::MAX_PROBLEMS);
+    let counts = imp.counts_with_places();
+    let refused = if opts.mode == Mode::DryRun {
+        None
+    } else if let Some(e) = file_error {
+        Some(e)
+    } else if opts.mode == Mode::AllOrNothing && counts.error_rows > 0 {
+        Some(format!(
+            "有{}行存在错误,按“全部无误才导入”的选择,本次没有导入任何数据",
+            counts.error_rows
+        ))
+    } else {
+        None
+    };
+    let mut committed = false;
+    if let Some(mut tx) = tx.take() {
+        if refused.is_none() && imp.writing {
+            progress.committing.store(true, Ordering::Relaxed);
+            let detail = json!({"file": opts.file_name, "grid_id": opts.grid_id, "mode": opts.mode, "counts": counts});
+            audit::record(
+                &mut *tx,
+                actor,
+                "import",
+                "import",
+                None,
+                None,
+                Some(&detail),
+            )
+            .await?;
+            tx.commit().await?;
+            committed = true;
+        } else {
+            tx.rollback().await?;
+        }
+    }
+    progress.done.store(true, Ordering::Relaxed);
+    Ok(Outcome {
+        mode: opts.mode,
+        counts,
+        problems: all,
+        committed,
+        refused,
+        format: summary.format.to_string(),
+    })
+}

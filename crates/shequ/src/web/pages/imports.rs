@@ -1,0 +1,321 @@
+//! The import pages: upload a sheet and choose the grid → dry run with progress → the figures, every problem
+//! and the report (.xlsx) → import all valid rows, or only if nothing is wrong. Also the blank template.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use serde::Deserialize;
+use sqlx::Row;
+
+use crate::error::Error;
+use crate::imports::{Mode, MAX_PROBLEMS};
+use crate::web::error::PageError;
+use crate::web::import_jobs::{Job, NewJob};
+use crate::web::session::User;
+use crate::web::templates::render;
+use crate::web::AppState;
+
+/// Uploads up to 300 MB (a million-row sheet is ~100 MB as .xlsx, ~150 MB as .csv).
+const MAX_UPLOAD: usize = 300 * 1024 * 1024;
+/// Problems listed on the page; the report has them all.
+const SHOWN: usize = 300;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/import",
+            get(page)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/import/template.xlsx", get(template))
+        .route("/import/jobs/{id}", get(job_page))
+        .route("/import/jobs/{id}/progress", get(progress))
+        .route("/import/jobs/{id}/report.xlsx", get(report))
+        .route("/import/jobs/{id}/run", post(run))
+}
+
+async fn grids(state: &AppState, user: &User) -> Result<Vec<(i64, String)>, Error> {
+    let sql = format!(
+        "SELECT g.id, c.name, g.name FROM nodes g JOIN nodes c ON c.id = g.community_id \
+         WHERE g.kind = 'grid' AND g.archived = 0 AND {} ORDER BY g.path",
+        user.actor.scope.sql("g")
+    );
+    Ok(sqlx::query(&sql)
+        .fetch_all(&state.db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get::<i64, _>(0),
+                format!("{} / {}", r.get::<String, _>(1), r.get::<String, _>(2)),
+            )
+        })
+        .collect())
+}
+
+fn job_summary(j: &Job) -> minijinja::Value {
+    let (read, checked, written, committing, done) = j.progress.snapshot();
+    context! {
+        id => j.id, file_name => j.file_name, grid_name => j.grid_name, mode => j.mode.label_zh(),
+        dry_run => j.mode == Mode::DryRun, read, checked, written, committing, done,
+        seconds => j.started.elapsed().as_secs(),
+    }
+}
+
+async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+    user.actor.require_write()?;
+    let grids = grids(&state, &user).await?;
+    let jobs: Vec<minijinja::Value> = state
+        .imports
+        .mine(&user.actor)
+        .iter()
+        .map(|j| job_summary(j))
+        .collect();
+    render(
+        &state.templates,
+        "import.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { grids, jobs },
+    )
+}
+
+async fn template() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"person_template.xlsx\"; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+            ),
+        ],
+        sheetimport::blank_template_xlsx(),
+    )
+}
+
+/// Where to go next: htmx follows `HX-Redirect`, a plain form a 303.
+fn go_to(headers: &HeaderMap, url: &str) -> Response {
+    if headers.contains_key("hx-request") {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().insert(
+            "hx-redirect",
+            HeaderValue::from_str(url).expect("ascii url"),
+        );
+        r
+    } else {
+        Redirect::to(url).into_response()
+    }
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    user: User,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Result<Response, PageError> {
+    user.actor.require_write()?;
+    let mut grid_id = None;
+    let mut file: Option<(String, tempfile::NamedTempFile, usize)> = None;
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| Error::invalid("文件", format!("上传内容无法读取:{e}")))?
+    {
+        match field.name().unwrap_or("") {
+            "grid_id" => {
+                grid_id = field
+                    .text()
+                    .await
+                    .ok()
+                    .and_then(|t| t.trim().parse::<i64>().ok())
+            }
+            "file" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                // The reader tells CSV from its name: keep the extension.
+                let ext: String = name
+                    .rsplit_once('.')
+                    .map(|(_, e)| e)
+                    .unwrap_or("")
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(5)
+                    .collect();
+                let mut tmp = tempfile::Builder::new()
+                    .prefix("shequ-import-")
+                    .suffix(&format!(".{ext}"))
+                    .tempfile()
+                    .map_err(|e| Error::Other(anyhow::anyhow!("temp file: {e}")))?;
+                let mut size = 0;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| Error::invalid("文件", format!("上传失败:{e}")))?
+                {
+                    size += chunk.len();
+                    tmp.write_all(&chunk)
+                        .map_err(|e| Error::Other(anyhow::anyhow!("temp file: {e}")))?;
+                }
+                file = Some((name, tmp, size));
+            }
+            _ => {}
+        }
+    }
+    let Some((name, tmp, _size)) = file.filter(|f| f.2 > 0) else {
+        return Err(Error::invalid("文件", "请选择要导入的文件").into());
+    };
+    let grid_id = grid_id.ok_or_else(|| Error::invalid("网格", "请选择导入到哪个网格"))?;
+    let grid_name = grids(&state, &user)
+        .await?
+        .into_iter()
+        .find(|g| g.0 == grid_id)
+        .map(|g| g.1)
+        .ok_or_else(|| Error::invalid("网格", "所选网格不存在或不在您的管辖范围内"))?;
+    let job = state.imports.start(
+        &state.db,
+        &user.actor,
+        NewJob {
+            file_name: name,
+            grid_id,
+            grid_name,
+            mode: Mode::DryRun,
+            file: Arc::new(tmp.into_temp_path()),
+        },
+    );
+    Ok(go_to(&headers, &format!("/import/jobs/{}", job.id)))
+}
+
+fn job_context(job: &Job) -> minijinja::Value {
+    let result = job.result.lock().expect("result lock");
+    let (outcome, failed) = match result.as_ref() {
+        Some(Ok(o)) => (Some(o.clone()), None),
+        Some(Err(e)) => (None, Some(e.clone())),
+        None => (None, None),
+    };
+    let follow_up = *job.follow_up.lock().expect("follow-up lock");
+    let problems: Vec<_> = outcome
+        .as_ref()
+        .map(|o| o.problems.iter().take(SHOWN).cloned().collect())
+        .unwrap_or_default();
+    let more = outcome
+        .as_ref()
+        .map(|o| (o.counts.errors + o.counts.warnings) as usize > problems.len())
+        .unwrap_or(false);
+    context! {
+        job => job_summary(job), outcome, failed, problems, more, shown => SHOWN, max => MAX_PROBLEMS,
+        follow_up,
+    }
+}
+
+async fn job_page(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<Html<String>, PageError> {
+    let job = state.imports.get(&user.actor, id).ok_or(Error::NotFound)?;
+    render(
+        &state.templates,
+        "import_job.html",
+        Some(&user),
+        &user.actor.lang,
+        job_context(&job),
+    )
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<Response, PageError> {
+    let job = state.imports.get(&user.actor, id).ok_or(Error::NotFound)?;
+    let html = render(
+        &state.templates,
+        "import_progress.html",
+        Some(&user),
+        &user.actor.lang,
+        job_context(&job),
+    )?;
+    let mut r = html.into_response();
+    if job.result.lock().expect("result lock").is_some() {
+        // Finished: reload the whole page to show the result.
+        r.headers_mut()
+            .insert("hx-refresh", HeaderValue::from_static("true"));
+    }
+    Ok(r)
+}
+
+async fn report(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<Response, PageError> {
+    let job = state.imports.get(&user.actor, id).ok_or(Error::NotFound)?;
+    let outcome = match job.result.lock().expect("result lock").as_ref() {
+        Some(Ok(o)) => o.clone(),
+        _ => return Err(Error::invalid("报告", "检查尚未完成").into()),
+    };
+    let bytes = crate::imports::report::xlsx(&outcome, &job.file_name)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"import-report-{id}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct RunForm {
+    mode: String,
+}
+
+async fn run(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+    Form(form): Form<RunForm>,
+) -> Result<Response, PageError> {
+    user.actor.require_write()?;
+    let dry = state.imports.get(&user.actor, id).ok_or(Error::NotFound)?;
+    if dry.mode != Mode::DryRun || !matches!(*dry.result.lock().expect("lock"), Some(Ok(_))) {
+        return Err(Error::invalid("导入", "请先完成预检").into());
+    }
+    if let Some(next) = *dry.follow_up.lock().expect("lock") {
+        // Already started (a double click): show that run.
+        return Ok(Redirect::to(&format!("/import/jobs/{next}")).into_response());
+    }
+    let mode = match form.mode.as_str() {
+        "valid_rows" => Mode::ValidRows,
+        "all_or_nothing" => Mode::AllOrNothing,
+        _ => return Err(Error::invalid("导入方式", "请选择导入方式").into()),
+    };
+    let job = state.imports.start(
+        &state.db,
+        &user.actor,
+        NewJob {
+            file_name: dry.file_name.clone(),
+            grid_id: dry.grid_id,
+            grid_name: dry.grid_name.clone(),
+            mode,
+            file: dry.file.clone(),
+        },
+    );
+    *dry.follow_up.lock().expect("lock") = Some(job.id);
+    Ok(Redirect::to(&format!("/import/jobs/{}", job.id)).into_response())
+}
