@@ -23,6 +23,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "report_history",
         include_str!("../../migrations/0004_report_history.sql"),
     ),
+    (
+        6,
+        "case_records",
+        include_str!("../../migrations/0006_case_records.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {
