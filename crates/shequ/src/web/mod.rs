@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod pages;
 pub mod session;
 pub mod templates;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

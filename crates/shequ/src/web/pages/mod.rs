@@ -3,10 +3,13 @@
 mod auth;
 mod cases;
 mod dashboard;
+mod hazards;
+mod patrols;
 mod persons;
 mod registry;
 mod reports;
 mod tags;
+mod visits;
 
 use axum::Router;
 
@@ -21,4 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tags::routes())
         .merge(reports::routes())
         .merge(cases::routes())
+        .merge(hazards::routes())
+        .merge(patrols::routes())
+        .merge(visits::routes())
 }
