@@ -236,8 +236,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
                 records.grid(&places, first_household, worker);
             }
             let mut tx = conn.begin().await?;
-            out.flush(&mut *tx, db.dialect).await?;
-            records.flush(&mut *tx, db.dialect).await?;
+            out.flush(&mut tx, db.dialect).await?;
+            records.flush(&mut tx, db.dialect).await?;
             tx.commit().await?;
             progress(&format!(
                 "persons {}/~{} (社区 {}/{} {}{})",
