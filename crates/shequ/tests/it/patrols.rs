@@ -278,4 +278,24 @@ async fn patrols_stay_inside_scope() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e["field"], "巡逻队伍");
     }
+    // The API document describes every new endpoint.
+    let (_, doc) = g1.get_json("/api/openapi.json").await;
+    for (path, method) in [
+        ("/api/patrol-teams", "post"),
+        ("/api/patrol-teams/{id}/shifts", "get"),
+        ("/api/patrol-logs", "post"),
+        ("/api/patrol-findings/{id}/case", "post"),
+        ("/api/patrol-findings/{id}/hazard", "post"),
+        ("/api/hazards", "post"),
+        ("/api/hazards/{id}/rectify", "post"),
+        ("/api/attachments/{id}", "get"),
+        ("/api/cases/{id}/attachments", "post"),
+        ("/api/visits", "post"),
+        ("/api/visits/coverage", "get"),
+        ("/api/visit-rules/{id}/overdue", "get"),
+        ("/api/diary/{day}", "put"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
+    assert!(doc["components"]["schemas"]["Coverage"].is_object());
 }
