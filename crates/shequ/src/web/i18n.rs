@@ -194,6 +194,8 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "隐患名称" => "Hazard",
         "隐患描述" => "Description",
         "隐患类型" => "Hazard kind",
+        "上传照片" => "Add a photo",
+        "上传" => "Upload",
         _ => return None,
     })
 }

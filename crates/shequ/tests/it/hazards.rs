@@ -485,6 +485,39 @@ async fn record_pages_render_and_work() {
         .to_str()
         .unwrap()
         .starts_with("/cases/"));
+    // A photo added to a case from its page; the household page leads to the visit form.
+    let case = report(&g1, "sanitation", w.building1, "垃圾堆放").await;
+    let r = g1
+        .client
+        .post(g1.url(&format!("/cases/{case}/attachments")))
+        .header("X-CSRF-Token", &g1.csrf)
+        .multipart(
+            Form::new().part(
+                "file",
+                Part::bytes(PNG.to_vec())
+                    .file_name("b.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["hx-redirect"], format!("/cases/{case}"));
+    let page = g1
+        .get(&format!("/cases/{case}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<img src=\"/attachments/"), "{page}");
+    let page = g1
+        .get(&format!("/households/{}", w.household1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/visits?household_id={}", w.household1)));
     // Out of scope pages answer 404.
     let g2 = app.login("wangge2").await;
     for path in [format!("/hazards/{id}"), format!("/patrols/logs/{log}")] {

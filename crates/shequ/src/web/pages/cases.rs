@@ -298,6 +298,7 @@ async fn show(
         .collect();
     let parties = queries::parties(db, a, id).await?;
     let mediation = mediation::get(db, a, id).await?;
+    let attachments = crate::cases::attachments::of_case(db, a, id).await?;
     let category = categories::get(db, case.category_id).await?;
     let st = case.state();
     let can_work = a.role.can_write_registry();
@@ -329,7 +330,7 @@ async fn show(
         Some(&user),
         &a.lang,
         context! {
-            case, timeline, parties, mediation, actions, workers,
+            case, timeline, parties, mediation, actions, workers, attachments,
             is_handler => case_handler(&user, &case),
             can_handover => can_work && st.is_open(),
             can_mediate => can_work && category.dispute == 1 && (st.is_open() || st == CaseState::Closed),

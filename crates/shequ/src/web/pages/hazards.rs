@@ -29,6 +29,10 @@ pub fn routes() -> Router<AppState> {
             "/hazards/{id}/rectify",
             post(rectify).layer(DefaultBodyLimit::max(upload::BODY_LIMIT)),
         )
+        .route(
+            "/cases/{id}/attachments",
+            post(add_case_attachment).layer(DefaultBodyLimit::max(upload::BODY_LIMIT)),
+        )
         .route("/attachments/{id}", get(attachment))
 }
 
@@ -131,21 +135,38 @@ async fn rectify(
         hazards::rectify(&state.db, &user.actor, id, &input, &photo).await
     }
     .await;
+    htmx_done(result.map(|_| ()), &format!("/hazards/{id}"))
+}
+
+/// The answer to an htmx upload: reload the record's page, or show the message under the form (htmx swaps
+/// 2xx answers only, so the message goes back as 200 with the field named).
+fn htmx_done(result: crate::error::Result<()>, page: &str) -> Response {
     match result {
-        Ok(_) => {
+        Ok(()) => {
             let mut h = HeaderMap::new();
-            h.insert(
-                "HX-Redirect",
-                format!("/hazards/{id}").parse().expect("ascii"),
-            );
+            h.insert("HX-Redirect", page.parse().expect("ascii"));
             (h, "").into_response()
         }
         Err(crate::error::Error::NotFound) => {
             PageError(crate::error::Error::NotFound).into_response()
         }
-        // htmx swaps 2xx answers only: the message goes back as 200 with the field named.
         Err(e) => Html(html_escape(&e.to_string())).into_response(),
     }
+}
+
+/// A photo or file added to a case from its page (htmx upload).
+async fn add_case_attachment(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    m: Multipart,
+) -> Response {
+    let result = async {
+        let (_, file) = upload::read(m).await?;
+        attachments::add_to_case(&state.db, &user.actor, id, "photo", &file).await
+    }
+    .await;
+    htmx_done(result.map(|_| ()), &format!("/cases/{id}"))
 }
 
 async fn attachment(
