@@ -93,8 +93,15 @@ enum ImportWhat {
 async fn fill_demo(db: &Db, scale: demo::Scale) -> anyhow::Result<()> {
     let summary = demo::generate(db, scale, &|line| eprintln!("  {line}")).await?;
     println!(
-        "演示数据已生成 / demo data: {} 个社区, {} 个网格, {} 户, {} 人 ({:.1}s)",
-        summary.communities, summary.grids, summary.households, summary.persons, summary.seconds
+        "演示数据已生成 / demo data: {} 个社区, {} 个网格, {} 户, {} 人, {} 件民情, {} 次走访, {} 处隐患 ({:.1}s)",
+        summary.communities,
+        summary.grids,
+        summary.households,
+        summary.persons,
+        summary.cases,
+        summary.visits,
+        summary.hazards,
+        summary.seconds
     );
     println!("演示账号 / demo logins (password {}):", demo::DEMO_PASSWORD);
     for (user, _, role) in &summary.users {

@@ -77,6 +77,21 @@ async fn names_and_numbers(db: &Db) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The demo records in a comparable form.
+async fn records(db: &Db) -> Vec<String> {
+    let mut out = vec![];
+    for sql in [
+        "SELECT number || title || state || created_at FROM cases ORDER BY id",
+        "SELECT household_id || visited_on || kind FROM visits ORDER BY id",
+        "SELECT number || state || rectify_by FROM hazards ORDER BY id",
+    ] {
+        for r in sqlx::query(sql).fetch_all(&db.pool).await.unwrap() {
+            out.push(r.get::<String, _>(0));
+        }
+    }
+    out
+}
+
 async fn check_tiny(db: &Db) {
     let s = demo::generate(db, Scale::Tiny, &|_| {}).await.unwrap();
     assert_eq!((s.streets, s.communities, s.grids), (1, 1, 2));
@@ -93,6 +108,7 @@ async fn check_tiny(db: &Db) {
     );
     assert_eq!(count(db, "SELECT COUNT(*) FROM person_tags").await, s.tags);
     assert_eq!(count(db, "SELECT COUNT(*) FROM rentals").await, s.rentals);
+    check_records(db, &s).await;
 
     // The tree: paths and ancestor columns agree with parents; a level's own column holds its own id.
     let rows = sqlx::query("SELECT id, kind, parent_id, path, street_id, community_id, grid_id, estate_id, building_id FROM nodes ORDER BY id")
@@ -310,6 +326,65 @@ async fn check_tiny(db: &Db) {
     assert!(err.to_string().contains("空数据库"), "{err}");
 }
 
+/// Cases, visits and hazards: plausible numbers per grid, consistent with the registry and the loop.
+async fn check_records(db: &Db, s: &demo::Summary) {
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases").await, s.cases);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM visits").await, s.visits);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM hazards").await, s.hazards);
+    assert!((10..=22).contains(&s.cases), "{} cases in 2 grids", s.cases);
+    assert!((2..=8).contains(&s.hazards), "{} hazards", s.hazards);
+    // About 7 households in 10 visited in the year, each visit in its household's grid.
+    let visited = count(db, "SELECT COUNT(DISTINCT household_id) FROM visits").await;
+    let share = visited as f64 / s.households as f64;
+    assert!(
+        (0.5..=0.9).contains(&share),
+        "{visited} of {} households visited",
+        s.households
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM visits v JOIN households h ON h.id = v.household_id \
+                   WHERE h.grid_id <> v.grid_id OR h.building_id <> v.building_id"
+        )
+        .await,
+        0
+    );
+    // Every case has its trail, closed ones up to the rating; scope columns match the location.
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e \
+                   WHERE e.case_id = c.id AND e.kind = 'create')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM cases c WHERE c.state = 'rated' AND (c.rating IS NULL OR NOT EXISTS \
+                   (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'rate'))").await,
+        0
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM cases c JOIN nodes n ON n.id = c.location_node_id \
+                   WHERE n.grid_id <> c.grid_id"
+        )
+        .await,
+        0
+    );
+    // The sequences moved past the generated ids: a new row gets a fresh id.
+    let max_event = count(db, "SELECT MAX(id) FROM case_events").await;
+    let next: i64 = sqlx::query_scalar(
+        "INSERT INTO case_events (case_id, kind, who, at) VALUES (1, 'note', 'x', '2026-07-01 00:00:00') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(next > max_event);
+}
+
 #[tokio::test]
 async fn tiny_on_sqlite() {
     let t = TestDb::sqlite().await;
@@ -340,10 +415,12 @@ async fn same_data_every_time_and_on_both_backends() {
     let first = names_and_numbers(&a.db).await;
     assert!(!first.is_empty());
     assert_eq!(first, names_and_numbers(&b.db).await);
+    assert_eq!(records(&a.db).await, records(&b.db).await);
     if let Ok(base) = pg_url() {
         let p = TestDb::postgres(&base).await;
         demo::generate(&p.db, Scale::Tiny, &|_| {}).await.unwrap();
         assert_eq!(first, names_and_numbers(&p.db).await);
+        assert_eq!(records(&a.db).await, records(&p.db).await);
         p.drop().await;
     }
     a.drop().await;

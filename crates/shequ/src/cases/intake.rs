@@ -50,8 +50,38 @@ pub struct NewCase {
     pub parties: Vec<PartyInput>,
 }
 
+/// A new case that passed every check, ready to be written by [`insert`].
+pub struct Prepared {
+    category: categories::Category,
+    source: String,
+    title: String,
+    description: String,
+    address: String,
+    location: nodes::Node,
+    street: i64,
+    community: i64,
+    grid: i64,
+    reporter_person_id: Option<i64>,
+    reporter_name: String,
+    reporter_phone: String,
+    group_petition: bool,
+    repeat_petition: bool,
+    linked_case_id: Option<i64>,
+    parties: Vec<(Option<i64>, String, String, String)>,
+}
+
 /// Records a new case in state 上报 and returns it.
 pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
+    let prepared = prepare(db, actor, input).await?;
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, actor, &prepared).await?;
+    let case = queries::get_tx(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(case)
+}
+
+/// Checks a new case (category, source, text lengths, location and persons inside the actor's scope).
+pub async fn prepare(db: &Db, actor: &Actor, input: &NewCase) -> Result<Prepared> {
     if actor.role == Role::Resident {
         return Err(Error::Forbidden("请通过居民端上报".into()));
     }
@@ -148,11 +178,53 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
         ));
     }
 
+    Ok(Prepared {
+        category,
+        source: source.to_string(),
+        title,
+        description,
+        address,
+        location,
+        street,
+        community,
+        grid,
+        reporter_person_id: input.reporter_person_id,
+        reporter_name,
+        reporter_phone,
+        group_petition: input.group_petition,
+        repeat_petition: input.repeat_petition,
+        linked_case_id: input.linked_case_id,
+        parties,
+    })
+}
+
+/// Writes a prepared case inside the caller's transaction (with its parties, trail and audit entry) and
+/// returns its id.
+pub async fn insert(tx: &mut Tx<'_>, actor: &Actor, p: &Prepared) -> Result<i64> {
+    let Prepared {
+        category,
+        source,
+        title,
+        description,
+        address,
+        location,
+        street,
+        community,
+        grid,
+        reporter_person_id,
+        reporter_name,
+        reporter_phone,
+        group_petition,
+        repeat_petition,
+        linked_case_id,
+        parties,
+    } = p;
+    let (street, community, grid) = (*street, *community, *grid);
+    let source = source.as_str();
     let now = now_utc();
     let at = fmt_ts(now);
     let (warn, due) = super::deadlines::stage_times(now, category.accept_hours);
     let overall = fmt_ts(now + Duration::hours(category.total_hours()));
-    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (number, category_id, source, title, description, location_node_id, dwelling_id, \
          street_id, community_id, grid_id, building_id, address, reporter_person_id, reporter_name, reporter_phone, \
@@ -164,22 +236,22 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
     .bind(format!("tmp-{}", crate::accounts::sessions::random_token()))
     .bind(category.id)
     .bind(source)
-    .bind(&title)
-    .bind(&description)
+    .bind(title)
+    .bind(description)
     .bind(location.id)
     .bind((location.kind() == Kind::Dwelling).then_some(location.id))
     .bind(street)
     .bind(community)
     .bind(grid)
     .bind(location.building_id)
-    .bind(&address)
-    .bind(input.reporter_person_id)
-    .bind(non_empty(&reporter_name))
-    .bind(non_empty(&reporter_phone))
+    .bind(address)
+    .bind(*reporter_person_id)
+    .bind(non_empty(reporter_name))
+    .bind(non_empty(reporter_phone))
     .bind(State::Reported.code())
-    .bind(input.group_petition as i64)
-    .bind(input.repeat_petition as i64)
-    .bind(input.linked_case_id)
+    .bind(*group_petition as i64)
+    .bind(*repeat_petition as i64)
+    .bind(*linked_case_id)
     .bind(&at)
     .bind(warn)
     .bind(due)
@@ -190,16 +262,16 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
         Some(actor.user_id)
     })
     .bind(&at)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     // 民情编号: MQ + date (China time) + the id, unique because the id is.
     let number = format!("MQ{}{:06}", (now + Duration::hours(8)).format("%Y%m%d"), id);
     sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")
         .bind(&number)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    for (person_id, name, role, phone) in &parties {
+    for (person_id, name, role, phone) in parties.iter() {
         sqlx::query(
             "INSERT INTO case_parties (case_id, person_id, name, role, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -209,11 +281,11 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
         .bind(role)
         .bind(non_empty(phone))
         .bind(&at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     event(
-        &mut tx,
+        tx,
         actor,
         id,
         "create",
@@ -226,11 +298,11 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
     )
     .await?;
     let after = json!({"number": number, "category_id": category.id, "source": source, "title": title,
-        "location_id": location.id, "grid_id": grid, "reporter_person_id": input.reporter_person_id,
-        "group_petition": input.group_petition, "repeat_petition": input.repeat_petition,
-        "linked_case_id": input.linked_case_id, "parties": parties.len()});
+        "location_id": location.id, "grid_id": grid, "reporter_person_id": reporter_person_id,
+        "group_petition": group_petition, "repeat_petition": repeat_petition,
+        "linked_case_id": linked_case_id, "parties": parties.len()});
     audit::record(
-        &mut *tx,
+        &mut **tx,
         actor,
         "create",
         "case",
@@ -239,9 +311,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewCase) -> Result<Case> {
         Some(&after),
     )
     .await?;
-    let case = queries::get_tx(&mut tx, actor, id).await?;
-    tx.commit().await?;
-    Ok(case)
+    Ok(id)
 }
 
 pub(crate) fn non_empty(s: &str) -> Option<String> {

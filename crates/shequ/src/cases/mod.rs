@@ -8,15 +8,25 @@
 //! gives each stage a time limit; [`deadlines::scan`] marks cases 即将超期 / 超期 and escalates overdue ones.
 //! Like the registry, every function takes the [`Actor`](crate::accounts::Actor) and filters by its scope; a
 //! case outside the scope answers NotFound. Nothing here knows HTTP.
+//!
+//! Around the loop: [`hazards`] (安全隐患, found → reported → rectified, with photos in [`attachments`]),
+//! [`patrols`] (teams, roster, logs; a finding becomes a hazard or a case in one step), [`visits`] (走访,
+//! visit rules, overdue lists and coverage) and [`diary`] (民情日记, a worker's day from the records).
 
+pub mod attachments;
 pub mod categories;
 pub mod deadlines;
 pub mod devices;
+pub mod diary;
+pub mod hazards;
 pub mod intake;
 pub mod mediation;
+pub mod patrols;
 pub mod queries;
 pub mod stats;
 pub mod transitions;
+pub mod visit_stats;
+pub mod visits;
 
 use serde::{Deserialize, Serialize};
 

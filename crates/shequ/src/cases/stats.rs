@@ -204,7 +204,7 @@ pub async fn dashboard(
     })
 }
 
-fn percent(part: i64, whole: i64) -> f64 {
+pub(crate) fn percent(part: i64, whole: i64) -> f64 {
     if whole == 0 {
         0.0
     } else {

@@ -28,6 +28,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "import",
         include_str!("../../migrations/0005_import.sql"),
     ),
+    (
+        6,
+        "case_records",
+        include_str!("../../migrations/0006_case_records.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

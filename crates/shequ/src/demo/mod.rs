@@ -11,6 +11,7 @@ mod bulk;
 mod groups;
 mod names;
 mod people;
+mod records;
 mod rows;
 mod tree;
 
@@ -97,6 +98,10 @@ pub struct Summary {
     pub persons: i64,
     pub tags: i64,
     pub rentals: i64,
+    /// Cases, home visits and hazards (see `records`).
+    pub cases: i64,
+    pub visits: i64,
+    pub hazards: i64,
     /// (username, password, role label in Chinese)
     pub users: Vec<(String, String, String)>,
     pub seconds: f64,
@@ -149,6 +154,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         rental: bulk::next_id(&mut conn, "rentals").await?,
     };
     let first_person = ids.person;
+    let mut records = records::Records::new(&mut conn).await?;
     let mean: f64 = plan
         .sizes
         .iter()
@@ -212,6 +218,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
                         firsts.building = places.first().map_or(0, |p| p.building_id);
                     }
                 }
+                let first_household = ids.household;
                 for place in &places {
                     seq += 1;
                     let size = names::weighted(&mut rng, plan.sizes);
@@ -225,9 +232,12 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
                     let number = format!("H{:02}{:02}{:05}", s + 1, c + 1, seq);
                     out.household(&mut rng, &mut ids, place, number, h, &cname, &tag_types);
                 }
+                let worker = names::WORKERS[(ci * plan.grids + g) % names::WORKERS.len()];
+                records.grid(&places, first_household, worker);
             }
             let mut tx = conn.begin().await?;
-            out.flush(&mut *tx, db.dialect).await?;
+            out.flush(&mut tx, db.dialect).await?;
+            records.flush(&mut tx, db.dialect).await?;
             tx.commit().await?;
             progress(&format!(
                 "persons {}/~{} (社区 {}/{} {}{})",
@@ -258,7 +268,10 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
             "residence_periods",
             "person_tags",
             "rentals",
-        ],
+        ]
+        .into_iter()
+        .chain(records::TABLES)
+        .collect::<Vec<_>>(),
     )
     .await?;
     // Statistics for the query planner (sampled on SQLite, so that it takes seconds, not minutes).
@@ -290,6 +303,9 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         persons: out.persons.written,
         tags: out.tags.written,
         rentals: out.rentals.written,
+        cases: records.written().0,
+        visits: records.written().1,
+        hazards: records.written().2,
         users,
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -314,3 +314,23 @@ pub fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
     }
     items[0].0
 }
+
+/// Invented names of the grid workers who visit, report and patrol in the demo records.
+pub const WORKERS: &[&str] = &[
+    "刘志强",
+    "陈晓燕",
+    "王建国",
+    "李秀英",
+    "张伟东",
+    "赵丽萍",
+    "孙海涛",
+    "周美玲",
+    "吴国平",
+    "郑红梅",
+    "冯志远",
+    "褚玉兰",
+    "卫东升",
+    "蒋春华",
+    "沈立军",
+    "韩晓梅",
+];

@@ -3,4 +3,5 @@
 //! may reveal them; every export is written to the audit log.
 
 pub mod persons;
+pub mod records;
 pub mod sheet;

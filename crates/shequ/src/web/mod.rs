@@ -9,6 +9,7 @@ pub mod import_jobs;
 pub mod pages;
 pub mod session;
 pub mod templates;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

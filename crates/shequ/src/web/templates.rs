@@ -54,6 +54,27 @@ const TEMPLATES: &[(&str, &str)] = &[
         "import_progress.html",
         include_str!("../../templates/import_progress.html"),
     ),
+    ("hazards.html", include_str!("../../templates/hazards.html")),
+    ("hazard.html", include_str!("../../templates/hazard.html")),
+    ("patrols.html", include_str!("../../templates/patrols.html")),
+    (
+        "patrol_log.html",
+        include_str!("../../templates/patrol_log.html"),
+    ),
+    ("visits.html", include_str!("../../templates/visits.html")),
+    (
+        "visit_coverage.html",
+        include_str!("../../templates/visit_coverage.html"),
+    ),
+    (
+        "visit_rules.html",
+        include_str!("../../templates/visit_rules.html"),
+    ),
+    (
+        "visit_overdue.html",
+        include_str!("../../templates/visit_overdue.html"),
+    ),
+    ("diary.html", include_str!("../../templates/diary.html")),
     (
         "report_check.html",
         include_str!("../../templates/report_check.html"),

@@ -2,8 +2,11 @@
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
 mod cases;
+mod hazards;
 mod nodes;
+mod patrols;
 mod persons;
+mod visits;
 
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -15,6 +18,8 @@ use super::error::ApiError;
 use super::session::User;
 use super::AppState;
 use crate::registry::{population, stats, validate};
+
+pub use hazards::serve as serve_attachment;
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -72,6 +77,37 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         cases::list_devices,
         cases::register_device,
         cases::device_event,
+        hazards::create,
+        hazards::list,
+        hazards::get_hazard,
+        hazards::report,
+        hazards::link,
+        hazards::rectify,
+        hazards::add_hazard_attachment,
+        hazards::hazard_attachments,
+        hazards::add_case_attachment,
+        hazards::case_attachments,
+        hazards::download,
+        patrols::teams,
+        patrols::create_team,
+        patrols::team,
+        patrols::add_member,
+        patrols::roster,
+        patrols::add_shift,
+        patrols::logs,
+        patrols::record,
+        patrols::log,
+        patrols::to_hazard,
+        patrols::to_case,
+        visits::record,
+        visits::list,
+        visits::get_visit,
+        visits::coverage,
+        visits::rules,
+        visits::create_rule,
+        visits::overdue,
+        visits::diary,
+        visits::save_diary,
     ),
     components(schemas(
         Me,
@@ -129,6 +165,39 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::cases::devices::NewDevice,
         crate::cases::devices::DeviceEvent,
         crate::cases::devices::EventOutcome,
+        crate::cases::attachments::Attachment,
+        crate::cases::hazards::Hazard,
+        crate::cases::hazards::NewHazard,
+        crate::cases::hazards::ReportInput,
+        crate::cases::hazards::RectifyInput,
+        crate::cases::hazards::HazardPage,
+        hazards::HazardDetail,
+        hazards::LinkCase,
+        crate::cases::patrols::Team,
+        crate::cases::patrols::TeamInput,
+        crate::cases::patrols::Member,
+        crate::cases::patrols::MemberInput,
+        crate::cases::patrols::Shift,
+        crate::cases::patrols::ShiftInput,
+        crate::cases::patrols::PatrolLog,
+        crate::cases::patrols::LogInput,
+        crate::cases::patrols::Finding,
+        crate::cases::patrols::FindingInput,
+        crate::cases::patrols::ToHazard,
+        crate::cases::patrols::ToCase,
+        patrols::TeamDetail,
+        patrols::LogDetail,
+        crate::cases::visits::Visit,
+        crate::cases::visits::VisitInput,
+        crate::cases::visits::Rule,
+        crate::cases::visits::RuleInput,
+        crate::cases::visit_stats::Overdue,
+        crate::cases::visit_stats::OverdueList,
+        crate::cases::visit_stats::Coverage,
+        crate::cases::visit_stats::CoverageRow,
+        crate::cases::diary::Diary,
+        crate::cases::diary::CaseWork,
+        visits::DiaryNote,
     ))
 )]
 pub struct ApiDoc;
@@ -142,6 +211,9 @@ pub fn routes() -> Router<AppState> {
         .merge(nodes::routes())
         .merge(persons::routes())
         .merge(cases::routes())
+        .merge(hazards::routes())
+        .merge(patrols::routes())
+        .merge(visits::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(list).post(create))
         .route("/cases/new", get(new_form))
+        .route("/cases/export.xlsx", get(export))
         .route("/cases/locations", get(locations))
         .route("/cases/dashboard", get(dashboard))
         .route("/cases/{id}", get(show))
@@ -45,12 +46,15 @@ struct ListParams {
     page: i64,
 }
 
-fn opt_id(s: &str) -> Option<i64> {
+pub(crate) fn opt_id(s: &str) -> Option<i64> {
     s.trim().parse().ok()
 }
 
 /// Grids in the user's scope, for the filters and the new-case form.
-async fn grids(state: &AppState, user: &User) -> Result<Vec<minijinja::Value>, PageError> {
+pub(crate) async fn grids(
+    state: &AppState,
+    user: &User,
+) -> Result<Vec<minijinja::Value>, PageError> {
     let sql = format!(
         "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {} ORDER BY path",
         user.actor.scope.sql("")
@@ -64,11 +68,8 @@ async fn grids(state: &AppState, user: &User) -> Result<Vec<minijinja::Value>, P
         .collect())
 }
 
-async fn list(
-    State(state): State<AppState>,
-    user: User,
-    Query(p): Query<ListParams>,
-) -> Result<Html<String>, PageError> {
+/// The list's filters as the domain query (the page and its export use the same).
+fn list_query(p: &ListParams) -> (View, ListQuery) {
     let view = match p.view.as_str() {
         "mine" => View::Mine,
         "escalated" => View::Escalated,
@@ -84,6 +85,48 @@ async fn list(
         page: Some(p.page.max(1)),
         per_page: Some(50),
     };
+    (view, q)
+}
+
+/// The case list with the page's filters as .xlsx.
+async fn export(
+    State(state): State<AppState>,
+    user: User,
+    Query(p): Query<ListParams>,
+) -> Result<axum::response::Response, PageError> {
+    let (_, q) = list_query(&p);
+    let (bytes, _) = crate::exports::records::cases(&state.db, &user.actor, &q).await?;
+    Ok(xlsx_response("cases", bytes))
+}
+
+/// An .xlsx download named after the list and today's date.
+pub(crate) fn xlsx_response(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{name}-{}.xlsx\"",
+                    crate::db::today()
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, PageError> {
+    let (view, q) = list_query(&p);
     let page = queries::list(&state.db, &user.actor, &q).await?;
     let more = page.page * page.per_page < page.total;
     let states: Vec<_> = CaseState::ALL
@@ -255,6 +298,7 @@ async fn show(
         .collect();
     let parties = queries::parties(db, a, id).await?;
     let mediation = mediation::get(db, a, id).await?;
+    let attachments = crate::cases::attachments::of_case(db, a, id).await?;
     let category = categories::get(db, case.category_id).await?;
     let st = case.state();
     let can_work = a.role.can_write_registry();
@@ -286,7 +330,7 @@ async fn show(
         Some(&user),
         &a.lang,
         context! {
-            case, timeline, parties, mediation, actions, workers,
+            case, timeline, parties, mediation, actions, workers, attachments,
             is_handler => case_handler(&user, &case),
             can_handover => can_work && st.is_open(),
             can_mediate => can_work && category.dispute == 1 && (st.is_open() || st == CaseState::Closed),

@@ -3,11 +3,14 @@
 mod auth;
 mod cases;
 mod dashboard;
+mod hazards;
 mod imports;
+mod patrols;
 mod persons;
 mod registry;
 mod reports;
 mod tags;
+mod visits;
 
 use axum::Router;
 
@@ -23,4 +26,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(imports::routes())
         .merge(cases::routes())
+        .merge(hazards::routes())
+        .merge(patrols::routes())
+        .merge(visits::routes())
 }

@@ -1,0 +1,158 @@
+//! Patrol pages: teams (a new team for managers), the patrol-log form (findings one per line), the log list
+//! and its export, and one log whose findings become a case or a hazard with one button.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use serde::Deserialize;
+use sqlx::Row;
+
+use super::cases::{grids, opt_id, xlsx_response};
+use crate::accounts::Role;
+use crate::cases::patrols::{self, FindingInput, LogInput, LogQuery, TeamInput, ToCase, ToHazard};
+use crate::cases::{categories, hazards};
+use crate::error::Error;
+use crate::web::error::PageError;
+use crate::web::session::User;
+use crate::web::templates::render;
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/patrols", get(index))
+        .route("/patrols/teams", post(create_team))
+        .route("/patrols/logs", post(record))
+        .route("/patrols/logs/export.xlsx", get(export))
+        .route("/patrols/logs/{id}", get(show))
+        .route("/patrols/findings/{id}/case", post(to_case))
+        .route("/patrols/findings/{id}/hazard", post(to_hazard))
+}
+
+async fn index(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+    let (db, a) = (&state.db, &user.actor);
+    let teams = patrols::teams(db, a).await?;
+    let logs = patrols::logs(db, a, &LogQuery::default()).await?;
+    let can_manage = matches!(a.role, Role::StreetAdmin | Role::CommunityHead);
+    // Communities and grids a manager may give a team to.
+    let areas: Vec<_> = if can_manage {
+        sqlx::query(&format!(
+            "SELECT id, name, kind FROM nodes WHERE kind IN ('community', 'grid') AND archived = 0 AND {} ORDER BY path",
+            a.scope.sql("")
+        ))
+        .fetch_all(&db.pool)
+        .await
+        .map_err(Error::from)?
+        .iter()
+        .map(|r| context! { id => r.get::<i64, _>(0), name => r.get::<String, _>(1) })
+        .collect()
+    } else {
+        vec![]
+    };
+    render(
+        &state.templates,
+        "patrols.html",
+        Some(&user),
+        &a.lang,
+        context! { teams, logs, areas, can_manage, can_write => a.role.can_write_registry(),
+        grids => grids(&state, &user).await?, team_kinds => patrols::TEAM_KINDS.to_vec() },
+    )
+}
+
+async fn create_team(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<TeamInput>,
+) -> Result<Redirect, PageError> {
+    patrols::create_team(&state.db, &user.actor, &f).await?;
+    Ok(Redirect::to("/patrols"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LogForm {
+    team_id: String,
+    area_id: String,
+    started_at: String,
+    ended_at: String,
+    patrollers: String,
+    summary: String,
+    /// One finding per line.
+    findings: String,
+}
+
+async fn record(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<LogForm>,
+) -> Result<Redirect, PageError> {
+    let input = LogInput {
+        team_id: opt_id(&f.team_id).unwrap_or(0),
+        shift_id: None,
+        area_id: opt_id(&f.area_id).unwrap_or(0),
+        started_at: f.started_at,
+        ended_at: f.ended_at,
+        patrollers: f.patrollers,
+        summary: f.summary,
+        findings: f
+            .findings
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| FindingInput {
+                description: l.to_string(),
+                location_id: None,
+            })
+            .collect(),
+    };
+    let log = patrols::record(&state.db, &user.actor, &input).await?;
+    Ok(Redirect::to(&format!("/patrols/logs/{}", log.id)))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, PageError> {
+    let (bytes, _) = crate::exports::records::patrol_logs(&state.db, &user.actor, &q).await?;
+    Ok(xlsx_response("patrol-logs", bytes))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let (db, a) = (&state.db, &user.actor);
+    let log = patrols::log(db, a, id).await?;
+    let findings = patrols::findings(db, a, id).await?;
+    render(
+        &state.templates,
+        "patrol_log.html",
+        Some(&user),
+        &a.lang,
+        context! { log, findings, can_write => a.role.can_write_registry(),
+        categories => categories::list(db).await?, kinds => hazards::KINDS.to_vec() },
+    )
+}
+
+async fn to_case(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<ToCase>,
+) -> Result<Redirect, PageError> {
+    let c = patrols::to_case(&state.db, &user.actor, id, &f).await?;
+    Ok(Redirect::to(&format!("/cases/{}", c.id)))
+}
+
+async fn to_hazard(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<ToHazard>,
+) -> Result<Redirect, PageError> {
+    let h = patrols::to_hazard(&state.db, &user.actor, id, &f).await?;
+    Ok(Redirect::to(&format!("/hazards/{}", h.id)))
+}
