@@ -11,6 +11,7 @@ pub struct Column {
 pub enum Cell {
     Text(String),
     Date(String),
+    Number(f64),
     Empty,
 }
 
@@ -36,13 +37,19 @@ fn err(e: XlsxError) -> anyhow::Error {
 impl Sheet {
     /// A workbook with one sheet (rows streamed to a temp file, so memory stays flat).
     pub fn new(name: &str, columns: &[Column]) -> anyhow::Result<Sheet> {
+        let headers: Vec<(&str, f64)> = columns.iter().map(|c| (c.header, c.width)).collect();
+        Sheet::with_headers(name, &headers)
+    }
+
+    /// The same with headers known only at run time (e.g. a special group's own fields): (header, width).
+    pub fn with_headers<S: AsRef<str>>(name: &str, headers: &[(S, f64)]) -> anyhow::Result<Sheet> {
         let mut workbook = Workbook::new();
         let ws = workbook.add_worksheet_with_constant_memory();
         ws.set_name(name).map_err(err)?;
         let bold = Format::new().set_bold().set_background_color("#F2F2F2");
-        for (i, c) in columns.iter().enumerate() {
-            ws.set_column_width(i as u16, c.width).map_err(err)?;
-            ws.write_string_with_format(0, i as u16, c.header, &bold)
+        for (i, (header, width)) in headers.iter().enumerate() {
+            ws.set_column_width(i as u16, *width).map_err(err)?;
+            ws.write_string_with_format(0, i as u16, header.as_ref(), &bold)
                 .map_err(err)?;
         }
         ws.set_freeze_panes(1, 0).map_err(err)?;
@@ -73,6 +80,9 @@ impl Sheet {
                         ws.write_string(row, col, &s).map_err(err)?;
                     }
                 },
+                Cell::Number(n) => {
+                    ws.write_number(row, col, n).map_err(err)?;
+                }
                 Cell::Empty => {}
             }
         }

@@ -351,15 +351,21 @@ pub async fn for_person(db: &Db, actor: &Actor, person_id: i64) -> Result<Vec<Pe
     Ok(tags)
 }
 
-/// Live tag counts per visible type in the actor's scope (for the dashboard).
-pub async fn counts(db: &Db, actor: &Actor) -> Result<Vec<(TagType, i64)>> {
-    let scope = match &actor.scope {
+/// The actor's scope as a condition on `person_tags pt` (tags carry no building: a building scope goes
+/// through the person).
+pub fn scope_sql(actor: &Actor) -> String {
+    match &actor.scope {
         crate::accounts::Scope::Buildings { .. } => format!(
             "pt.person_id IN (SELECT id FROM persons p WHERE {})",
             actor.scope.sql("p")
         ),
         s => s.sql("pt"),
-    };
+    }
+}
+
+/// Live tag counts per visible type in the actor's scope (for the dashboard).
+pub async fn counts(db: &Db, actor: &Actor) -> Result<Vec<(TagType, i64)>> {
+    let scope = scope_sql(actor);
     let sql = format!(
         "SELECT pt.tag_type_id, COUNT(*) FROM person_tags pt JOIN persons p ON p.id = pt.person_id \
          WHERE pt.archived = 0 AND p.archived = 0 AND p.status = '在住' AND {scope} GROUP BY pt.tag_type_id"

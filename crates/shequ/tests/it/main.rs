@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod cases;
 mod cases_records;
+mod exports;
 mod hazards;
 mod imports;
 mod imports_flow;

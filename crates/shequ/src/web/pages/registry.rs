@@ -13,6 +13,7 @@ use crate::registry::nodes::{self, Kind, Node, NodeInput};
 use crate::registry::persons;
 use crate::registry::rentals::{self, RentalInput};
 use crate::web::error::PageError;
+use crate::web::pages::cases::xlsx_response;
 use crate::web::pages::persons::masked;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -27,9 +28,15 @@ pub fn routes() -> Router<AppState> {
         .route("/registry/nodes/{id}/archive", post(archive))
         .route("/registry/nodes/{id}/households", post(create_household))
         .route("/registry/nodes/{id}/rentals", post(create_rental))
+        .route(
+            "/registry/nodes/{id}/households.xlsx",
+            get(export_households),
+        )
+        .route("/registry/nodes/{id}/buildings.xlsx", get(export_buildings))
         .route("/households/{id}", get(household_page))
         .route("/households/{id}/archive", post(archive_household))
         .route("/rentals", get(rentals_page))
+        .route("/rentals/export.xlsx", get(export_rentals))
 }
 
 #[derive(Serialize)]
@@ -132,6 +139,8 @@ async fn node_page(
         .map(|k| context! { code => k.code(), label => k.label_zh() })
         .collect();
     let can_write = actor.role.can_write_registry();
+    // Buildings can be listed from a building or any level above it.
+    let lists_buildings = !matches!(node.kind(), Kind::Unit | Kind::Dwelling);
     let move_targets = if can_write && node.kind() != Kind::Street {
         move_targets(&state, &user, &node).await?
     } else {
@@ -143,7 +152,7 @@ async fn node_page(
         Some(&user),
         &actor.lang,
         context! { kind_label => node.label(), node, ancestors, children, is_dwelling, households, rentals, child_kinds, can_write,
-        can_edit => can_write, move_targets },
+        can_edit => can_write, move_targets, lists_buildings },
     )
 }
 
@@ -298,4 +307,33 @@ async fn rentals_page(
         &user.actor.lang,
         context! { rentals => rows },
     )
+}
+
+/// The households under a node (its subtree, in scope) as .xlsx.
+async fn export_households(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, PageError> {
+    let (bytes, _) = crate::exports::households::xlsx(&state.db, &user.actor, id).await?;
+    Ok(xlsx_response("households", bytes))
+}
+
+/// The buildings under a node (its subtree, in scope) as .xlsx.
+async fn export_buildings(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, PageError> {
+    let (bytes, _) = crate::exports::buildings::xlsx(&state.db, &user.actor, id).await?;
+    Ok(xlsx_response("buildings", bytes))
+}
+
+/// The rental list as .xlsx.
+async fn export_rentals(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<axum::response::Response, PageError> {
+    let (bytes, _) = crate::exports::rentals::xlsx(&state.db, &user.actor).await?;
+    Ok(xlsx_response("rentals", bytes))
 }

@@ -1,6 +1,7 @@
-//! The special-group types page: counts per type in scope, and new types for street administrators.
+//! The special-group types page: counts per type in scope with an export of each group's members, and new
+//! types for street administrators.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -15,7 +16,9 @@ use crate::web::templates::render;
 use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/tags", get(page).post(create))
+    Router::new()
+        .route("/tags", get(page).post(create))
+        .route("/tags/{id}/export.xlsx", get(export))
 }
 
 async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
@@ -29,7 +32,7 @@ async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>,
                 .map(|f| f.label.clone())
                 .collect::<Vec<_>>()
                 .join("、");
-            context! { name => t.name, code => t.code, sensitive => t.sensitive, fields, count }
+            context! { id => t.id, name => t.name, code => t.code, sensitive => t.sensitive, fields, count }
         })
         .collect();
     render(
@@ -97,4 +100,14 @@ async fn create(
     };
     tags::create_type(&state.db, &user.actor, &input).await?;
     Ok(Redirect::to("/tags"))
+}
+
+/// The members of one special group in scope as .xlsx (404 for a type the role may not see).
+async fn export(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, PageError> {
+    let (bytes, _) = crate::exports::tags::xlsx(&state.db, &user.actor, id).await?;
+    Ok(super::cases::xlsx_response("special-group", bytes))
 }

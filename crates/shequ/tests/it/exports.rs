@@ -1,0 +1,556 @@
+//! Exports of the registry lists — households and buildings under a node, the members of a special group,
+//! rentals — read back with calamine: headers, a frozen header row, rows computed from the world the test
+//! built, masking by role, scope (404 for a node or a sensitive group outside what the role may see) and
+//! the audit entries.
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
+use reqwest::StatusCode;
+use serde_json::Value;
+use shequ::accounts::Actor;
+use shequ::registry::households::{self, HouseholdInput};
+use shequ::registry::nodes::{self, Kind, NodeInput};
+use shequ::registry::persons::{self, PersonInput};
+use shequ::registry::rentals::{self, RentalInput};
+use shequ::registry::{mask, tags};
+use sqlx::Row;
+
+use crate::support::{id, person, App, Session};
+
+/// The rows of the first sheet as text (dates as 2026-05-01, whole numbers as 2); checks that the download
+/// is an .xlsx whose header row is frozen.
+async fn sheet(s: &Session, path: &str) -> Vec<Vec<String>> {
+    let r = s.get(path).await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut xml = String::new();
+    zip::ZipArchive::new(Cursor::new(&bytes))
+        .unwrap()
+        .by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("ySplit=\"1\""), "frozen header row in {path}");
+    assert!(xml.contains("<col "), "column widths in {path}");
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::DateTime(d) => {
+                        let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+                        (base + chrono::Duration::days(d.as_f64() as i64)).to_string()
+                    }
+                    Data::Float(f) => format!("{f}"),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn col(rows: &[Vec<String>], header: &str) -> Vec<String> {
+    let i = rows[0]
+        .iter()
+        .position(|h| h == header)
+        .unwrap_or_else(|| panic!("column {header} in {:?}", rows[0]));
+    rows[1..]
+        .iter()
+        .map(|r| r.get(i).cloned().unwrap_or_default())
+        .collect()
+}
+
+async fn status(s: &Session, path: &str) -> StatusCode {
+    s.get(path).await.status()
+}
+
+/// (username, filter, rows) of every export of an entity, in order.
+async fn exports_recorded(app: &App, entity: &str) -> Vec<(String, Value, i64)> {
+    sqlx::query(
+        "SELECT username, after_json FROM audit_log WHERE action = 'export' AND entity = $1 ORDER BY id",
+    )
+    .bind(entity)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        let v: Value = serde_json::from_str(&r.get::<String, _>(1)).unwrap();
+        (r.get(0), v["filter"].clone(), v["rows"].as_i64().unwrap())
+    })
+    .collect()
+}
+
+fn rows_of(recorded: &[(String, Value, i64)]) -> Vec<i64> {
+    recorded.iter().map(|(_, _, n)| *n).collect()
+}
+
+fn day(offset: i64) -> String {
+    (shequ::db::today() + chrono::Duration::days(offset)).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn households_under_a_node_export_with_members_head_and_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let sys = Actor::system();
+    // Household 1: 赵军杰 and its head 李梅, both living there; plus an archived, empty household.
+    let li = PersonInput {
+        relation: "户主".into(),
+        ..person("李梅", &id("1982-05-05", 444), w.household1)
+    };
+    persons::create(&app.db, &sys, &li).await.unwrap();
+    let h3 = households::create(
+        &app.db,
+        &sys,
+        w.dwelling1,
+        &HouseholdInput {
+            number: "H003".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    households::archive(&app.db, &sys, h3).await.unwrap();
+
+    let shuji = app.login("shuji").await;
+    let page = shuji
+        .get(&format!("/registry/nodes/{}", w.grid1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/registry/nodes/{}/households.xlsx", w.grid1)));
+    assert!(page.contains(&format!("/registry/nodes/{}/buildings.xlsx", w.grid1)));
+    assert!(page.contains("导出Excel"));
+
+    let rows = sheet(
+        &shuji,
+        &format!("/registry/nodes/{}/households.xlsx", w.grid1),
+    )
+    .await;
+    assert_eq!(
+        rows[0],
+        vec!["户号", "住址", "所属网格", "在住人数", "户主", "已归档"]
+    );
+    assert_eq!(
+        rows[1],
+        vec![
+            "H001",
+            "锦绣花园1号楼1单元101",
+            "第一网格",
+            "2",
+            "李梅",
+            "否"
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        vec!["H003", "锦绣花园1号楼1单元101", "第一网格", "0", "", "是"]
+    );
+    assert_eq!(rows.len(), 3);
+    let rows = sheet(
+        &shuji,
+        &format!("/registry/nodes/{}/households.xlsx", w.community_a1),
+    )
+    .await;
+    assert_eq!(col(&rows, "户号"), vec!["H001", "H002", "H003"]);
+    assert_eq!(
+        col(&rows, "所属网格"),
+        vec!["第一网格", "第二网格", "第一网格"]
+    );
+    // A dwelling's own households.
+    let rows = sheet(
+        &shuji,
+        &format!("/registry/nodes/{}/households.xlsx", w.dwelling2),
+    )
+    .await;
+    assert_eq!(col(&rows, "户号"), vec!["H002"]);
+
+    // Grid 2's worker: 404 for grid 1 and for the community above, their own grid only.
+    let g2 = app.login("wangge2").await;
+    for node in [w.grid1, w.community_a1, w.dwelling1, w.street_a] {
+        assert_eq!(
+            status(&g2, &format!("/registry/nodes/{node}/households.xlsx")).await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let rows = sheet(&g2, &format!("/registry/nodes/{}/households.xlsx", w.grid2)).await;
+    assert_eq!(col(&rows, "户号"), vec!["H002"]);
+    // Another street's administrator never reaches street A.
+    let admin_b = app.login("admin_b").await;
+    assert_eq!(
+        status(
+            &admin_b,
+            &format!("/registry/nodes/{}/households.xlsx", w.street_a)
+        )
+        .await,
+        StatusCode::NOT_FOUND
+    );
+    let rows = sheet(
+        &admin_b,
+        &format!("/registry/nodes/{}/households.xlsx", w.street_b),
+    )
+    .await;
+    assert_eq!(col(&rows, "户号"), vec!["H900"]);
+    // The building leader: their building.
+    let louzu = app.login("louzu").await;
+    let rows = sheet(
+        &louzu,
+        &format!("/registry/nodes/{}/households.xlsx", w.building1),
+    )
+    .await;
+    assert_eq!(col(&rows, "户号"), vec!["H001", "H003"]);
+
+    let recorded = exports_recorded(&app, "household").await;
+    assert_eq!(rows_of(&recorded), vec![2, 3, 1, 1, 1, 2]);
+    assert_eq!(recorded[0].0, "shuji");
+    assert_eq!(recorded[0].1["node_id"], w.grid1);
+    assert_eq!(recorded[0].1["node"], "第一网格");
+    assert_eq!(recorded[3].0, "wangge2");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn buildings_under_a_node_export_with_their_counts() {
+    let app = App::start().await;
+    let w = &app.world;
+    let sys = Actor::system();
+    // A second dwelling straight under building 1 (a shop), with no household.
+    nodes::create(
+        &app.db,
+        &sys,
+        Some(w.building1),
+        Kind::Dwelling,
+        &NodeInput {
+            name: "底商".into(),
+            code: None,
+        },
+    )
+    .await
+    .unwrap();
+    let shuji = app.login("shuji").await;
+    let rows = sheet(
+        &shuji,
+        &format!("/registry/nodes/{}/buildings.xlsx", w.community_a1),
+    )
+    .await;
+    assert_eq!(
+        rows[0],
+        vec![
+            "所属网格",
+            "小区",
+            "楼栋",
+            "单元数",
+            "房屋数",
+            "户数",
+            "在住人数"
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        vec!["第一网格", "锦绣花园", "1号楼", "1", "2", "1", "1"]
+    );
+    assert_eq!(
+        rows[2],
+        vec!["第二网格", "阳光小区", "2号楼", "0", "1", "1", "1"]
+    );
+    assert_eq!(rows.len(), 3);
+    let rows = sheet(
+        &shuji,
+        &format!("/registry/nodes/{}/buildings.xlsx", w.building2),
+    )
+    .await;
+    assert_eq!(col(&rows, "楼栋"), vec!["2号楼"]);
+
+    let g1 = app.login("wangge1").await;
+    for node in [w.community_a1, w.estate2, w.building2] {
+        assert_eq!(
+            status(&g1, &format!("/registry/nodes/{node}/buildings.xlsx")).await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let rows = sheet(&g1, &format!("/registry/nodes/{}/buildings.xlsx", w.grid1)).await;
+    assert_eq!(col(&rows, "楼栋"), vec!["1号楼"]);
+    let admin = app.login("admin").await;
+    let rows = sheet(
+        &admin,
+        &format!("/registry/nodes/{}/buildings.xlsx", w.street_a),
+    )
+    .await;
+    assert_eq!(col(&rows, "楼栋"), vec!["1号楼", "2号楼"], "not street B's");
+
+    let recorded = exports_recorded(&app, "building").await;
+    assert_eq!(rows_of(&recorded), vec![2, 1, 1, 2]);
+    assert_eq!(recorded[2].0, "wangge1");
+}
+
+async fn tag_type(app: &App, code: &str) -> i64 {
+    tags::types(&app.db, &Actor::system())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.code == code)
+        .unwrap()
+        .id
+}
+
+async fn tag(app: &App, person: i64, type_id: i64, fields: Value, since: &str) {
+    tags::add(
+        &app.db,
+        &Actor::system(),
+        person,
+        type_id,
+        &tags::values_from_json(&fields),
+        since,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn special_groups_export_masked_by_role_and_sensitive_ones_only_to_who_may_see_them() {
+    let app = App::start().await;
+    let w = &app.world;
+    let veteran = tag_type(&app, "veteran").await;
+    let disabled = tag_type(&app, "disabled").await;
+    let dibao = tag_type(&app, "dibao").await;
+    tag(
+        &app,
+        w.zhao,
+        veteran,
+        serde_json::json!({"discharged": "2001-09-01", "entitled": "是"}),
+        "2001-10-01",
+    )
+    .await;
+    tag(&app, w.qian, veteran, serde_json::json!({}), "").await;
+    tag(&app, w.sun, veteran, serde_json::json!({}), "").await;
+    tag(
+        &app,
+        w.zhao,
+        disabled,
+        serde_json::json!({"type": "肢体", "grade": "二级"}),
+        "2015-03-01",
+    )
+    .await;
+    tag(
+        &app,
+        w.qian,
+        dibao,
+        serde_json::json!({"members": "3", "approved": "2020-06-30", "cert_no": "DB-7"}),
+        "",
+    )
+    .await;
+
+    let shuji = app.login("shuji").await;
+    let page = shuji.get("/tags").await.text().await.unwrap();
+    assert!(page.contains(&format!("/tags/{veteran}/export.xlsx")));
+    assert!(page.contains(&format!("/tags/{disabled}/export.xlsx")));
+
+    let rows = sheet(&shuji, &format!("/tags/{veteran}/export.xlsx")).await;
+    assert_eq!(
+        rows[0],
+        vec![
+            "姓名",
+            "身份证号",
+            "联系电话",
+            "所属网格",
+            "住址",
+            "退役时间",
+            "优抚对象",
+            "起始日期"
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        vec![
+            "赵军杰",
+            w.zhao_id.as_str(),
+            "13812345678",
+            "第一网格",
+            "锦绣花园1号楼1单元101",
+            "2001-09-01",
+            "是",
+            "2001-10-01"
+        ]
+    );
+    assert_eq!(
+        col(&rows, "姓名"),
+        vec!["赵军杰", "钱小红"],
+        "not street B's"
+    );
+    let rows = sheet(&shuji, &format!("/tags/{dibao}/export.xlsx")).await;
+    assert_eq!(col(&rows, "姓名"), vec!["钱小红"]);
+    assert_eq!(col(&rows, "保障人数"), vec!["3"]);
+    assert_eq!(col(&rows, "批准日期"), vec!["2020-06-30"]);
+    assert_eq!(col(&rows, "低保证号"), vec!["DB-7"]);
+    assert_eq!(col(&rows, "月保障金额(元)"), vec![""]);
+
+    // The building leader may not reveal: ID number and phone masked; their building only.
+    let louzu = app.login("louzu").await;
+    let rows = sheet(&louzu, &format!("/tags/{veteran}/export.xlsx")).await;
+    assert_eq!(col(&rows, "姓名"), vec!["赵军杰"]);
+    assert_eq!(col(&rows, "身份证号"), vec![mask::id_number(&w.zhao_id)]);
+    assert_eq!(col(&rows, "联系电话"), vec!["138****5678"]);
+    // A grid worker may reveal (full numbers) but never sees a sensitive group: 404, nothing audited.
+    let g1 = app.login("wangge1").await;
+    let rows = sheet(&g1, &format!("/tags/{veteran}/export.xlsx")).await;
+    assert_eq!(col(&rows, "姓名"), vec!["赵军杰"]);
+    assert_eq!(col(&rows, "身份证号"), vec![w.zhao_id.clone()]);
+    for t in [disabled, dibao] {
+        assert_eq!(
+            status(&g1, &format!("/tags/{t}/export.xlsx")).await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(&louzu, &format!("/tags/{t}/export.xlsx")).await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        status(&g1, "/tags/999999/export.xlsx").await,
+        StatusCode::NOT_FOUND
+    );
+    // The social worker sees the sensitive group; the export is a sensitive read in the audit log.
+    let sw = app.login("shegong").await;
+    let rows = sheet(&sw, &format!("/tags/{disabled}/export.xlsx")).await;
+    assert_eq!(col(&rows, "姓名"), vec!["赵军杰"]);
+    assert_eq!(col(&rows, "残疾类型"), vec!["肢体"]);
+    assert_eq!(col(&rows, "残疾等级"), vec!["二级"]);
+    assert_eq!(col(&rows, "起始日期"), vec!["2015-03-01"]);
+    let admin_b = app.login("admin_b").await;
+    let rows = sheet(&admin_b, &format!("/tags/{veteran}/export.xlsx")).await;
+    assert_eq!(col(&rows, "姓名"), vec!["孙立"]);
+
+    let recorded = exports_recorded(&app, "person_tag").await;
+    let who: Vec<&str> = recorded.iter().map(|(u, _, _)| u.as_str()).collect();
+    assert_eq!(
+        who,
+        vec!["shuji", "shuji", "louzu", "wangge1", "shegong", "admin_b"]
+    );
+    assert_eq!(rows_of(&recorded), vec![2, 1, 1, 1, 1, 1]);
+    assert_eq!(recorded[0].1["tag"], "退役军人");
+    assert_eq!(recorded[0].1["tag_type_id"], veteran);
+    let sensitive: Vec<(String, Option<i64>, String)> = sqlx::query(
+        "SELECT username, entity_id, after_json FROM audit_log WHERE action = 'read_sensitive' AND entity = 'tag_type' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect();
+    assert_eq!(sensitive.len(), 2, "{sensitive:?}");
+    assert_eq!(sensitive[0].0, "shuji");
+    assert_eq!(sensitive[0].1, Some(dibao));
+    assert_eq!(sensitive[1].0, "shegong");
+    assert_eq!(sensitive[1].1, Some(disabled));
+    let detail: Value = serde_json::from_str(&sensitive[1].2).unwrap();
+    assert_eq!(detail["rows"], 1);
+    assert_eq!(detail["tag"], "残疾");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rentals_export_with_dates_tenants_and_masked_phones() {
+    let app = App::start().await;
+    let w = &app.world;
+    let sys = Actor::system();
+    let rent = |dwelling: i64,
+                landlord: &str,
+                phone: &str,
+                signed: String,
+                expires: String,
+                tenants: Vec<i64>| {
+        let input = RentalInput {
+            landlord_name: landlord.into(),
+            landlord_phone: phone.into(),
+            agreement_signed: signed,
+            agreement_expires: expires,
+            tenants,
+            ..Default::default()
+        };
+        let (db, sys) = (app.db.clone(), sys.clone());
+        async move { rentals::create(&db, &sys, dwelling, &input).await.unwrap() }
+    };
+    rent(
+        w.dwelling1,
+        "王房东",
+        "13900002222",
+        day(-400),
+        day(-10),
+        vec![w.zhao],
+    )
+    .await;
+    rent(
+        w.dwelling2,
+        "李房东",
+        "",
+        String::new(),
+        String::new(),
+        vec![],
+    )
+    .await;
+    rent(w.dwelling_b, "周房东", "", day(-30), day(300), vec![w.sun]).await;
+
+    let shuji = app.login("shuji").await;
+    let page = shuji.get("/rentals").await.text().await.unwrap();
+    assert!(page.contains("/rentals/export.xlsx"));
+    let rows = sheet(&shuji, "/rentals/export.xlsx").await;
+    assert_eq!(
+        rows[0],
+        vec![
+            "住址",
+            "所属网格",
+            "房东",
+            "联系电话",
+            "租户人数",
+            "责任书签订日期",
+            "责任书到期日期",
+            "责任书状态",
+            "备注"
+        ]
+    );
+    assert_eq!(
+        rows[1][..8],
+        [
+            "锦绣花园1号楼1单元101".to_string(),
+            "第一网格".into(),
+            "王房东".into(),
+            "13900002222".into(),
+            "1".into(),
+            day(-400),
+            day(-10),
+            "已过期".into()
+        ]
+    );
+    assert_eq!(col(&rows, "住址")[1], "阳光小区2号楼202");
+    assert_eq!(col(&rows, "租户人数")[1], "0");
+    assert_eq!(col(&rows, "责任书签订日期")[1], "");
+    assert_eq!(col(&rows, "责任书状态")[1], "未签订");
+    assert_eq!(rows.len(), 3, "not street B's");
+
+    let louzu = app.login("louzu").await;
+    let rows = sheet(&louzu, "/rentals/export.xlsx").await;
+    assert_eq!(col(&rows, "房东"), vec!["王房东"]);
+    assert_eq!(col(&rows, "联系电话"), vec!["139****2222"]);
+    let g2 = app.login("wangge2").await;
+    let rows = sheet(&g2, "/rentals/export.xlsx").await;
+    assert_eq!(col(&rows, "房东"), vec!["李房东"]);
+    let admin_b = app.login("admin_b").await;
+    let rows = sheet(&admin_b, "/rentals/export.xlsx").await;
+    assert_eq!(col(&rows, "房东"), vec!["周房东"]);
+    assert_eq!(col(&rows, "责任书状态"), vec!["有效"]);
+    assert_eq!(col(&rows, "租户人数"), vec!["1"]);
+
+    let recorded = exports_recorded(&app, "rental").await;
+    assert_eq!(rows_of(&recorded), vec![2, 1, 1, 1]);
+    let who: Vec<&str> = recorded.iter().map(|(u, _, _)| u.as_str()).collect();
+    assert_eq!(who, vec!["shuji", "louzu", "wangge2", "admin_b"]);
+}
