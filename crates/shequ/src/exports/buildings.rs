@@ -43,6 +43,16 @@ async fn count_by(db: &Db, sql: &str) -> Result<BTreeMap<i64, i64>> {
 
 /// Builds the workbook for the subtree of `node_id` (NotFound outside the actor's scope) and audits it.
 pub async fn xlsx(db: &Db, actor: &Actor, node_id: i64) -> Result<(Vec<u8>, u32)> {
+    xlsx_paged(db, actor, node_id, PAGE).await
+}
+
+/// [`xlsx`] reading `page_size` rows at a time (tests use tiny pages to cross page boundaries).
+pub async fn xlsx_paged(
+    db: &Db,
+    actor: &Actor,
+    node_id: i64,
+    page_size: i64,
+) -> Result<(Vec<u8>, u32)> {
     let node = nodes::get(db, actor, node_id).await?;
     let mut sheet = Sheet::with_headers("楼栋", HEADERS)?;
     let scope = actor.scope.sql("");
@@ -58,7 +68,7 @@ pub async fn xlsx(db: &Db, actor: &Actor, node_id: i64) -> Result<(Vec<u8>, u32)
         let page: Vec<Line> = sqlx::query(&sql)
             .bind(format!("{}%", node.path))
             .bind(after)
-            .bind(PAGE)
+            .bind(page_size)
             .fetch_all(&db.pool)
             .await?
             .iter()
@@ -112,7 +122,7 @@ pub async fn xlsx(db: &Db, actor: &Actor, node_id: i64) -> Result<(Vec<u8>, u32)
             ])?;
         }
         after = last;
-        if n < PAGE {
+        if n < page_size {
             break;
         }
     }

@@ -37,6 +37,11 @@ pub fn agreement_state(signed: Option<&str>, expires: Option<&str>, today: &str)
 
 /// Builds the workbook of every live rental in scope and audits it.
 pub async fn xlsx(db: &Db, actor: &Actor) -> Result<(Vec<u8>, u32)> {
+    xlsx_paged(db, actor, PAGE).await
+}
+
+/// [`xlsx`] reading `page_size` rows at a time (tests use tiny pages to cross page boundaries).
+pub async fn xlsx_paged(db: &Db, actor: &Actor, page_size: i64) -> Result<(Vec<u8>, u32)> {
     let mut sheet = Sheet::with_headers("出租房屋", HEADERS)?;
     let full = actor.role.can_unmask();
     let today = db::today().to_string();
@@ -55,7 +60,7 @@ pub async fn xlsx(db: &Db, actor: &Actor) -> Result<(Vec<u8>, u32)> {
     loop {
         let page = sqlx::query(&sql)
             .bind(after)
-            .bind(PAGE)
+            .bind(page_size)
             .fetch_all(&db.pool)
             .await?;
         let Some(last) = page.last().map(|r| r.get::<i64, _>(0)) else {
@@ -94,7 +99,7 @@ pub async fn xlsx(db: &Db, actor: &Actor) -> Result<(Vec<u8>, u32)> {
             ])?;
         }
         after = last;
-        if (page.len() as i64) < PAGE {
+        if (page.len() as i64) < page_size {
             break;
         }
     }

@@ -56,6 +56,16 @@ fn sheet_name(name: &str) -> String {
 
 /// Builds the workbook for the tag type `type_id` and audits it.
 pub async fn xlsx(db: &Db, actor: &Actor, type_id: i64) -> Result<(Vec<u8>, u32)> {
+    xlsx_paged(db, actor, type_id, PAGE).await
+}
+
+/// [`xlsx`] reading `page_size` rows at a time (tests use tiny pages to cross page boundaries).
+pub async fn xlsx_paged(
+    db: &Db,
+    actor: &Actor,
+    type_id: i64,
+    page_size: i64,
+) -> Result<(Vec<u8>, u32)> {
     let t = tags::get_type(db, actor, type_id).await?;
     let mut headers: Vec<(String, f64)> = FIXED.iter().map(|(h, w)| (h.to_string(), *w)).collect();
     headers.extend(t.fields.iter().map(|f| {
@@ -77,7 +87,7 @@ pub async fn xlsx(db: &Db, actor: &Actor, type_id: i64) -> Result<(Vec<u8>, u32)
         let page = sqlx::query(&sql)
             .bind(t.id)
             .bind(after)
-            .bind(PAGE)
+            .bind(page_size)
             .fetch_all(&db.pool)
             .await?;
         let Some(last) = page.last().map(|r| r.get::<i64, _>(0)) else {
@@ -112,7 +122,7 @@ pub async fn xlsx(db: &Db, actor: &Actor, type_id: i64) -> Result<(Vec<u8>, u32)
             sheet.push(cells)?;
         }
         after = last;
-        if (page.len() as i64) < PAGE {
+        if (page.len() as i64) < page_size {
             break;
         }
     }

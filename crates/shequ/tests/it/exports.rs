@@ -37,6 +37,11 @@ async fn sheet(s: &Session, path: &str) -> Vec<Vec<String>> {
         .unwrap();
     assert!(xml.contains("ySplit=\"1\""), "frozen header row in {path}");
     assert!(xml.contains("<col "), "column widths in {path}");
+    read_rows(bytes)
+}
+
+/// The rows of the first sheet of a workbook as text.
+fn read_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     let range = wb.worksheet_range_at(0).unwrap().unwrap();
     range
@@ -131,6 +136,17 @@ async fn households_under_a_node_export_with_members_head_and_scope() {
     assert!(page.contains(&format!("/registry/nodes/{}/households.xlsx", w.grid1)));
     assert!(page.contains(&format!("/registry/nodes/{}/buildings.xlsx", w.grid1)));
     assert!(page.contains("导出Excel"));
+    let page = shuji
+        .get(&format!("/registry/nodes/{}", w.dwelling1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/registry/nodes/{}/households.xlsx", w.dwelling1)));
+    assert!(
+        !page.contains("buildings.xlsx"),
+        "no buildings below a dwelling"
+    );
 
     let rows = sheet(
         &shuji,
@@ -553,4 +569,72 @@ async fn rentals_export_with_dates_tenants_and_masked_phones() {
     assert_eq!(rows_of(&recorded), vec![2, 1, 1, 1]);
     let who: Vec<&str> = recorded.iter().map(|(u, _, _)| u.as_str()).collect();
     assert_eq!(who, vec!["shuji", "louzu", "wangge2", "admin_b"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_read_in_keyset_pages_give_the_same_rows_at_every_page_size() {
+    use shequ::exports;
+    let app = App::start().await;
+    let w = &app.world;
+    let sys = Actor::system();
+    for n in ["H004", "H005"] {
+        households::create(
+            &app.db,
+            &sys,
+            w.dwelling2,
+            &HouseholdInput { number: n.into() },
+        )
+        .await
+        .unwrap();
+    }
+    let veteran = tag_type(&app, "veteran").await;
+    for p in [w.zhao, w.qian, w.sun] {
+        tag(&app, p, veteran, serde_json::json!({}), "").await;
+    }
+    for d in [w.dwelling1, w.dwelling2, w.dwelling_b] {
+        let input = RentalInput {
+            landlord_name: format!("房东{d}"),
+            ..Default::default()
+        };
+        rentals::create(&app.db, &sys, d, &input).await.unwrap();
+    }
+    let db = &app.db;
+    let (all, n) = exports::households::xlsx(db, &sys, w.street_a)
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    let all = read_rows(all);
+    for size in [1, 2, 3, 4] {
+        let (b, _) = exports::households::xlsx_paged(db, &sys, w.street_a, size)
+            .await
+            .unwrap();
+        assert_eq!(read_rows(b), all, "households, pages of {size}");
+    }
+    let (all, n) = exports::buildings::xlsx(db, &sys, w.street_a)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let all = read_rows(all);
+    for size in [1, 2] {
+        let (b, _) = exports::buildings::xlsx_paged(db, &sys, w.street_a, size)
+            .await
+            .unwrap();
+        assert_eq!(read_rows(b), all, "buildings, pages of {size}");
+    }
+    let (all, n) = exports::tags::xlsx(db, &sys, veteran).await.unwrap();
+    assert_eq!(n, 3);
+    let all = read_rows(all);
+    for size in [1, 2, 3] {
+        let (b, _) = exports::tags::xlsx_paged(db, &sys, veteran, size)
+            .await
+            .unwrap();
+        assert_eq!(read_rows(b), all, "special group, pages of {size}");
+    }
+    let (all, n) = exports::rentals::xlsx(db, &sys).await.unwrap();
+    assert_eq!(n, 3);
+    let all = read_rows(all);
+    for size in [1, 2, 3] {
+        let (b, _) = exports::rentals::xlsx_paged(db, &sys, size).await.unwrap();
+        assert_eq!(read_rows(b), all, "rentals, pages of {size}");
+    }
 }
