@@ -9,7 +9,7 @@
 mod attrs;
 mod bulk;
 mod groups;
-mod names;
+pub mod names;
 mod people;
 mod records;
 mod rows;

@@ -44,6 +44,13 @@ pub async fn run(
             .bind(target.id)
             .execute(&mut *tx)
             .await?;
+        if db.dialect == crate::db::Dialect::Sqlite {
+            // A big import touches many index pages: keep them in memory instead of spilling to the WAL
+            // mid-transaction. Reset before the connection goes back to the pool.
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *tx)
+                .await?;
+        }
         Some(tx)
     } else {
         None
@@ -77,6 +84,9 @@ pub async fn run(
         }
         let items = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
         if let Err(e) = imp.chunk(items, tx.as_mut()).await {
+            if let Some(tx) = tx.as_mut() {
+                let _ = reset_cache(db, tx).await;
+            }
             drop(recv);
             let _ = reader.await;
             return Err(e);
@@ -131,9 +141,11 @@ pub async fn run(
                 Some(&detail),
             )
             .await?;
+            reset_cache(db, &mut tx).await?;
             tx.commit().await?;
             committed = true;
         } else {
+            reset_cache(db, &mut tx).await?;
             tx.rollback().await?;
         }
     }
@@ -146,4 +158,14 @@ pub async fn run(
         refused,
         format: summary.format.to_string(),
     })
+}
+
+/// Back to the default page cache (2 MB) before the connection returns to the pool.
+async fn reset_cache(db: &Db, tx: &mut crate::db::Tx<'static>) -> Result<()> {
+    if db.dialect == crate::db::Dialect::Sqlite {
+        sqlx::query("PRAGMA cache_size = -2000")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Import benchmark (issue 3): a 1,000,000-row person sheet (.csv and .xlsx, made by the import_sheet example),
+# dry run and real import into one grid of a small demo database, on SQLite and PostgreSQL; then the export of
+# those 1,000,000 rows. Prints wall time, rows/s and peak RSS. Not part of CI.
+# Usage: bench/import.sh [sqlite|postgres|both] [rows]    (default: both 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-both}"
+rows="${2:-1000000}"
+out="${BENCH_OUT:-bench/results-import}"
+PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
+PG_BENCH="${PG_BENCH:-postgres://postgres@127.0.0.1:5432/shequ_import_bench}"
+mkdir -p "$out"
+cargo build --release --bins --example import_sheet
+BIN="$PWD/target/release/shequ"
+for ext in csv xlsx; do
+  f="$out/people-$rows.$ext"
+  [ -f "$f" ] || target/release/examples/import_sheet "$rows" "$f"
+done
+
+fresh() { # fresh database with the tiny demo; prints the id of the grid to import into
+  local kind="$1" url="$2"
+  if [ "$kind" = sqlite ]; then
+    rm -f "$url" "$url-wal" "$url-shm"
+  else
+    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS shequ_import_bench" -c "CREATE DATABASE shequ_import_bench" >/dev/null
+  fi
+  "$BIN" --database-url "$url" demo --scale tiny >/dev/null 2>&1
+  if [ "$kind" = sqlite ]; then
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT MIN(id) FROM nodes WHERE kind='grid'\").fetchone()[0])" "$url"
+  else
+    psql "$PG_BENCH" -Atc "SELECT MIN(id) FROM nodes WHERE kind='grid'"
+  fi
+}
+
+measure() { # label, url, grid, file, extra args…
+  local label="$1" url="$2" grid="$3" file="$4"; shift 4
+  /usr/bin/time -v "$BIN" --database-url "$url" import persons "$file" --grid "$grid" "$@" \
+    > "$out/$label.out" 2> "$out/$label.time" || true
+  local wall rss
+  wall=$(grep "Elapsed (wall" "$out/$label.time" | awk '{print $NF}')
+  rss=$(grep "Maximum resident" "$out/$label.time" | awk '{print $NF}')
+  local secs
+  secs=$(python3 -c "import sys; p=sys.argv[1].split(':'); print(sum(float(x)*60**i for i,x in enumerate(reversed(p))))" "$wall")
+  printf "  %-28s %8.1f s  %9.0f rows/s  peak RSS %4d MB   %s\n" "$label" "$secs" \
+    "$(python3 -c "print($rows/$secs)")" "$((rss / 1024))" "$(grep -E '新建|未导入|导入完成|预检完成' "$out/$label.out" | head -2 | tr '\n' ' ')"
+}
+
+run_backend() {
+  local kind="$1" url="$2"
+  echo "== $kind (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+  for ext in csv xlsx; do
+    local f="$out/people-$rows.$ext" grid
+    grid=$(fresh "$kind" "$url")
+    measure "$kind-$ext-dry-run" "$url" "$grid" "$f" --dry-run
+    measure "$kind-$ext-import" "$url" "$grid" "$f" --valid-rows
+  done
+}
+
+if [ "$which" = sqlite ] || [ "$which" = both ]; then
+  run_backend sqlite "$out/import.db"
+fi
+if [ "$which" = postgres ] || [ "$which" = both ]; then
+  run_backend postgres "$PG_BENCH"
+fi
