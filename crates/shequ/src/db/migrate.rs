@@ -23,6 +23,12 @@ const FILES: &[(i64, &str, &str)] = &[
         "report_history",
         include_str!("../../migrations/0004_report_history.sql"),
     ),
+    // 0005 and 0006 are taken by work in progress on other branches.
+    (
+        7,
+        "search_by_street",
+        include_str!("../../migrations/0007_search_by_street.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -303,9 +303,11 @@ fn on_unique(e: sqlx::Error) -> Error {
     }
 }
 
+/// Replaces a person's ID grams (kept with the person's street, see migration 0007).
 pub(crate) async fn write_grams(
     tx: &mut Tx<'_>,
     person_id: i64,
+    street_id: i64,
     id_number: Option<&str>,
 ) -> Result<()> {
     sqlx::query("DELETE FROM person_id_grams WHERE person_id = $1")
@@ -318,15 +320,35 @@ pub(crate) async fn write_grams(
         return Ok(());
     }
     let values: Vec<String> = (0..grams.len())
-        .map(|i| format!("(${}, $1)", i + 2))
+        .map(|i| format!("(${}, $2, $1)", i + 3))
         .collect();
     let sql = format!(
-        "INSERT INTO person_id_grams (gram, person_id) VALUES {}",
+        "INSERT INTO person_id_grams (gram, street_id, person_id) VALUES {}",
         values.join(", ")
     );
-    let mut q = sqlx::query(&sql).bind(person_id);
+    let mut q = sqlx::query(&sql).bind(person_id).bind(street_id);
     for g in grams {
         q = q.bind(g);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// After persons matching `persons_where` (a condition on `persons`, binding `$1` at most) may have changed
+/// street, moves their ID grams along so that street-scoped searches keep finding them.
+pub(crate) async fn follow_street(
+    tx: &mut Tx<'_>,
+    persons_where: &str,
+    bind: Option<String>,
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE person_id_grams SET street_id = (SELECT p.street_id FROM persons p WHERE p.id = person_id_grams.person_id) \
+         WHERE person_id IN (SELECT id FROM persons WHERE {persons_where}) \
+         AND street_id <> (SELECT p.street_id FROM persons p WHERE p.id = person_id_grams.person_id)"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
     }
     q.execute(&mut **tx).await?;
     Ok(())
@@ -385,7 +407,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
     .await
     .map_err(on_unique)?
     .get(0);
-    write_grams(&mut tx, id, v.id_number.as_deref()).await?;
+    write_grams(&mut tx, id, h.street_id, v.id_number.as_deref()).await?;
     population::open_period(&mut tx, id, move_in, &h).await?;
     population::insert_event(
         &mut tx,
@@ -463,8 +485,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
     .execute(&mut *tx)
     .await
     .map_err(on_unique)?;
-    if before.id_number != v.id_number {
-        write_grams(&mut tx, id, v.id_number.as_deref()).await?;
+    if before.id_number != v.id_number || before.street_id != h.street_id {
+        write_grams(&mut tx, id, h.street_id, v.id_number.as_deref()).await?;
     }
     if before.household_id != Some(h.id) {
         sqlx::query("UPDATE person_tags SET street_id = $1, community_id = $2, grid_id = $3 WHERE person_id = $4")

@@ -582,3 +582,65 @@ async fn a_person_entered_by_mistake_is_archived_not_deleted() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// ID grams are kept with the person's street (a scoped search reads its own street's part only): after a
+/// household, a community or a person moves to another street, an ID fragment finds the person there, and no
+/// longer in the old street.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_fragment_finds_people_in_their_new_street_after_a_move() {
+    use shequ::accounts::Actor;
+    use shequ::registry::{households, nodes, persons};
+    let app = App::start().await;
+    let w = &app.world;
+    let a = app.login("admin").await;
+    let b = app.login("admin_b").await;
+    let names = |v: serde_json::Value| {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let sun = "/api/persons?q=19751111";
+    let zhao = format!("/api/persons?q={}", &w.zhao_id[6..14]);
+    assert_eq!(names(b.get_json(sun).await.1), ["孙立"]);
+    assert!(names(a.get_json(sun).await.1).is_empty());
+    assert_eq!(names(a.get_json(&zhao).await.1), ["赵军杰"]);
+    // 赵军杰 alone moves into 孙立's household in street B.
+    let sys = Actor::system();
+    persons::update(
+        &app.db,
+        &sys,
+        w.zhao,
+        &crate::support::person("赵军杰", &w.zhao_id, w.household_b),
+    )
+    .await
+    .unwrap();
+    assert_eq!(names(b.get_json(&zhao).await.1), ["赵军杰"]);
+    assert!(names(a.get_json(&zhao).await.1).is_empty());
+    // The household moves into street A.
+    households::move_to(&app.db, &sys, w.household_b, w.dwelling1)
+        .await
+        .unwrap();
+    assert_eq!(names(a.get_json(sun).await.1), ["孙立"]);
+    assert_eq!(names(a.get_json(&zhao).await.1), ["赵军杰"]);
+    assert!(names(b.get_json(sun).await.1).is_empty());
+    // The community around it moves to street B.
+    nodes::move_to(&app.db, &sys, w.community_a1, w.street_b)
+        .await
+        .unwrap();
+    assert_eq!(names(b.get_json(sun).await.1), ["孙立"]);
+    assert_eq!(names(b.get_json(&zhao).await.1), ["赵军杰"]);
+    assert!(names(a.get_json(&zhao).await.1).is_empty());
+    let stale: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM person_id_grams g JOIN persons p ON p.id = g.person_id WHERE g.street_id <> p.street_id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(stale, 0);
+}
