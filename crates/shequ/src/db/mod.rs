@@ -8,6 +8,7 @@ pub mod dialect;
 pub mod migrate;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -23,6 +24,8 @@ pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+    /// Sessions resolved to actors lately (see [`crate::accounts::sessions`]).
+    pub(crate) session_cache: Arc<crate::accounts::sessions::Cache>,
 }
 
 /// Turns what a user types (`shequ.db`, `sqlite://x.db`, `postgres://…`) into a URL sqlx understands.
@@ -69,7 +72,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Db { pool, dialect };
+        let db = Db {
+            pool,
+            dialect,
+            session_cache: Arc::default(),
+        };
         migrate::run(&db).await?;
         Ok(db)
     }
