@@ -6,6 +6,7 @@
 
 pub mod dialect;
 pub mod migrate;
+mod sqlite_setup;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -53,6 +54,9 @@ impl Db {
         let url = normalize_url(url);
         let dialect = Dialect::from_url(&url);
         let options = AnyConnectOptions::from_str(&url)?;
+        if dialect == Dialect::Sqlite {
+            sqlite_setup::once();
+        }
         let max = if dialect == Dialect::Sqlite { 8 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
