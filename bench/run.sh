@@ -41,6 +41,7 @@ run_one() {
   curl -s -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&username=admin&password=shequ-demo-2026" "http://127.0.0.1:$PORT/login"
   local cookie; cookie="shequ_session=$(awk '$6=="shequ_session"{print $7}' "$jar")"
   python3 bench/queries.py "$url" > "$out/$name-queries.txt"
+  echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ " $parts " == *" search "* ]]; then
   echo "  search, 1 client:"
   wrk -t1 -c1 -d15s --latency -H "Cookie: $cookie" -s bench/search.lua "http://127.0.0.1:$PORT" -- "$out/$name-queries.txt" \
@@ -51,8 +52,14 @@ run_one() {
   fi
   if [[ " $parts " == *" list "* ]]; then
   echo "  person list page (/persons?page=N), 100 clients:"
-  wrk -t2 -c100 -d20s --latency -H "Cookie: $cookie" -s bench/list.lua "http://127.0.0.1:$PORT" \
-    | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
+  # The server's CPU time per request is given beside the latencies: it moves far less than they do
+  # with whatever else the machine is running.
+  local cpu0; cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  wrk -t2 -c100 -d20s --latency -H "Cookie: $cookie" -s bench/list.lua "http://127.0.0.1:$PORT" > "$out/$name-list.txt"
+  local cpu1; cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" "$out/$name-list.txt" | sed 's/^/  /'
+  local reqs; reqs=$(awk '/requests in/{print $1}' "$out/$name-list.txt")
+  echo "  server CPU per list request: $(( (cpu1 - cpu0) * 10000 / reqs )) us ($reqs requests); load $(cut -d' ' -f1-3 /proc/loadavg)"
   fi
   echo "  server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MB"}')"
   kill "$pid"; wait "$pid" 2>/dev/null || true
