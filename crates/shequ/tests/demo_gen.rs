@@ -275,6 +275,15 @@ async fn check_tiny(db: &Db) {
         count(db, "SELECT COUNT(*) FROM person_id_grams").await,
         expected as i64
     );
+    // … each kept with the person's street (a scoped search reads its street's part only).
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM person_id_grams g JOIN persons p ON p.id = g.person_id WHERE g.street_id <> p.street_id"
+        )
+        .await,
+        0
+    );
     let first = &all[0];
     let grams: Vec<String> =
         sqlx::query("SELECT gram FROM person_id_grams WHERE person_id = $1 ORDER BY gram")

@@ -53,20 +53,21 @@ impl Scope {
         }
     }
 
-    /// The same condition for queries that should be driven by another index (search keys): for wide scopes
-    /// the scope columns are written as `+col`, which SQLite's planner does not use as an index (PostgreSQL
-    /// reads it as the same value). A street holds ~100,000 people, so scanning its index to filter a
-    /// search is far slower than scanning the search key's range and filtering by street; small scopes
-    /// (a community, grids, buildings) keep their index, as a few thousand rows are quick to filter.
+    /// The same condition for queries driven by a search key. The key indexes are led by the street
+    /// (`(street_id, name)` …, migration 0007), so a street or community scope names its street for the range
+    /// scan, and the community is written `+community_id`, which SQLite's planner does not take for an index
+    /// (PostgreSQL reads it as the same value): a community is a twelfth of a street, quick to filter within
+    /// the key's range. Grids and buildings are small enough that their own index, filtered by key, is best.
     pub fn sql_for_search(&self, alias: &str) -> String {
+        let a = if alias.is_empty() {
+            String::new()
+        } else {
+            format!("{alias}.")
+        };
         match self {
-            Scope::Street(s) => {
-                let a = if alias.is_empty() {
-                    String::new()
-                } else {
-                    format!("{alias}.")
-                };
-                format!("+{a}street_id = {s}")
+            Scope::Street(s) => format!("{a}street_id = {s}"),
+            Scope::Community { street, community } => {
+                format!("{a}street_id = {street} AND +{a}community_id = {community}")
             }
             other => other.sql(alias),
         }

@@ -273,5 +273,6 @@ pub async fn set_lang(db: &Db, user_id: i64, lang: &str) -> Result<()> {
         .bind(user_id)
         .execute(&db.pool)
         .await?;
+    super::sessions::forget_user(db, user_id);
     Ok(())
 }

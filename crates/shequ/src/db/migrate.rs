@@ -33,6 +33,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "case_records",
         include_str!("../../migrations/0006_case_records.sql"),
     ),
+    (
+        7,
+        "search_by_street",
+        include_str!("../../migrations/0007_search_by_street.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

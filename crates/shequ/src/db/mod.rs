@@ -8,8 +8,10 @@ pub mod bulk;
 pub mod dialect;
 pub mod ids;
 pub mod migrate;
+mod sqlite_setup;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -25,6 +27,8 @@ pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+    /// Sessions resolved to actors lately (see [`crate::accounts::sessions`]).
+    pub(crate) session_cache: Arc<crate::accounts::sessions::Cache>,
 }
 
 /// Turns what a user types (`shequ.db`, `sqlite://x.db`, `postgres://…`) into a URL sqlx understands.
@@ -52,6 +56,9 @@ impl Db {
         let url = normalize_url(url);
         let dialect = Dialect::from_url(&url);
         let options = AnyConnectOptions::from_str(&url)?;
+        if dialect == Dialect::Sqlite {
+            sqlite_setup::once();
+        }
         let max = if dialect == Dialect::Sqlite { 8 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
@@ -65,13 +72,26 @@ impl Db {
                         conn.execute("PRAGMA busy_timeout=10000").await?;
                         conn.execute("PRAGMA synchronous=NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys=ON").await?;
+                    } else {
+                        // Short queries for many clients: JIT compilation cost more than any query it sped
+                        // up (220 ms on a search whose estimate crossed jit_above_cost), and with parallel
+                        // workers the planner hashed whole gram lists where a merge join stops after the
+                        // page's rows (170 ms vs 0.6 ms); on a small server the workers only take CPU from
+                        // other requests.
+                        conn.execute("SET jit = off").await?;
+                        conn.execute("SET max_parallel_workers_per_gather = 0")
+                            .await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await?;
-        let db = Db { pool, dialect };
+        let db = Db {
+            pool,
+            dialect,
+            session_cache: Arc::default(),
+        };
         migrate::run(&db).await?;
         Ok(db)
     }

@@ -7,11 +7,11 @@ pub use crate::db::bulk::{Table, V};
 use crate::db::{Db, Dialect};
 
 /// Fills `person_id_grams` (every 4-character window of each 18-character ID number, as
-/// `search_keys::id_grams` computes them) for persons with ids from `first`, in one sorted pass: inserting
-/// in key order is many times faster than scattering fifteen million keys over the index batch by batch.
-/// When the table starts empty its secondary indexes are dropped first and rebuilt after (read from the
-/// catalogue, so whatever the migrations define is kept): building an index is a sort, maintaining it row by
-/// row is random I/O.
+/// `search_keys::id_grams` computes them, with the person's street) for persons with ids from `first`, in one
+/// sorted pass: inserting in key order is many times faster than scattering fifteen million keys over the
+/// index batch by batch. When the table starts empty its secondary indexes are dropped first and rebuilt after
+/// (read from the catalogue, so whatever the migrations define is kept): building an index is a sort,
+/// maintaining it row by row is random I/O.
 pub async fn id_grams(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -53,9 +53,9 @@ pub async fn id_grams(
         .join(",");
     let sql = format!(
         "WITH k(k) AS (VALUES {windows}) \
-         INSERT INTO person_id_grams (gram, person_id) \
-         SELECT DISTINCT substr(p.id_number, k.k, 4), p.id FROM persons p CROSS JOIN k \
-         WHERE p.id >= $1 AND length(p.id_number) = 18 ORDER BY 1, 2"
+         INSERT INTO person_id_grams (gram, street_id, person_id) \
+         SELECT DISTINCT substr(p.id_number, k.k, 4), p.street_id, p.id FROM persons p CROSS JOIN k \
+         WHERE p.id >= $1 AND length(p.id_number) = 18 ORDER BY 1, 2, 3"
     );
     let done = sqlx::query(&sql).bind(first).execute(&mut *conn).await?;
     for (_, create) in &indexes {

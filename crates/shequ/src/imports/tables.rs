@@ -87,7 +87,7 @@ impl Tables {
                     "updated_at",
                 ],
             ),
-            grams: Table::new("person_id_grams", &["gram", "person_id"]),
+            grams: Table::new("person_id_grams", &["gram", "street_id", "person_id"]),
             events: Table::new(
                 "person_events",
                 &["person_id", "kind", "event_date", "note", "created_at"],

@@ -204,6 +204,9 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, dwelling_id: i64) -> Resul
             super::population::relocate(&mut tx, person, db::today(), &after).await?;
         }
     }
+    if after.street_id != before.street_id {
+        super::persons::follow_street(&mut tx, &format!("household_id = {id}"), None).await?;
+    }
     audit::record(
         &mut *tx,
         actor,

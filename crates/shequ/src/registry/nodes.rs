@@ -453,6 +453,9 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent: i64) -> Result
         .bind(format!("{new_path}%"))
         .execute(&mut *tx)
         .await?;
+        if people_ids.contains("street_id") {
+            super::persons::follow_street(&mut tx, &hh, Some(format!("{new_path}%"))).await?;
+        }
     }
     let after = fetch(&mut tx, id).await?;
     audit::record(

@@ -82,6 +82,47 @@ impl Person {
     }
 }
 
+/// One line of a person list, as the list page shows it. The page reads only these columns: it is the most
+/// requested page, and every column read costs an allocation per row on its way out of the database.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: i64,
+    pub name: String,
+    pub sex: Option<String>,
+    pub birth_date: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub residence_address: Option<String>,
+    pub status: String,
+}
+
+pub const LIST_ROW_COLS: &str =
+    "id, name, sex, birth_date, id_number, phone, residence_address, status";
+
+impl ListRow {
+    /// ID number and phone masked, as [`Person::masked`] masks them.
+    pub fn masked(mut self) -> ListRow {
+        self.id_number = self.id_number.as_deref().map(mask::id_number);
+        self.phone = self.phone.as_deref().map(mask::phone);
+        self
+    }
+}
+
+impl From<Person> for ListRow {
+    fn from(p: Person) -> ListRow {
+        ListRow {
+            id: p.id,
+            name: p.name,
+            sex: p.sex,
+            birth_date: p.birth_date,
+            id_number: p.id_number,
+            phone: p.phone,
+            residence_address: p.residence_address,
+            status: p.status,
+        }
+    }
+}
+
 /// What a form or an API call sends. Every field is text as typed; [`validate_input`] turns it into values.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -310,9 +351,11 @@ fn on_unique(e: sqlx::Error) -> Error {
     }
 }
 
+/// Replaces a person's ID grams (kept with the person's street, see migration 0007).
 pub(crate) async fn write_grams(
     tx: &mut Tx<'_>,
     person_id: i64,
+    street_id: i64,
     id_number: Option<&str>,
 ) -> Result<()> {
     sqlx::query("DELETE FROM person_id_grams WHERE person_id = $1")
@@ -325,15 +368,35 @@ pub(crate) async fn write_grams(
         return Ok(());
     }
     let values: Vec<String> = (0..grams.len())
-        .map(|i| format!("(${}, $1)", i + 2))
+        .map(|i| format!("(${}, $2, $1)", i + 3))
         .collect();
     let sql = format!(
-        "INSERT INTO person_id_grams (gram, person_id) VALUES {}",
+        "INSERT INTO person_id_grams (gram, street_id, person_id) VALUES {}",
         values.join(", ")
     );
-    let mut q = sqlx::query(&sql).bind(person_id);
+    let mut q = sqlx::query(&sql).bind(person_id).bind(street_id);
     for g in grams {
         q = q.bind(g);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// After persons matching `persons_where` (a condition on `persons`, binding `$1` at most) may have changed
+/// street, moves their ID grams along so that street-scoped searches keep finding them.
+pub(crate) async fn follow_street(
+    tx: &mut Tx<'_>,
+    persons_where: &str,
+    bind: Option<String>,
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE person_id_grams SET street_id = (SELECT p.street_id FROM persons p WHERE p.id = person_id_grams.person_id) \
+         WHERE person_id IN (SELECT id FROM persons WHERE {persons_where}) \
+         AND street_id <> (SELECT p.street_id FROM persons p WHERE p.id = person_id_grams.person_id)"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
     }
     q.execute(&mut **tx).await?;
     Ok(())
@@ -393,7 +456,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
     .await
     .map_err(on_unique)?
     .get(0);
-    write_grams(&mut tx, id, v.id_number.as_deref()).await?;
+    write_grams(&mut tx, id, h.street_id, v.id_number.as_deref()).await?;
     population::open_period(&mut tx, id, move_in, &h).await?;
     population::insert_event(
         &mut tx,
@@ -497,8 +560,8 @@ pub(crate) async fn write_update(
     .execute(&mut **tx)
     .await
     .map_err(on_unique)?;
-    if before.id_number != v.id_number {
-        write_grams(tx, id, v.id_number.as_deref()).await?;
+    if before.id_number != v.id_number || before.street_id != h.street_id {
+        write_grams(tx, id, h.street_id, v.id_number.as_deref()).await?;
     }
     if before.household_id != Some(h.id) {
         sqlx::query("UPDATE person_tags SET street_id = $1, community_id = $2, grid_id = $3 WHERE person_id = $4")
@@ -583,20 +646,60 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> Result<Vec<Person>> {
+    page_of(db, actor, grid, page.max(0) * per_page, per_page, COLS).await
+}
+
+/// The same page as [`list`], as list rows, and whether another page follows.
+pub async fn list_rows(
+    db: &Db,
+    actor: &Actor,
+    grid: Option<i64>,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<ListRow>, bool)> {
+    let mut rows = page_of(
+        db,
+        actor,
+        grid,
+        page.max(0) * per_page,
+        per_page + 1,
+        LIST_ROW_COLS,
+    )
+    .await?;
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(per_page.max(0) as usize);
+    Ok((rows, more))
+}
+
+/// `limit` rows from `offset` on, newest first.
+async fn page_of<T>(
+    db: &Db,
+    actor: &Actor,
+    grid: Option<i64>,
+    offset: i64,
+    limit: i64,
+    cols: &str,
+) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
     let grid_filter = grid
         .map(|g| format!("AND grid_id = {g}"))
         .unwrap_or_default();
-    // Two steps: the page's ids come from the scope index alone (it holds archived and id), then 50 rows are
-    // read by id. In one step PostgreSQL walked the primary key backwards through other streets' rows
-    // (1.4 s at district scale), and SQLite read every skipped row of a deep page.
+    // The page starts at the id found OFFSET entries down the scope index (which holds archived and id, so
+    // the skipped entries are never read as rows), and its rows are the next ones by id from there. Reading
+    // the rows in the same step walked the primary key backwards through other streets' rows on PostgreSQL
+    // (1.4 s at district scale) and every skipped row on SQLite; `id IN (page ids)` built a temporary b-tree
+    // on SQLite for every request.
     let sql = format!(
-        "SELECT {COLS} FROM persons WHERE id IN (SELECT id FROM persons WHERE archived = 0 AND {} {grid_filter} \
-         ORDER BY id DESC LIMIT $1 OFFSET $2) ORDER BY id DESC",
-        actor.scope.sql("")
+        "SELECT {cols} FROM persons WHERE archived = 0 AND {scope} {grid_filter} AND id <= \
+         (SELECT id FROM persons WHERE archived = 0 AND {scope} {grid_filter} ORDER BY id DESC LIMIT 1 OFFSET $2) \
+         ORDER BY id DESC LIMIT $1",
+        scope = actor.scope.sql("")
     );
-    Ok(sqlx::query_as::<_, Person>(&sql)
-        .bind(per_page)
-        .bind(page.max(0) * per_page)
+    Ok(sqlx::query_as::<_, T>(&sql)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&db.pool)
         .await?)
 }

@@ -53,32 +53,47 @@ fn push_unique(out: &mut Vec<Person>, more: Vec<Person>, limit: i64) {
     }
 }
 
-/// Counting is capped: past this many rows a window is "common" and any rarer one is better.
-const GRAM_COUNT_CAP: i64 = 2000;
+/// Counting is capped: past this many rows (in the street) a window is "common" and any rarer one is better.
+const GRAM_COUNT_CAP: i64 = 5000;
+/// How many further windows a candidate of the rarest one must also have before its row is read.
+const GRAM_PROBES: usize = 3;
 
-/// The 4-character window of a fragment with the fewest people (a region code or a birth year is shared
-/// by many; the serial digits are not), so the lookup reads as few index entries as possible.
-async fn rarest_gram(db: &Db, fragment: &str) -> Result<String> {
+/// The distinct 4-character windows of a fragment, rarest first within the street (a region code or a birth
+/// year is shared by many; the serial digits are not), counted in one query.
+async fn windows_by_rarity(db: &Db, street: Option<i64>, fragment: &str) -> Result<Vec<String>> {
     let chars: Vec<char> = fragment.chars().collect();
-    let mut best: Option<(i64, String)> = None;
+    let mut windows: Vec<String> = Vec::new();
     for w in chars.windows(4) {
         let gram: String = w.iter().collect();
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM person_id_grams WHERE gram = $1 LIMIT $2) t",
-        )
-        .bind(&gram)
-        .bind(GRAM_COUNT_CAP)
-        .fetch_one(&db.pool)
-        .await?
-        .get(0);
-        if best.as_ref().is_none_or(|(m, _)| n < *m) {
-            best = Some((n, gram));
-        }
-        if n == 0 {
-            break;
+        if !windows.contains(&gram) {
+            windows.push(gram);
         }
     }
-    Ok(best.map(|(_, g)| g).unwrap_or_default())
+    if windows.len() == 1 {
+        return Ok(windows);
+    }
+    let in_street = street
+        .map(|s| format!(" AND g.street_id = {s}"))
+        .unwrap_or_default();
+    let values: Vec<String> = (1..=windows.len()).map(|i| format!("(${i})")).collect();
+    let sql = format!(
+        "WITH w(gram) AS (VALUES {}) SELECT w.gram, (SELECT COUNT(*) FROM (SELECT 1 FROM person_id_grams g \
+         WHERE g.gram = w.gram{in_street} LIMIT {GRAM_COUNT_CAP}) t) FROM w",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for w in &windows {
+        query = query.bind(w.clone());
+    }
+    let mut counted: Vec<(i64, String)> = query
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get::<i64, _>(1), r.get::<String, _>(0)))
+        .collect();
+    // Stable: among equally common windows the earlier one leads.
+    counted.sort_by_key(|(n, _)| *n);
+    Ok(counted.into_iter().map(|(_, g)| g).collect())
 }
 
 /// People in scope matching `q`, at most `limit` (unmasked: callers mask before showing).
@@ -93,18 +108,37 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<P
     match shape(q) {
         None => {}
         Some(Shape::Digits(d)) if d.len() >= 4 => {
-            // ID fragment: look up its rarest 4-character window, then confirm the whole fragment.
-            let gram = rarest_gram(db, &d).await?;
+            // ID fragment: walk its rarest 4-character window in the street, keep the people who also have
+            // the next rarest windows (index probes, no row read), then confirm the whole fragment.
+            let windows = windows_by_rarity(db, actor.scope.street(), &d).await?;
+            let in_street = actor
+                .scope
+                .street()
+                .map(|s| format!(" AND g.street_id = {s}"))
+                .unwrap_or_default();
+            let probes: String = (0..windows.len().saturating_sub(1).min(GRAM_PROBES))
+                .map(|k| {
+                    format!(
+                        " AND EXISTS (SELECT 1 FROM person_id_grams h WHERE h.gram = ${} \
+                         AND h.street_id = g.street_id AND h.person_id = g.person_id)",
+                        k + 4
+                    )
+                })
+                .collect();
             let sql = format!(
                 "SELECT {} FROM person_id_grams g JOIN persons p ON p.id = g.person_id \
-                 WHERE g.gram = $1 AND p.id_number LIKE $2 AND {live} ORDER BY g.person_id LIMIT $3",
+                 WHERE g.gram = $1{in_street}{probes} AND p.id_number LIKE $2 AND {live} \
+                 ORDER BY g.person_id LIMIT $3",
                 persons::qualified_cols("p")
             );
-            push_unique(
-                &mut out,
-                run(db, &sql, &[gram, format!("%{d}%")], limit).await?,
-                limit,
-            );
+            let mut query = sqlx::query_as::<_, Person>(&sql)
+                .bind(windows[0].clone())
+                .bind(format!("%{d}%"))
+                .bind(limit);
+            for w in windows.iter().skip(1).take(GRAM_PROBES) {
+                query = query.bind(w.clone());
+            }
+            push_unique(&mut out, query.fetch_all(&db.pool).await?, limit);
             let rev = reverse(&d);
             push_unique(
                 &mut out,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::{ApiError, PageError};
 use super::AppState;
-use crate::accounts::{sessions, users, Actor};
+use crate::accounts::{sessions, Actor};
 use crate::error::Error;
 
 pub const SESSION_COOKIE: &str = "shequ_session";
@@ -64,11 +64,10 @@ impl FromRequestParts<AppState> for User {
         };
         let token =
             cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| reject(Error::Unauthorized))?;
-        let (user_id, csrf) = sessions::lookup(&state.db, &token)
+        let (actor, csrf) = sessions::resolve(&state.db, &token)
             .await
             .map_err(&reject)?
             .ok_or_else(|| reject(Error::Unauthorized))?;
-        let actor = users::actor(&state.db, user_id).await.map_err(&reject)?;
         Ok(User { actor, csrf })
     }
 }
@@ -100,11 +99,16 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         cookie(req.headers(), LOGIN_CSRF_COOKIE)
     } else {
         match cookie(req.headers(), SESSION_COOKIE) {
-            Some(token) => sessions::lookup(&state.db, &token)
-                .await
-                .ok()
-                .flatten()
-                .map(|(_, c)| c),
+            // The cached session when there is one; an archived account still has its session's token
+            // checked here, and is refused by the handler.
+            Some(token) => match sessions::resolve(&state.db, &token).await {
+                Ok(found) => found.map(|(_, c)| c),
+                Err(_) => sessions::lookup(&state.db, &token)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|(_, c)| c),
+            },
             // No session: let the handler answer 401 / redirect to the login page.
             None => return next.run(req).await,
         }

@@ -209,3 +209,54 @@ async fn admin_cli_path_creates_street_administrators_only_with_valid_input() {
             .contains("网格")
     );
 }
+
+/// Sessions resolve to actors through an in-memory cache: whatever changes an account in this process drops
+/// the cached entry at once, and a change behind the server's back (another process, plain SQL) is seen
+/// within `CACHE_SECONDS`.
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_sessions_follow_account_changes() {
+    let app = App::start().await;
+    let s = app.login("shuji").await;
+    let other = app.login("shegong").await;
+    assert_eq!(s.get("/api/me").await.status(), StatusCode::OK);
+    // A change of language through the app is seen by the very next request.
+    assert!(s.get("/").await.text().await.unwrap().contains("人口"));
+    let r = s.post_form("/lang", &[("lang", "en")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(s
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Population"));
+    // An account archived, with the account code told: refused at once.
+    let id: i64 = sqlx::query("SELECT id FROM users WHERE username = 'shuji'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    sqlx::query("UPDATE users SET archived = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    shequ::accounts::sessions::forget_user(&app.db, id);
+    assert_eq!(s.get("/api/me").await.status(), StatusCode::UNAUTHORIZED);
+    // A session ended straight in the database (another process) stops working within the cache's lifetime.
+    assert_eq!(other.get("/api/me").await.status(), StatusCode::OK);
+    sqlx::query(
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = 'shegong')",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(
+        shequ::accounts::sessions::CACHE_SECONDS * 1000 + 200,
+    ))
+    .await;
+    assert_eq!(
+        other.get("/api/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -582,3 +582,153 @@ async fn a_person_entered_by_mistake_is_archived_not_deleted() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// ID grams are kept with the person's street (a scoped search reads its own street's part only): after a
+/// household, a community or a person moves to another street, an ID fragment finds the person there, and no
+/// longer in the old street.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_fragment_finds_people_in_their_new_street_after_a_move() {
+    use shequ::accounts::Actor;
+    use shequ::registry::{households, nodes, persons};
+    let app = App::start().await;
+    let w = &app.world;
+    let a = app.login("admin").await;
+    let b = app.login("admin_b").await;
+    let names = |v: serde_json::Value| {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let sun = "/api/persons?q=19751111";
+    let zhao = format!("/api/persons?q={}", &w.zhao_id[6..14]);
+    assert_eq!(names(b.get_json(sun).await.1), ["孙立"]);
+    assert!(names(a.get_json(sun).await.1).is_empty());
+    assert_eq!(names(a.get_json(&zhao).await.1), ["赵军杰"]);
+    // 赵军杰 alone moves into 孙立's household in street B.
+    let sys = Actor::system();
+    persons::update(
+        &app.db,
+        &sys,
+        w.zhao,
+        &crate::support::person("赵军杰", &w.zhao_id, w.household_b),
+    )
+    .await
+    .unwrap();
+    assert_eq!(names(b.get_json(&zhao).await.1), ["赵军杰"]);
+    assert!(names(a.get_json(&zhao).await.1).is_empty());
+    // The household moves into street A.
+    households::move_to(&app.db, &sys, w.household_b, w.dwelling1)
+        .await
+        .unwrap();
+    assert_eq!(names(a.get_json(sun).await.1), ["孙立"]);
+    assert_eq!(names(a.get_json(&zhao).await.1), ["赵军杰"]);
+    assert!(names(b.get_json(sun).await.1).is_empty());
+    // The community around it moves to street B.
+    nodes::move_to(&app.db, &sys, w.community_a1, w.street_b)
+        .await
+        .unwrap();
+    assert_eq!(names(b.get_json(sun).await.1), ["孙立"]);
+    assert_eq!(names(b.get_json(&zhao).await.1), ["赵军杰"]);
+    assert!(names(a.get_json(&zhao).await.1).is_empty());
+    let stale: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM person_id_grams g JOIN persons p ON p.id = g.person_id WHERE g.street_id <> p.street_id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(stale, 0);
+}
+
+/// The list is paged newest first within the scope: pages follow each other without gaps or repeats, skip
+/// archived people, and the page shows a next-page link exactly when there is more.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_pages_follow_each_other_newest_first_in_scope() {
+    use shequ::accounts::Actor;
+    use shequ::registry::persons;
+    let app = App::start().await;
+    let w = &app.world;
+    let sys = Actor::system();
+    let mut made = Vec::new();
+    for i in 0..110 {
+        let household = if i % 3 == 2 {
+            w.household_b
+        } else {
+            w.household1
+        };
+        let p = persons::create(
+            &app.db,
+            &sys,
+            &crate::support::person("测试人", &id("1985-01-01", 100 + i), household),
+        )
+        .await
+        .unwrap();
+        made.push(p.id);
+    }
+    persons::archive(&app.db, &sys, made[3]).await.unwrap();
+    let expected: Vec<i64> = sqlx::query(
+        "SELECT id FROM persons WHERE street_id = $1 AND archived = 0 ORDER BY id DESC",
+    )
+    .bind(w.street_a)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    assert_eq!(expected.len(), 2 + (110 - 36) - 1);
+    let s = app.login("admin").await;
+    let mut seen = Vec::new();
+    for page in 0.. {
+        let (st, r) = s.get_json(&format!("/api/persons?page={page}")).await;
+        assert_eq!(st, StatusCode::OK);
+        let ids: Vec<i64> = r
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.len() <= 50);
+        if ids.is_empty() {
+            break;
+        }
+        // The HTML page holds the same people and links to the next page while there is one.
+        let html = s
+            .get(&format!("/persons?page={page}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        for id in &ids {
+            assert!(
+                html.contains(&format!("/persons/{id}\"")),
+                "page {page}: {id}"
+            );
+        }
+        let more = seen.len() + ids.len() < expected.len();
+        assert_eq!(
+            html.contains(&format!("/persons?page={}\"", page + 1)),
+            more,
+            "page {page}"
+        );
+        seen.extend(ids);
+    }
+    assert_eq!(seen, expected);
+    // A grid worker pages through their own grid only.
+    let g2 = app.login("wangge2").await;
+    let (_, r) = g2.get_json("/api/persons?page=0").await;
+    let ids: Vec<i64> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![w.qian]);
+    let (_, r) = g2.get_json("/api/persons?page=1").await;
+    assert!(r.as_array().unwrap().is_empty());
+}

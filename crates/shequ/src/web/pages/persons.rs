@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::accounts::Actor;
 use crate::audit;
 use crate::error::Error;
-use crate::registry::persons::{self, Person, PersonInput};
+use crate::registry::persons::{self, ListRow, Person, PersonInput};
 use crate::registry::population::{self, EventInput, EventKind};
 use crate::registry::{households, mask, search, tags, validate};
 use crate::web::error::{html_escape, PageError};
@@ -57,18 +57,15 @@ async fn find(
     state: &AppState,
     user: &User,
     q: &ListQuery,
-) -> Result<(Vec<Person>, Option<i64>, bool), PageError> {
+) -> Result<(Vec<ListRow>, Option<i64>, bool), PageError> {
     if q.q.trim().is_empty() {
-        let mut rows = persons::list(&state.db, &user.actor, None, q.page, PER_PAGE + 1).await?;
-        let more = rows.len() as i64 > PER_PAGE;
-        rows.truncate(PER_PAGE as usize);
+        // Pages of PER_PAGE rows (one more is read to know whether a next page exists).
+        let (rows, more) =
+            persons::list_rows(&state.db, &user.actor, None, q.page, PER_PAGE).await?;
         Ok((rows, Some(q.page), more))
     } else {
-        Ok((
-            search::search(&state.db, &user.actor, &q.q, search::MAX_RESULTS).await?,
-            None,
-            false,
-        ))
+        let found = search::search(&state.db, &user.actor, &q.q, search::MAX_RESULTS).await?;
+        Ok((found.into_iter().map(ListRow::from).collect(), None, false))
     }
 }
 
@@ -78,7 +75,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let (rows, page, more) = find(&state, &user, &q).await?;
-    let people: Vec<Person> = rows.into_iter().map(|p| masked(p, &user.actor)).collect();
+    let people: Vec<ListRow> = rows.into_iter().map(ListRow::masked).collect();
     render(
         &state.templates,
         "persons.html",
@@ -94,7 +91,7 @@ async fn results(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let (rows, page, more) = find(&state, &user, &q).await?;
-    let people: Vec<Person> = rows.into_iter().map(|p| masked(p, &user.actor)).collect();
+    let people: Vec<ListRow> = rows.into_iter().map(ListRow::masked).collect();
     render(
         &state.templates,
         "person_rows.html",
