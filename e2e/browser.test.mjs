@@ -110,3 +110,37 @@ test('the login page says what is wrong in Chinese', async () => {
   assert.match(await page.textContent('#login-error'), /用户名或密码错误/);
   await page.close();
 });
+
+test('a grid worker imports a sheet: dry run with its figures, then the valid rows', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'wangge1');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#stat-population');
+  await page.click('nav >> text=导入');
+  await page.waitForSelector('#import-form');
+  const csv = ['姓名,身份证号,联系电话,现住小区,楼栋,单元,门牌',
+    `沈一,${idNumber('11010519700101201')},13900000001,试点小区,1号楼,1单元,101`,
+    `沈二,${idNumber('11010519720202202')},,试点小区,1号楼,1单元,101`,
+    '沈三,110105197303031234,,试点小区,1号楼,1单元,102'].join('\n');
+  await page.setInputFiles('input[name=file]', { name: '沈家.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('#import-form button[type=submit]');
+  // The dry run runs in the background; the page shows its progress, then the figures.
+  await page.waitForSelector('#import-checked', { timeout: 60000 });
+  assert.equal((await page.textContent('#count-created')).trim(), '2');
+  assert.equal((await page.textContent('#count-error-rows')).trim(), '1');
+  assert.match(await page.textContent('#problems'), /校验位/);
+  await page.screenshot({ path: join(artifacts, 'import-dry-run.png'), fullPage: true });
+  await page.click('#run-valid button');
+  await page.waitForSelector('#import-done', { timeout: 60000 });
+  assert.equal((await page.textContent('#count-created')).trim(), '2');
+  await page.screenshot({ path: join(artifacts, 'import-done.png'), fullPage: true });
+  // The imported people are found like anyone else.
+  await page.click('nav >> text=人员');
+  await page.fill('#q', '沈一');
+  await page.waitForSelector('#result-summary:has-text("沈一")');
+  await page.locator('#results a.person-link', { hasText: '沈一' }).first().waitFor();
+  await context.close();
+});
