@@ -33,6 +33,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "case_records",
         include_str!("../../migrations/0006_case_records.sql"),
     ),
+    (
+        8,
+        "case_indexes",
+        include_str!("../../migrations/0008_case_indexes.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {
