@@ -53,6 +53,15 @@ const SOURCES: [&str; 5] = ["来访", "电话", "网格巡查", "入户走访", 
 const DEPARTMENTS: [&str; 4] = ["城管", "派出所", "物业", "市场监管所"];
 const OPEN: [&str; 5] = ["reported", "accepted", "dispatched", "handling", "verified"];
 
+/// One row of a case's trail: (kind, from state, to state, when, dispatched to (user id, name)).
+type Step<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    NaiveDateTime,
+    Option<(i64, String)>,
+);
+
 fn ts(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -131,7 +140,7 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
     let mut office_worker: HashMap<i64, (i64, String)> = HashMap::new();
     let mut workers = 0;
     for b in &buildings {
-        if !office_worker.contains_key(&b.community) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = office_worker.entry(b.community) {
             let name = names::WORKERS[rng.gen_range(0..names::WORKERS.len())].to_string();
             users.push(vec![
                 V::I(next_user),
@@ -143,11 +152,11 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
                 V::I(b.community),
                 super::STAMP.into(),
             ]);
-            office_worker.insert(b.community, (next_user, name));
+            slot.insert((next_user, name));
             next_user += 1;
             workers += 1;
         }
-        if !grid_worker.contains_key(&b.grid) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = grid_worker.entry(b.grid) {
             let name = names::WORKERS[rng.gen_range(0..names::WORKERS.len())].to_string();
             users.push(vec![
                 V::I(next_user),
@@ -160,7 +169,7 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
                 super::STAMP.into(),
             ]);
             user_grids.push(vec![V::I(next_user), V::I(b.grid)]);
-            grid_worker.insert(b.grid, (next_user, name));
+            slot.insert((next_user, name));
             next_user += 1;
             workers += 1;
         }
@@ -441,13 +450,7 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
                 })
                 .into(),
             ]);
-            let mut steps: Vec<(
-                &str,
-                Option<&str>,
-                &str,
-                NaiveDateTime,
-                Option<(i64, String)>,
-            )> = vec![("create", None, "reported", created, None)];
+            let mut steps: Vec<Step> = vec![("create", None, "reported", created, None)];
             if rejected {
                 steps.push(("reject", Some("reported"), "rejected", accepted, None));
             } else {
