@@ -48,6 +48,12 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Benchmarks only: add COUNT cases with their trail to existing demo data (see bench/cases.sh).
+    #[command(hide = true)]
+    BenchCases {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+    },
     /// Import from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
     #[command(subcommand)]
     Import(ImportWhat),
@@ -160,6 +166,13 @@ async fn main() -> anyhow::Result<()> {
     tags::ensure_builtin(&db).await?;
     match cli.command {
         Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::BenchCases { count } => {
+            let a = demo::bench_cases::add(&db, count, &|line| eprintln!("  {line}")).await?;
+            println!(
+                "bench cases: {} cases, {} events, {} mediations, {} workers ({:.1}s)",
+                a.cases, a.events, a.mediations, a.workers, a.seconds
+            );
+        }
         Command::Import(ImportWhat::Persons {
             file,
             grid,

@@ -46,25 +46,21 @@ pub async fn disputes(
 ) -> Result<DisputeFigure> {
     let (start, end) = bounds(from, to)?;
     let scope = actor.scope.sql("c");
+    // One pass over the cases reported in the period (for a street: one range of cases_street_figures).
     let row = sqlx::query(&format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN m.result = '调解成功' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM cases c JOIN case_categories k ON k.id = c.category_id LEFT JOIN mediations m ON m.case_id = c.id \
-         WHERE k.dispute = 1 AND c.accepted_at IS NOT NULL AND c.created_at >= $1 AND c.created_at < $2 AND {scope}"
+        "SELECT CAST(COALESCE(SUM(CASE WHEN k.dispute = 1 AND c.accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN k.dispute = 1 AND c.accepted_at IS NOT NULL AND EXISTS \
+            (SELECT 1 FROM mediations m WHERE m.case_id = c.id AND m.result = '调解成功') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.group_petition = 1 AND c.state <> 'rejected' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM cases c JOIN case_categories k ON k.id = c.category_id \
+         WHERE c.created_at >= $1 AND c.created_at < $2 AND {scope}"
     ))
     .bind(&start)
     .bind(&end)
     .fetch_one(&db.pool)
     .await?;
-    let (disputes, mediated): (i64, i64) = (row.get(0), row.get(1));
-    let group_petitions: i64 = sqlx::query(&format!(
-        "SELECT COUNT(*) FROM cases c WHERE c.group_petition = 1 AND c.state <> 'rejected' \
-         AND c.created_at >= $1 AND c.created_at < $2 AND {scope}"
-    ))
-    .bind(&start)
-    .bind(&end)
-    .fetch_one(&db.pool)
-    .await?
-    .get(0);
+    let (disputes, mediated, group_petitions): (i64, i64, i64) =
+        (row.get(0), row.get(1), row.get(2));
     let petitions = if group_petitions == 0 {
         "未发生居民群体上访事件".to_string()
     } else {
@@ -113,7 +109,59 @@ pub struct Dashboard {
     pub by_worker: Vec<DashboardRow>,
 }
 
+/// The figures of one group of cases; summed per category, grid and worker.
+#[derive(Clone, Copy, Default)]
+struct Counts([i64; 7]);
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a += b;
+        }
+    }
+
+    fn row(&self, id: i64, name: String) -> DashboardRow {
+        let [received, closed, closed_on_time, overdue, open, rated, satisfied] = self.0;
+        DashboardRow {
+            id,
+            name,
+            received,
+            closed,
+            closed_on_time,
+            overdue,
+            open,
+            rated,
+            satisfied,
+            satisfaction: percent(satisfied, rated),
+        }
+    }
+}
+
+/// (id, name) rows of `sql` with `{ids}` replaced by these ids (our own integers, written as literals like
+/// the scope).
+async fn names(db: &Db, sql: &str, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(sqlx::query(&sql.replace("{ids}", &list))
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+        .collect())
+}
+
 /// The case dashboard of the actor's scope for a period.
+///
+/// One query reads the cases reported, closed or rated in the period, as three disjoint parts (reported in
+/// the period; reported outside it and closed in it; reported and closed outside it and rated in it) so that
+/// each is one index range, summed per (category, grid, owner); the three breakdowns are added up here and
+/// the names read by id.
 pub async fn dashboard(
     db: &Db,
     actor: &Actor,
@@ -121,79 +169,103 @@ pub async fn dashboard(
     to: NaiveDate,
 ) -> Result<Dashboard> {
     let (start, end) = bounds(from, to)?;
-    let rows = |group: &'static str, name: &'static str, join: &'static str| {
-        let start = start.clone();
-        let end = end.clone();
-        let scope = actor.scope.sql("c");
-        async move {
-            let sql = format!(
-                "SELECT {group}, {name}, \
-                 CAST(COALESCE(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN c.closed_at >= $1 AND c.closed_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN c.closed_at >= $1 AND c.closed_at < $2 AND c.closed_at <= c.due_at THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 AND c.was_overdue = 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 AND c.state IN ('reported','accepted','dispatched','handling','verified') THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN c.rated_at >= $1 AND c.rated_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN c.rated_at >= $1 AND c.rated_at < $2 AND c.rating IN ('满意','基本满意') THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                 FROM cases c {join} \
-                 WHERE {scope} AND ((c.created_at >= $1 AND c.created_at < $2) OR (c.closed_at >= $1 AND c.closed_at < $2) \
-                    OR (c.rated_at >= $1 AND c.rated_at < $2)) \
-                 GROUP BY {group}, {name} ORDER BY {group}"
-            );
-            let rows = sqlx::query(&sql)
-                .bind(&start)
-                .bind(&end)
-                .fetch_all(&db.pool)
-                .await?;
-            Ok::<_, Error>(
-                rows.iter()
-                    .map(|r| {
-                        let mut d = DashboardRow {
-                            id: r.get::<Option<i64>, _>(0).unwrap_or(0),
-                            name: r.get::<Option<String>, _>(1).unwrap_or_default(),
-                            received: r.get(2),
-                            closed: r.get(3),
-                            closed_on_time: r.get(4),
-                            overdue: r.get(5),
-                            open: r.get(6),
-                            rated: r.get(7),
-                            satisfied: r.get(8),
-                            satisfaction: 0.0,
-                        };
-                        d.satisfaction = percent(d.satisfied, d.rated);
-                        d
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        }
-    };
-    let by_category = rows(
-        "c.category_id",
-        "CASE WHEN p.id IS NULL THEN k.name ELSE p.name || '/' || k.name END",
-        "JOIN case_categories k ON k.id = c.category_id LEFT JOIN case_categories p ON p.id = k.parent_id",
-    )
-    .await?;
-    let by_grid = rows("c.grid_id", "g.name", "JOIN nodes g ON g.id = c.grid_id").await?;
-    let by_worker = rows(
-        "c.owner_id",
-        "o.display_name",
-        "LEFT JOIN users o ON o.id = c.owner_id",
-    )
-    .await?;
-    let mut total = DashboardRow {
-        name: "合计".into(),
-        ..Default::default()
-    };
-    for r in &by_grid {
-        total.received += r.received;
-        total.closed += r.closed;
-        total.closed_on_time += r.closed_on_time;
-        total.overdue += r.overdue;
-        total.open += r.open;
-        total.rated += r.rated;
-        total.satisfied += r.satisfied;
+    let scope = actor.scope.sql("c");
+    let created = "c.created_at >= $1 AND c.created_at < $2";
+    let closed = "c.closed_at >= $1 AND c.closed_at < $2";
+    let rated = "c.rated_at >= $1 AND c.rated_at < $2";
+    // Each part says which of the three periods a case falls in (cr, cl, ra) as far as it is not known from
+    // the part itself: fewer comparisons per row than testing all three in every sum.
+    let cols =
+        "c.category_id, c.grid_id, c.owner_id, c.closed_at <= c.due_at AS on_time, c.was_overdue, \
+                c.state, c.rating";
+    let sql = format!(
+        "SELECT c.category_id, c.grid_id, c.owner_id, \
+         CAST(COALESCE(SUM(c.cr), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(c.cl), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.cl = 1 AND c.on_time THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.cr = 1 AND c.was_overdue = 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.cr = 1 AND c.state IN ('reported','accepted','dispatched','handling','verified') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(c.ra), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.ra = 1 AND c.rating IN ('满意','基本满意') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM (SELECT {cols}, 1 AS cr, CASE WHEN {closed} THEN 1 ELSE 0 END AS cl, \
+               CASE WHEN {rated} THEN 1 ELSE 0 END AS ra FROM cases c WHERE {scope} AND {created} \
+            UNION ALL SELECT {cols}, 0, 1, CASE WHEN {rated} THEN 1 ELSE 0 END \
+               FROM cases c WHERE {scope} AND {closed} AND NOT ({created}) \
+            UNION ALL SELECT {cols}, 0, 0, 1 FROM cases c WHERE {scope} AND {rated} AND NOT ({created}) \
+               AND (c.closed_at IS NULL OR NOT ({closed}))) c \
+         GROUP BY c.category_id, c.grid_id, c.owner_id"
+    );
+    let groups: Vec<(i64, i64, Option<i64>, Counts)> = sqlx::query(&sql)
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let mut c = Counts::default();
+            for (i, v) in c.0.iter_mut().enumerate() {
+                *v = r.get(i + 3);
+            }
+            (r.get(0), r.get(1), r.get(2), c)
+        })
+        .collect();
+    use std::collections::BTreeMap;
+    let mut categories: BTreeMap<i64, Counts> = BTreeMap::new();
+    let mut grids: BTreeMap<i64, Counts> = BTreeMap::new();
+    let mut workers: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
+    for (category, grid, owner, c) in &groups {
+        categories.entry(*category).or_default().add(c);
+        grids.entry(*grid).or_default().add(c);
+        workers.entry(*owner).or_default().add(c);
     }
-    total.satisfaction = percent(total.satisfied, total.rated);
+    let category_names = names(
+        db,
+        "SELECT k.id, CASE WHEN p.id IS NULL THEN k.name ELSE p.name || '/' || k.name END \
+         FROM case_categories k LEFT JOIN case_categories p ON p.id = k.parent_id WHERE k.id IN ({ids})",
+        &categories.keys().copied().collect::<Vec<_>>(),
+    )
+    .await?;
+    let grid_names = names(
+        db,
+        "SELECT id, name FROM nodes WHERE id IN ({ids})",
+        &grids.keys().copied().collect::<Vec<_>>(),
+    )
+    .await?;
+    let worker_names = names(
+        db,
+        "SELECT id, display_name FROM users WHERE id IN ({ids})",
+        &workers.keys().flatten().copied().collect::<Vec<_>>(),
+    )
+    .await?;
+    // As the joins did: categories and grids must exist; a case without an owner is the row with id 0.
+    let by_category: Vec<DashboardRow> = categories
+        .iter()
+        .filter_map(|(id, c)| category_names.get(id).map(|n| c.row(*id, n.clone())))
+        .collect();
+    let by_grid: Vec<DashboardRow> = grids
+        .iter()
+        .filter_map(|(id, c)| grid_names.get(id).map(|n| c.row(*id, n.clone())))
+        .collect();
+    let mut by_worker: Vec<DashboardRow> = workers
+        .iter()
+        .map(|(id, c)| {
+            let name = id
+                .and_then(|i| worker_names.get(&i).cloned())
+                .unwrap_or_default();
+            c.row(id.unwrap_or(0), name)
+        })
+        .collect();
+    // ORDER BY owner_id put the cases without an owner first on SQLite and last on PostgreSQL; kept so.
+    if db.dialect == crate::db::Dialect::Postgres && workers.contains_key(&None) {
+        by_worker.rotate_left(1);
+    }
+    let mut sum = Counts::default();
+    for (id, c) in &grids {
+        if grid_names.contains_key(id) {
+            sum.add(c);
+        }
+    }
+    let total = sum.row(0, "合计".into());
     Ok(Dashboard {
         from: from.to_string(),
         to: to.to_string(),

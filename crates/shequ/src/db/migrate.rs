@@ -38,6 +38,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "search_by_street",
         include_str!("../../migrations/0007_search_by_street.sql"),
     ),
+    (
+        8,
+        "case_indexes",
+        include_str!("../../migrations/0008_case_indexes.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@
 //! the normal account code (argon2), all with [`DEMO_PASSWORD`].
 
 mod attrs;
+pub mod bench_cases;
 mod bulk;
 mod groups;
 pub mod names;

@@ -564,7 +564,9 @@ impl<'a> Importer<'a> {
         ]);
         if let Some(n) = &p.id_number {
             for g in search_keys::id_grams(n) {
-                self.tables.grams.push(vec![V::S(g), V::I(h.street_id), V::I(id)]);
+                self.tables
+                    .grams
+                    .push(vec![V::S(g), V::I(h.street_id), V::I(id)]);
             }
         }
         self.event(id, "move_in", c.move_in, "导入");
