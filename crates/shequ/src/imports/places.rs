@@ -48,12 +48,15 @@ pub struct Created {
 struct GridPlaces {
     /// (parent id, name key) → child node.
     children: HashMap<(i64, String), NodeRef>,
+    /// Every household of the grid, once; the maps below hold positions in it (a grid of 400,000
+    /// households would otherwise be held three times over).
+    all: Vec<Household>,
     /// (dwelling id, 户号) → household.
-    households: HashMap<(i64, String), Household>,
+    households: HashMap<(i64, String), usize>,
     /// 户号 → household, for rows that give a 户号 but no address.
-    by_number: HashMap<String, Household>,
+    by_number: HashMap<String, usize>,
     /// The first household of a dwelling, for rows that give an address but no 户号.
-    first_at: HashMap<i64, Household>,
+    first_at: HashMap<i64, usize>,
 }
 
 pub struct Places {
@@ -205,16 +208,15 @@ impl Places {
         Ok(())
     }
 
-    fn index_household(&self, gp: &mut GridPlaces, h: Household) {
-        gp.first_at
-            .entry(h.dwelling_id)
-            .or_insert_with(|| h.clone());
-        gp.by_number
-            .entry(h.number.trim().to_string())
-            .or_insert_with(|| h.clone());
+    fn index_household(&self, gp: &mut GridPlaces, h: Household) -> usize {
+        let i = gp.all.len();
+        gp.first_at.entry(h.dwelling_id).or_insert(i);
+        gp.by_number.entry(h.number.trim().to_string()).or_insert(i);
         gp.households
             .entry((h.dwelling_id, h.number.trim().to_string()))
-            .or_insert(h);
+            .or_insert(i);
+        gp.all.push(h);
+        i
     }
 
     /// Whether a row can be placed without creating anything it should not: used to check rows before
@@ -264,7 +266,7 @@ impl Places {
     ) -> Household {
         let (grid_ref, mut gp) = self.grids.remove(&grid).expect("grid loaded");
         let h = if place.is_empty() {
-            gp.by_number[number].clone()
+            gp.all[gp.by_number[number]].clone()
         } else {
             let estate = self.child(&mut gp, ids, &grid_ref, Kind::Estate, &place.estate);
             let building = self.child(
@@ -287,12 +289,11 @@ impl Places {
             };
             let dwelling = self.child(&mut gp, ids, &parent, Kind::Dwelling, &place.room);
             let existing = if number.is_empty() {
-                gp.first_at.get(&dwelling.id).cloned()
+                gp.first_at.get(&dwelling.id)
             } else {
-                gp.households
-                    .get(&(dwelling.id, number.to_string()))
-                    .cloned()
-            };
+                gp.households.get(&(dwelling.id, number.to_string()))
+            }
+            .map(|&i| gp.all[i].clone());
             match existing {
                 Some(h) => h,
                 None => {
@@ -313,9 +314,9 @@ impl Places {
                     };
                     self.created.household_count += 1;
                     self.created.households.push(h.clone());
-                    self.index_household(&mut gp, h.clone());
+                    let i = self.index_household(&mut gp, h.clone());
                     if !number.is_empty() {
-                        gp.by_number.insert(number.to_string(), h.clone());
+                        gp.by_number.insert(number.to_string(), i);
                     }
                     h
                 }
