@@ -697,11 +697,7 @@ pub async fn to_hazard(
 ) -> Result<hazards::Hazard> {
     let f = open_finding(db, actor, finding_id).await?;
     let log = log(db, actor, f.log_id).await?;
-    let title = if input.title.trim().is_empty() {
-        f.description.chars().take(100).collect()
-    } else {
-        input.title.clone()
-    };
+    let title = title_or_description(&input.title, &f.description);
     let p = hazards::prepare(
         db,
         actor,
@@ -718,24 +714,7 @@ pub async fn to_hazard(
     .await?;
     let mut tx = db.begin().await?;
     let hazard = hazards::insert(&mut tx, actor, &p, Some(log.id)).await?;
-    let done = sqlx::query("UPDATE patrol_findings SET hazard_id = $1 WHERE id = $2 AND hazard_id IS NULL AND case_id IS NULL")
-        .bind(hazard)
-        .bind(f.id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() != 1 {
-        return Err(Error::invalid("发现问题", "该问题已转为隐患或案件"));
-    }
-    audit::record(
-        &mut *tx,
-        actor,
-        "update",
-        "patrol_finding",
-        Some(f.id),
-        None,
-        Some(&json!({"hazard_id": hazard})),
-    )
-    .await?;
+    link_finding(&mut tx, actor, f.id, "hazard_id", hazard).await?;
     tx.commit().await?;
     hazards::get(db, actor, hazard).await
 }
@@ -757,11 +736,7 @@ pub async fn to_case(
 ) -> Result<super::Case> {
     let f = open_finding(db, actor, finding_id).await?;
     let log = log(db, actor, f.log_id).await?;
-    let title = if input.title.trim().is_empty() {
-        f.description.chars().take(100).collect()
-    } else {
-        input.title.clone()
-    };
+    let title = title_or_description(&input.title, &f.description);
     let p = intake::prepare(
         db,
         actor,
@@ -780,24 +755,47 @@ pub async fn to_case(
     .await?;
     let mut tx = db.begin().await?;
     let case = intake::insert(&mut tx, actor, &p).await?;
-    let done = sqlx::query("UPDATE patrol_findings SET case_id = $1 WHERE id = $2 AND hazard_id IS NULL AND case_id IS NULL")
-        .bind(case)
-        .bind(f.id)
-        .execute(&mut *tx)
-        .await?;
+    link_finding(&mut tx, actor, f.id, "case_id", case).await?;
+    tx.commit().await?;
+    super::queries::get(db, actor, case).await
+}
+
+/// The title given, or the start of the finding's description.
+fn title_or_description(title: &str, description: &str) -> String {
+    if title.trim().is_empty() {
+        description.chars().take(100).collect()
+    } else {
+        title.to_string()
+    }
+}
+
+/// Links a finding to the hazard or case made from it (`column`: hazard_id or case_id), once only, and
+/// records it, inside the caller's transaction.
+async fn link_finding(
+    tx: &mut crate::db::Tx<'_>,
+    actor: &Actor,
+    finding: i64,
+    column: &'static str,
+    id: i64,
+) -> Result<()> {
+    let done = sqlx::query(&format!(
+        "UPDATE patrol_findings SET {column} = $1 WHERE id = $2 AND hazard_id IS NULL AND case_id IS NULL"
+    ))
+    .bind(id)
+    .bind(finding)
+    .execute(&mut **tx)
+    .await?;
     if done.rows_affected() != 1 {
         return Err(Error::invalid("发现问题", "该问题已转为隐患或案件"));
     }
     audit::record(
-        &mut *tx,
+        &mut **tx,
         actor,
         "update",
         "patrol_finding",
-        Some(f.id),
+        Some(finding),
         None,
-        Some(&json!({"case_id": case})),
+        Some(&json!({ column: id })),
     )
-    .await?;
-    tx.commit().await?;
-    super::queries::get(db, actor, case).await
+    .await
 }
