@@ -12,7 +12,7 @@ PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
 PG_BENCH="${PG_BENCH:-postgres://postgres@127.0.0.1:5432/shequ_import_bench}"
 mkdir -p "$out"
 cargo build --release --bins --example import_sheet
-BIN="$PWD/target/release/shequ"
+BIN="${SHEQU_BIN:-$PWD/target/release/shequ}"
 for ext in csv xlsx; do
   f="$out/people-$rows.$ext"
   [ -f "$f" ] || target/release/examples/import_sheet "$rows" "$f"
@@ -35,7 +35,7 @@ fresh() { # fresh database with the tiny demo; prints the id of the grid to impo
 
 measure() { # label, url, grid, file, extra args…
   local label="$1" url="$2" grid="$3" file="$4"; shift 4
-  /usr/bin/time -v "$BIN" --database-url "$url" import persons "$file" --grid "$grid" "$@" \
+  flock "${BENCH_LOCK:-/tmp/shequ-bench.lock}" /usr/bin/time -v "$BIN" --database-url "$url" import persons "$file" --grid "$grid" "$@" \
     > "$out/$label.out" 2> "$out/$label.time" || true
   local wall rss
   wall=$(grep "Elapsed (wall" "$out/$label.time" | awk '{print $NF}')
@@ -46,6 +46,23 @@ measure() { # label, url, grid, file, extra args…
     "$(python3 -c "print($rows/$secs)")" "$((rss / 1024))" "$(grep -E '新建|未导入|导入完成|预检完成' "$out/$label.out" | head -2 | tr '\n' ' ')"
 }
 
+export_persons() { # label, url: the street administrator's person export (.xlsx) over HTTP
+  local label="$1" url="$2" port="${BENCH_PORT:-18282}"
+  "$BIN" --database-url "$url" serve --listen "127.0.0.1:$port" > "$out/$label-server.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 0.2; done
+  local jar; jar=$(mktemp)
+  local csrf; csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&username=admin&password=shequ-demo-2026" "http://127.0.0.1:$port/login"
+  local cookie; cookie="shequ_session=$(awk '$6=="shequ_session"{print $7}' "$jar")"
+  local t; t=$(curl -s -o "$out/$label.xlsx" -w '%{time_total}' -H "Cookie: $cookie" "http://127.0.0.1:$port/persons/export.xlsx")
+  local n; n=$(python3 -c "import sys,zipfile,re; z=zipfile.ZipFile(sys.argv[1]); print(sum(len(re.findall(rb'<row ', z.read(f))) - 1 for f in z.namelist() if f.startswith('xl/worksheets/sheet')))" "$out/$label.xlsx")
+  printf "  %-28s %8.1f s  %9.0f rows/s  server peak RSS %4d MB   %d rows, %s\n" "$label" "$t" \
+    "$(python3 -c "print($n/$t)")" "$(($(grep VmHWM /proc/$pid/status | awk '{print $2}') / 1024))" "$n" "$(du -h "$out/$label.xlsx" | cut -f1)"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -f "$jar"
+}
+
 run_backend() {
   local kind="$1" url="$2"
   echo "== $kind (load: $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -54,6 +71,7 @@ run_backend() {
     grid=$(fresh "$kind" "$url")
     measure "$kind-$ext-dry-run" "$url" "$grid" "$f" --dry-run
     measure "$kind-$ext-import" "$url" "$grid" "$f" --valid-rows
+    [ "$ext" = csv ] && export_persons "$kind-export" "$url"
   done
 }
 

@@ -110,7 +110,15 @@ impl Table {
     fn sql(&self, rows: usize, dialect: Dialect) -> String {
         let w = self.cols.len();
         let mut sql = format!(
-            "INSERT INTO {} ({}) VALUES ",
+            "INSERT {}INTO {} ({}) VALUES ",
+            // OR FAIL: a failing row stops the statement without undoing its earlier rows, so SQLite keeps no
+            // statement journal (a copy of every page the statement touches); the caller's transaction is
+            // rolled back on any error anyway.
+            if dialect == Dialect::Sqlite {
+                "OR FAIL "
+            } else {
+                ""
+            },
             self.name,
             self.cols.join(", ")
         );

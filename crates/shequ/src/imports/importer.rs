@@ -585,8 +585,7 @@ impl<'a> Importer<'a> {
         for t in &new_tags {
             self.tag(&person, t);
         }
-        let after = serde_json::to_string(&person).unwrap_or_default();
-        self.audit("import", "person", id, None, Some(after));
+        self.audit("import", "person", id, None, Some(created_json(&person)));
     }
 
     async fn plan_update(&mut self, c: Checked, before: Person, have: &HashSet<i64>) {
@@ -834,4 +833,16 @@ fn differs(p: &Person, v: &Valid, household: i64) -> bool {
         || p.relation != v.relation
         || p.notes != v.notes
         || p.household_id != Some(household)
+}
+
+/// A created person as the audit log keeps it: the fields that have a value (a million imported people
+/// would otherwise write a million copies of the same empty fields).
+fn created_json(p: &Person) -> String {
+    match serde_json::to_value(p) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => String::new(),
+    }
 }

@@ -50,6 +50,11 @@ pub async fn run(
             sqlx::query("PRAGMA cache_size = -262144")
                 .execute(&mut *tx)
                 .await?;
+            // Foreign keys checked at the commit instead of per statement: with immediate checks every
+            // multi-row INSERT could fail half-way and SQLite would keep a statement journal for it.
+            sqlx::query("PRAGMA defer_foreign_keys = ON")
+                .execute(&mut *tx)
+                .await?;
         }
         Some(tx)
     } else {
