@@ -58,6 +58,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hazard.html", include_str!("../../templates/hazard.html")),
     ("patrols.html", include_str!("../../templates/patrols.html")),
     (
+        "patrol_team.html",
+        include_str!("../../templates/patrol_team.html"),
+    ),
+    (
         "patrol_log.html",
         include_str!("../../templates/patrol_log.html"),
     ),

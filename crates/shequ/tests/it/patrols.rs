@@ -299,3 +299,134 @@ async fn patrols_stay_inside_scope() {
     }
     assert!(doc["components"]["schemas"]["Coverage"].is_object());
 }
+
+/// The team page: a manager adds members and puts a shift on the roster with forms; phones stay masked; a
+/// shift without members is refused with nothing written; grid workers read it, other grids get 404.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_team_page_keeps_members_and_the_duty_roster() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let g1 = app.login("wangge1").await;
+    let g2 = app.login("wangge2").await;
+    let grid1 = w.grid1.to_string();
+    let r = shuji
+        .post_form(
+            "/patrols/teams",
+            &[
+                ("name", "一网格夜巡队"),
+                ("kind", "志愿者巡逻队"),
+                ("area_id", &grid1),
+                ("leader", "周大海"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, teams) = shuji.get_json("/api/patrol-teams").await;
+    let team = teams.as_array().unwrap()[0]["id"].as_i64().unwrap();
+    let page = format!("/patrols/teams/{team}");
+    let list = shuji.get("/patrols").await.text().await.unwrap();
+    assert!(
+        list.contains(&format!("href=\"{page}\"")),
+        "the list links the team page"
+    );
+
+    for (name, phone, role) in [
+        ("刘志强", "13800000001", "队员"),
+        ("周大海", "13900000002", "队长"),
+    ] {
+        let r = shuji
+            .post_form(
+                &format!("{page}/members"),
+                &[("name", name), ("phone", phone), ("role", role)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], page.as_str());
+    }
+    let r = shuji
+        .post_form(&format!("{page}/members"), &[("name", " "), ("phone", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("队员姓名不能为空"));
+    let (_, members) = shuji.get_json(&format!("/api/patrol-teams/{team}")).await;
+    let html = shuji.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("刘志强") && html.contains("周大海"),
+        "{members}"
+    );
+    assert!(html.contains("138****0001") && !html.contains("13800000001"));
+
+    let ids: Vec<i64> = sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM patrol_members WHERE team_id = $1 ORDER BY id",
+    )
+    .bind(team)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 2);
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+    let today = day(0);
+    let shift = |members: Vec<(&'static str, String)>| {
+        let mut f: Vec<(&str, String)> = vec![
+            ("on_date", today.clone()),
+            ("starts", "19:00".into()),
+            ("ends", "22:00".into()),
+            ("area_id", grid1.clone()),
+        ];
+        f.extend(members);
+        f
+    };
+    // Refused without members, and nothing is written.
+    let f = shift(vec![]);
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = shuji.post_form(&format!("{page}/shifts"), &refs).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("请至少安排一名队员"));
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM patrol_shifts WHERE team_id = $1")
+            .bind(team)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 0);
+    // Two members ticked: the form sends member_ids twice.
+    let f = shift(vec![("member_ids", a.clone()), ("member_ids", b.clone())]);
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = shuji.post_form(&format!("{page}/shifts"), &refs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(back, format!("{page}?from={today}"));
+    assert_eq!(count().await, 1);
+    let html = g1.get(&back).await.text().await.unwrap();
+    assert!(
+        html.contains("刘志强、周大海"),
+        "the roster shows who is on duty"
+    );
+    assert!(html.contains("19:00–22:00"));
+    assert!(
+        !html.contains(&format!("action=\"{page}/members\"")),
+        "grid workers read the roster but get no forms"
+    );
+    let r = g1
+        .post_form(&format!("{page}/members"), &[("name", "王五")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The roster of another fortnight is empty.
+    let later = g1
+        .get(&format!("{page}?from={}", day(30)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(later.contains("这两周没有排班"));
+    // Another grid's worker does not see the team at all.
+    assert_eq!(g2.get(&page).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        g2.post_form(&format!("{page}/members"), &[("name", "王五")])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

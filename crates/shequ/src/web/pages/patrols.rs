@@ -1,5 +1,6 @@
-//! Patrol pages: teams (a new team for managers), the patrol-log form (findings one per line), the log list
-//! and its export, and one log whose findings become a case or a hazard with one button.
+//! Patrol pages: teams (a new team for managers), one team with its members and duty roster (排班), the
+//! patrol-log form (findings one per line), the log list and its export, and one log whose findings become a
+//! case or a hazard with one button.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect, Response};
@@ -11,9 +12,12 @@ use sqlx::Row;
 
 use super::cases::{grids, opt_id, xlsx_response};
 use crate::accounts::Role;
-use crate::cases::patrols::{self, FindingInput, LogInput, LogQuery, TeamInput, ToCase, ToHazard};
+use crate::cases::patrols::{
+    self, FindingInput, LogInput, LogQuery, MemberInput, ShiftInput, TeamInput, ToCase, ToHazard,
+};
 use crate::cases::{categories, hazards};
 use crate::error::Error;
+use crate::registry::mask;
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -23,6 +27,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/patrols", get(index))
         .route("/patrols/teams", post(create_team))
+        .route("/patrols/teams/{id}", get(team))
+        .route("/patrols/teams/{id}/members", post(add_member))
+        .route("/patrols/teams/{id}/shifts", post(add_shift))
         .route("/patrols/logs", post(record))
         .route("/patrols/logs/export.xlsx", get(export))
         .route("/patrols/logs/{id}", get(show))
@@ -34,7 +41,7 @@ async fn index(State(state): State<AppState>, user: User) -> Result<Html<String>
     let (db, a) = (&state.db, &user.actor);
     let teams = patrols::teams(db, a).await?;
     let logs = patrols::logs(db, a, &LogQuery::default()).await?;
-    let can_manage = matches!(a.role, Role::StreetAdmin | Role::CommunityHead);
+    let can_manage = can_manage(a.role);
     // Communities and grids a manager may give a team to.
     let areas: Vec<_> = if can_manage {
         sqlx::query(&format!(
@@ -67,6 +74,119 @@ async fn create_team(
 ) -> Result<Redirect, PageError> {
     patrols::create_team(&state.db, &user.actor, &f).await?;
     Ok(Redirect::to("/patrols"))
+}
+
+fn can_manage(role: Role) -> bool {
+    matches!(role, Role::StreetAdmin | Role::CommunityHead)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RosterQuery {
+    /// First day of the roster shown (default today, China time).
+    from: String,
+}
+
+/// Days of roster a team page shows.
+const ROSTER_DAYS: i64 = 14;
+
+async fn team(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(q): Query<RosterQuery>,
+) -> Result<Html<String>, PageError> {
+    let (db, a) = (&state.db, &user.actor);
+    let team = patrols::team(db, a, id).await?;
+    // Members' phones stay masked on this page (the API gives them to the roles that manage the team).
+    let members: Vec<_> = patrols::members(db, a, id)
+        .await?
+        .into_iter()
+        .map(|mut m| {
+            m.phone = m.phone.as_deref().map(mask::phone);
+            m
+        })
+        .collect();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let from = crate::registry::validate::parse_date(&q.from).unwrap_or(today);
+    let to = from + chrono::Duration::days(ROSTER_DAYS - 1);
+    let shifts = patrols::roster(db, a, id, from, to).await?;
+    // Where the team may patrol: its own grid, or the grids of its community (within the user's scope).
+    let area = match team.grid_id {
+        Some(g) => format!("id = {g}"),
+        None => format!("community_id = {}", team.community_id),
+    };
+    let areas: Vec<_> = sqlx::query(&format!(
+        "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {area} AND {} ORDER BY path",
+        a.scope.sql("")
+    ))
+    .fetch_all(&db.pool)
+    .await
+    .map_err(Error::from)?
+    .iter()
+    .map(|r| context! { id => r.get::<i64, _>(0), name => r.get::<String, _>(1) })
+    .collect();
+    render(
+        &state.templates,
+        "patrol_team.html",
+        Some(&user),
+        &a.lang,
+        context! { team, members, shifts, areas, can_manage => can_manage(a.role),
+        from => from.to_string(), to => to.to_string(),
+        prev => (from - chrono::Duration::days(ROSTER_DAYS)).to_string(),
+        next => (to + chrono::Duration::days(1)).to_string(), today => today.to_string() },
+    )
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> Result<Redirect, PageError> {
+    let input = MemberInput {
+        name: f.name,
+        phone: f.phone,
+        user_id: None,
+        role: f.role,
+    };
+    patrols::add_member(&state.db, &user.actor, id, &input).await?;
+    Ok(Redirect::to(&format!("/patrols/teams/{id}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberForm {
+    name: String,
+    phone: String,
+    role: String,
+}
+
+/// The shift form: the members on duty arrive as repeated `member_ids` fields (checkboxes).
+async fn add_shift(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    body: String,
+) -> Result<Redirect, PageError> {
+    let mut input = ShiftInput::default();
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(&body)
+        .map_err(|_| Error::invalid("排班", "表单内容无法读取"))?;
+    for (k, v) in fields {
+        match k.as_str() {
+            "on_date" => input.on_date = v,
+            "starts" => input.starts = v,
+            "ends" => input.ends = v,
+            "area_id" => input.area_id = opt_id(&v).unwrap_or(0),
+            "member_ids" => input.member_ids.extend(opt_id(&v)),
+            _ => {}
+        }
+    }
+    patrols::add_shift(&state.db, &user.actor, id, &input).await?;
+    Ok(Redirect::to(&format!(
+        "/patrols/teams/{id}?from={}",
+        input.on_date.trim()
+    )))
 }
 
 #[derive(Deserialize, Default)]
