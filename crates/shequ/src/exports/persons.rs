@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use sqlx::Row;
 
-use super::sheet::{Cell, Column, Sheet};
+use super::sheet::{Cell, Column, Sheet, Writer};
 use crate::accounts::Actor;
 use crate::audit;
 use crate::db::Db;
@@ -212,10 +212,12 @@ async fn tag_names(
     Ok(out)
 }
 
-async fn write_rows(db: &Db, actor: &Actor, sheet: &mut Sheet, people: Vec<Person>) -> Result<()> {
+/// The rows of one page of people, masked as the actor's role requires.
+async fn rows(db: &Db, actor: &Actor, people: Vec<Person>) -> Result<Vec<Vec<Cell>>> {
     let places = household_places(db, &people).await?;
     let groups = tag_names(db, actor, &people).await?;
     let full = actor.role.can_unmask();
+    let mut out = Vec::with_capacity(people.len());
     for p in people {
         let (place, tags) = (
             p.household_id
@@ -235,7 +237,7 @@ async fn write_rows(db: &Db, actor: &Actor, sheet: &mut Sheet, people: Vec<Perso
         } else {
             p.masked(actor.role.sees_sensitive())
         };
-        sheet.push(vec![
+        out.push(vec![
             Cell::Text(p.name),
             Cell::Text(p.id_type),
             p.id_number.into(),
@@ -262,17 +264,17 @@ async fn write_rows(db: &Db, actor: &Actor, sheet: &mut Sheet, people: Vec<Perso
             Cell::Text(p.status),
             tags.into(),
             p.notes.into(),
-        ])?;
+        ]);
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Builds the workbook and records the export (with its filter and row count) in the audit log.
 pub async fn xlsx(db: &Db, actor: &Actor, filter: &Filter) -> Result<(Vec<u8>, u32)> {
-    let mut sheet = Sheet::new("人员", COLUMNS)?;
+    let writer = Writer::spawn(Sheet::new("人员", COLUMNS)?);
     if !filter.q.trim().is_empty() {
         let found = search::search(db, actor, &filter.q, search::MAX_RESULTS).await?;
-        write_rows(db, actor, &mut sheet, found).await?;
+        writer.send(rows(db, actor, found).await?).await?;
     } else {
         let mut after = 0i64;
         loop {
@@ -294,15 +296,14 @@ pub async fn xlsx(db: &Db, actor: &Actor, filter: &Filter) -> Result<(Vec<u8>, u
                 break;
             };
             let n = page.len() as i64;
-            write_rows(db, actor, &mut sheet, page).await?;
+            writer.send(rows(db, actor, page).await?).await?;
             after = last;
             if n < PAGE {
                 break;
             }
         }
     }
-    let rows = sheet.rows();
-    let bytes = sheet.finish()?;
+    let (bytes, rows) = writer.finish().await?;
     let detail = json!({"q": filter.q, "grid": filter.grid, "rows": rows, "unmasked": actor.role.can_unmask()});
     audit::record(
         &db.pool,

@@ -1,4 +1,5 @@
-//! A small wrapper over rust_xlsxwriter for list exports: header row, widths, frozen panes, typed cells.
+//! A small wrapper over rust_xlsxwriter for list exports: header row, widths, frozen panes, typed cells, a new
+//! worksheet past Excel's row limit, and a [`Writer`] that formats and compresses on a blocking thread.
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
@@ -130,6 +131,45 @@ impl Sheet {
 
     pub fn finish(mut self) -> anyhow::Result<Vec<u8>> {
         self.workbook.save_to_buffer().map_err(err)
+    }
+}
+
+/// A sheet written on a blocking thread: the caller sends pages of rows and reads the next page from the
+/// database meanwhile, and the server's async workers never spend seconds formatting and compressing.
+pub struct Writer {
+    pages: tokio::sync::mpsc::Sender<Vec<Vec<Cell>>>,
+    done: tokio::task::JoinHandle<anyhow::Result<(Vec<u8>, u32)>>,
+}
+
+impl Writer {
+    pub fn spawn(mut sheet: Sheet) -> Writer {
+        let (pages, mut recv) = tokio::sync::mpsc::channel::<Vec<Vec<Cell>>>(2);
+        let done = tokio::task::spawn_blocking(move || {
+            while let Some(rows) = recv.blocking_recv() {
+                for row in rows {
+                    sheet.push(row)?;
+                }
+            }
+            let rows = sheet.rows();
+            Ok((sheet.finish()?, rows))
+        });
+        Writer { pages, done }
+    }
+
+    pub async fn send(&self, rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
+        if self.pages.send(rows).await.is_err() {
+            // The writer stopped: its error is reported by finish.
+            return Ok(());
+        }
+        Ok(())
+    }
+
+    /// The workbook's bytes and its number of data rows.
+    pub async fn finish(self) -> anyhow::Result<(Vec<u8>, u32)> {
+        drop(self.pages);
+        self.done
+            .await
+            .map_err(|e| anyhow::anyhow!("xlsx writer: {e}"))?
     }
 }
 
