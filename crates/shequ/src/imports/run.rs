@@ -45,9 +45,10 @@ pub async fn run(
             .execute(&mut *tx)
             .await?;
         if db.dialect == crate::db::Dialect::Sqlite {
-            // A big import touches many index pages: keep them in memory instead of spilling to the WAL
-            // mid-transaction. Reset before the connection goes back to the pool.
-            sqlx::query("PRAGMA cache_size = -262144")
+            // A big import touches many index pages: a 64 MB page cache instead of 2 MB (256 MB was no faster
+            // once statement journals were gone — 200,000 rows 19.9 s vs 19.1 s — and cost 250 MB of memory).
+            // Reset before the connection goes back to the pool.
+            sqlx::query("PRAGMA cache_size = -65536")
                 .execute(&mut *tx)
                 .await?;
             // Foreign keys checked at the commit instead of per statement: with immediate checks every
