@@ -196,3 +196,39 @@ async fn the_kept_counts_are_rebuilt_after_bulk_writes() {
     let (_, p) = admin.get_json("/api/cases").await;
     assert_eq!(p["total"], 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_filters_show_a_new_grid_and_category_at_once() {
+    use serde_json::json;
+    let app = App::start().await;
+    let w = &app.world;
+    let admin = app.login("admin").await;
+    let g1 = app.login("wangge1").await;
+    // Read once so that the lists are cached.
+    let page = admin.get("/cases").await.text().await.unwrap();
+    assert!(page.contains("第一网格") && !page.contains("新建网格"));
+    let page = g1.get("/cases").await.text().await.unwrap();
+    assert!(page.contains("第一网格") && !page.contains("第二网格"));
+    let (st, n) = admin
+        .post_json(
+            "/api/nodes",
+            json!({"parent_id": w.community_a1, "kind": "grid", "name": "新建网格"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{n}");
+    let dispute = crate::cases::category(&admin, "dispute").await;
+    let (st, c) = admin
+        .post_json(
+            "/api/case-categories",
+            json!({"code": "dispute.noise", "name": "噪音纠纷", "parent_id": dispute, "dispute": true,
+                   "accept_hours": 12, "dispatch_hours": 12, "handle_hours": 48, "close_hours": 24}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let page = admin.get("/cases").await.text().await.unwrap();
+    assert!(page.contains("新建网格"), "grid");
+    assert!(page.contains("噪音纠纷"), "category");
+    // Scoped: the grid worker's filter still holds their grid only.
+    let page = g1.get("/cases").await.text().await.unwrap();
+    assert!(page.contains("第一网格") && !page.contains("新建网格") && !page.contains("第二网格"));
+}

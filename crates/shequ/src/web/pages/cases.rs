@@ -57,17 +57,13 @@ pub(crate) async fn grids(
     state: &AppState,
     user: &User,
 ) -> Result<Vec<minijinja::Value>, PageError> {
-    let sql = format!(
-        "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {} ORDER BY path",
-        user.actor.scope.sql("")
-    );
-    Ok(sqlx::query(&sql)
-        .fetch_all(&state.db.pool)
-        .await
-        .map_err(Error::from)?
-        .iter()
-        .map(|r| context! { id => r.get::<i64, _>(0), name => r.get::<String, _>(1) })
-        .collect())
+    Ok(
+        crate::registry::nodes::grids_in_scope(&state.db, &user.actor)
+            .await?
+            .into_iter()
+            .map(|(id, name)| context! { id, name })
+            .collect(),
+    )
 }
 
 /// The list's filters as the domain query (the page and its export use the same).
