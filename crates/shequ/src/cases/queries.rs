@@ -351,11 +351,19 @@ where
 {
     let page = q.page.unwrap_or(1).max(1);
     let limit = per_page + 1;
-    // Ids are parsed integers, written as literals like the scope.
-    let (keyset, order, offset) = match (q.after, q.before) {
-        (Some(a), _) => (format!("AND c.id < {a}"), "DESC", 0),
-        (None, Some(b)) => (format!("AND c.id > {b}"), "ASC", 0),
-        (None, None) => (String::new(), "DESC", (page - 1) * per_page),
+    // The id or the offset is a parameter after the filter's, so that the statement's text is the same for
+    // every page of a scope and its prepared form is reused (a literal made a new statement per page:
+    // parsed, planned and described again, on PostgreSQL one more round trip).
+    let n = f.binds.len() + f.texts.len() + 1;
+    let (keyset, order, offset, value) = match (q.after, q.before) {
+        (Some(a), _) => (format!("AND c.id < ${n}"), "DESC", "0".to_string(), a),
+        (None, Some(b)) => (format!("AND c.id > ${n}"), "ASC", "0".to_string(), b),
+        (None, None) => (
+            String::new(),
+            "DESC",
+            format!("${n}"),
+            (page - 1) * per_page,
+        ),
     };
     let sql = format!(
         "{select} WHERE c.id IN (SELECT c.id FROM {from} WHERE {cond} {keyset} \
@@ -365,6 +373,7 @@ where
     );
     let mut rows: Vec<T> = f
         .bind(sqlx::query_as::<_, T>(&sql))
+        .bind(value)
         .fetch_all(&db.pool)
         .await?;
     let beyond = rows.len() as i64 > per_page;

@@ -714,21 +714,26 @@ where
         // Reading the rows in the same step walked the primary key backwards through other streets' rows on
         // PostgreSQL (1.4 s at district scale) and every skipped row on SQLite; `id IN (page ids)` built a
         // temporary b-tree on SQLite for every request.
-        Start::Offset(offset) => format!(
+        Start::Offset(_) => format!(
             "SELECT {cols} FROM persons WHERE archived = 0 AND {scope} {grid_filter} AND id <= \
              (SELECT id FROM persons WHERE archived = 0 AND {scope} {grid_filter} ORDER BY id DESC LIMIT 1 \
-             OFFSET {offset}) ORDER BY id DESC LIMIT {limit}"
+             OFFSET $1) ORDER BY id DESC LIMIT {limit}"
         ),
-        // Keyset: one range of the scope index from the id on (ids are parsed integers, written as literals
-        // like the scope).
-        Start::After(id) => format!(
-            "SELECT {cols} FROM persons WHERE archived = 0 AND {scope} {grid_filter} AND id < {id} \
+        // Keyset: one range of the scope index from the id on.
+        Start::After(_) => format!(
+            "SELECT {cols} FROM persons WHERE archived = 0 AND {scope} {grid_filter} AND id < $1 \
              ORDER BY id DESC LIMIT {limit}"
         ),
-        Start::Before(id) => format!(
+        Start::Before(_) => format!(
             "SELECT * FROM (SELECT {cols} FROM persons WHERE archived = 0 AND {scope} {grid_filter} \
-             AND id > {id} ORDER BY id ASC LIMIT {limit}) p ORDER BY id DESC"
+             AND id > $1 ORDER BY id ASC LIMIT {limit}) p ORDER BY id DESC"
         ),
     };
-    Ok(sqlx::query_as::<_, T>(&sql).fetch_all(&db.pool).await?)
+    // The offset or id is a parameter, so that every page of a scope is the same statement, prepared once
+    // per connection (as a literal, each page was parsed and planned again).
+    let (Start::Offset(value) | Start::After(value) | Start::Before(value)) = start;
+    Ok(sqlx::query_as::<_, T>(&sql)
+        .bind(value)
+        .fetch_all(&db.pool)
+        .await?)
 }
