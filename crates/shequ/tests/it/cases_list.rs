@@ -228,6 +228,14 @@ async fn the_list_filters_show_a_new_grid_and_category_at_once() {
     let page = admin.get("/cases").await.text().await.unwrap();
     assert!(page.contains("新建网格"), "grid");
     assert!(page.contains("噪音纠纷"), "category");
+    // The chosen filter stays selected.
+    let page = admin
+        .get(&format!("/cases?grid_id={}", w.grid2))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("<option value=\"{}\" selected>第二网格", w.grid2)));
     // Scoped: the grid worker's filter still holds their grid only.
     let page = g1.get("/cases").await.text().await.unwrap();
     assert!(page.contains("第一网格") && !page.contains("新建网格") && !page.contains("第二网格"));
