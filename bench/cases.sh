@@ -71,10 +71,10 @@ run_one() {
   echo "  dashboard $YEAR_FROM…$YEAR_TO, 1 client, 50 requests (load $(load)):"
   for _ in $(seq 1 50); do curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $cookie" "$dash"; done \
     | sort -n | awk '{a[NR]=$1*1000} END {printf "    p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", a[int(NR*0.5)+0], a[int(NR*0.99)], a[NR]}'
-  echo "  case list page (/cases?page=1..200), 1 client, 10 s (load $(load)):"
+  echo "  case list page (pages 1…200 by their next-page links), 1 client, 10 s (load $(load)):"
   wrk -t1 -c1 -d10s --latency -H "Cookie: $cookie" -s bench/cases_list.lua "http://127.0.0.1:$PORT" \
     | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
-  echo "  case list page (/cases?page=1..200), 100 clients, 20 s (load $(load)):"
+  echo "  case list page (pages 1…200 by their next-page links), 100 clients, 20 s (load $(load)):"
   wrk -t2 -c100 -d20s --latency -H "Cookie: $cookie" -s bench/cases_list.lua "http://127.0.0.1:$PORT" \
     | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
   echo "  server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MB"}') (load $(load))"

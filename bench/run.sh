@@ -5,7 +5,7 @@
 # Usage: bench/run.sh [sqlite|postgres|both] [scale]   (default: both district)
 # Environment: BENCH_REUSE=1 keeps the databases of the previous run; SQLITE_DB (/tmp/shequ-bench.db), PG_DB
 # (shequ_bench), BENCH_PORT (18080) and BENCH_PARTS ("search list") let runs beside each other not collide;
-# the binary is taken from $CARGO_TARGET_DIR when set.
+# the binary is taken from $CARGO_TARGET_DIR when set, or SHEQU_BIN=path (e.g. a copy of an earlier build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-both}"
@@ -18,8 +18,12 @@ parts="${BENCH_PARTS:-search list}"   # which measurements to run: search, list
 out="${BENCH_OUT:-bench/results}"
 mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --bins
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/shequ"
+if [ -n "${SHEQU_BIN:-}" ]; then
+  BIN="$SHEQU_BIN"
+else
+  cargo build --release --bins
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/shequ"
+fi
 PORT="${BENCH_PORT:-18080}"
 
 run_one() {
@@ -51,7 +55,7 @@ run_one() {
     | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
   fi
   if [[ " $parts " == *" list "* ]]; then
-  echo "  person list page (/persons?page=N), 100 clients:"
+  echo "  person list page (pages 0…199 by their next-page links, bench/list.lua), 100 clients:"
   # The server's CPU time per request is given beside the latencies: it moves far less than they do
   # with whatever else the machine is running.
   local cpu0; cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")

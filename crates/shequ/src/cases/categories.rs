@@ -42,15 +42,27 @@ const COLS: &str = "c.id, c.code, c.name, c.parent_id, c.dispute, c.accept_hours
                     c.handle_hours, c.close_hours, c.sort, \
                     CASE WHEN p.id IS NULL THEN c.name ELSE p.name || '/' || c.name END AS full_name";
 
-/// All categories in tree order (parents before their children).
+/// All categories in tree order (parents before their children). Kept for a few seconds in the list cache
+/// (cleared by [`create`] and [`set_hours`]): every case list page shows them in its filter.
 pub async fn list(db: &Db) -> Result<Vec<Category>> {
+    const KEY: &str = "case_categories";
+    if let Some(hit) = db.lists.get::<Vec<Category>>(KEY) {
+        return Ok(hit.as_ref().clone());
+    }
+    let generation = db.lists.generation();
     let sql = format!(
         "SELECT {COLS} FROM case_categories c LEFT JOIN case_categories p ON p.id = c.parent_id \
          WHERE c.archived = 0 ORDER BY c.sort, c.id"
     );
-    Ok(sqlx::query_as::<_, Category>(&sql)
+    let all = sqlx::query_as::<_, Category>(&sql)
         .fetch_all(&db.pool)
-        .await?)
+        .await?;
+    db.lists.put(
+        KEY.to_string(),
+        generation,
+        std::sync::Arc::new(all.clone()),
+    );
+    Ok(all)
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Category> {
@@ -167,6 +179,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &CategoryInput) -> Result<Cat
     )
     .await?;
     tx.commit().await?;
+    db.lists.clear();
     get(db, id).await
 }
 
@@ -218,5 +231,6 @@ pub async fn set_hours(db: &Db, actor: &Actor, id: i64, hours: &Hours) -> Result
     )
     .await?;
     tx.commit().await?;
+    db.lists.clear();
     get(db, id).await
 }

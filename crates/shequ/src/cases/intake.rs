@@ -264,6 +264,7 @@ pub async fn insert(tx: &mut Tx<'_>, actor: &Actor, p: &Prepared) -> Result<i64>
     .bind(&at)
     .fetch_one(&mut **tx)
     .await?;
+    super::counts::added(tx, street, community, grid).await?;
     // 民情编号: MQ + date (China time) + the id, unique because the id is.
     let number = format!("MQ{}{:06}", (now + Duration::hours(8)).format("%Y%m%d"), id);
     sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")

@@ -15,6 +15,7 @@
 
 pub mod attachments;
 pub mod categories;
+pub mod counts;
 pub mod deadlines;
 pub mod devices;
 pub mod diary;

@@ -185,10 +185,15 @@ pub struct ListQuery {
     pub overdue: Option<String>,
     /// Only open cases.
     pub open: Option<bool>,
-    /// 1-based.
+    /// 1-based. With `after` or `before` only the number shown for the page.
     pub page: Option<i64>,
     /// Default 50, at most 200.
     pub per_page: Option<i64>,
+    /// The next page: cases older than this id (the last of the page before). Reading page by page this
+    /// way never skips rows with OFFSET.
+    pub after: Option<i64>,
+    /// The previous page: cases newer than this id (the first of the page after).
+    pub before: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -197,103 +202,226 @@ pub struct CasePage {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// Older cases follow (a next page: `after` = the last item's id).
+    pub has_older: bool,
+    /// Newer cases come before (a previous page: `before` = the first item's id).
+    pub has_newer: bool,
+}
+
+/// A row of the case list page: the columns it shows.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub group_petition: i64,
+    pub repeat_petition: i64,
+    pub category_name: String,
+    pub grid_name: String,
+    pub state: String,
+    pub state_label: String,
+    pub deadline_status: String,
+    pub owner_name: Option<String>,
+    pub created_at: String,
+}
+
+const LIST_ROW_SELECT: &str = "SELECT c.id, c.number, c.title, c.group_petition, c.repeat_petition, \
+    CASE WHEN p.id IS NULL THEN k.name ELSE p.name || '/' || k.name END AS category_name, \
+    g.name AS grid_name, c.state, '' AS state_label, c.deadline_status, o.display_name AS owner_name, \
+    c.created_at \
+    FROM cases c JOIN case_categories k ON k.id = c.category_id \
+    LEFT JOIN case_categories p ON p.id = k.parent_id JOIN nodes g ON g.id = c.grid_id \
+    LEFT JOIN users o ON o.id = c.owner_id";
+
+/// A list's condition on `cases c`, its FROM and its parameters (integers, then the state code).
+struct Filter {
+    from: &'static str,
+    cond: String,
+    binds: Vec<i64>,
+    texts: Vec<String>,
+    /// No filter beyond the scope: the kept per-scope count answers the total.
+    whole_scope: bool,
+}
+
+impl Filter {
+    fn new(actor: &Actor, q: &ListQuery) -> Result<Filter> {
+        let mut conds = vec![actor.scope.sql("c")];
+        let mut binds: Vec<i64> = vec![];
+        let mut texts: Vec<String> = vec![];
+        match q.view.unwrap_or_default() {
+            View::Mine => {
+                binds.push(actor.user_id);
+                conds.push(format!(
+                    "(c.owner_id = $1 OR (c.assignee_kind = 'user' AND c.assignee_user_id = $1)) AND c.state IN {}",
+                    State::open_sql()
+                ));
+            }
+            View::Escalated => {
+                binds.push(actor.user_id);
+                conds.push(format!(
+                    "c.escalated_to = $1 AND c.state IN {}",
+                    State::open_sql()
+                ));
+            }
+            View::Team => {}
+        }
+        if let Some(g) = q.grid_id {
+            binds.push(g);
+            conds.push(format!("c.grid_id = ${}", binds.len()));
+        }
+        if let Some(cat) = q.category_id {
+            binds.push(cat);
+            let n = binds.len();
+            conds.push(format!("(c.category_id = ${n} OR k.parent_id = ${n})"));
+        }
+        if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
+            let st = State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?;
+            texts.push(st.code().to_string());
+        }
+        if q.open == Some(true) {
+            conds.push(format!("c.state IN {}", State::open_sql()));
+        }
+        match q.overdue.as_deref() {
+            Some("1") | Some("true") | Some("overdue") => conds.push(format!(
+                "c.deadline_status = 'overdue' AND c.state IN {}",
+                State::open_sql()
+            )),
+            Some("due_soon") => conds.push(format!(
+                "c.deadline_status = 'due_soon' AND c.state IN {}",
+                State::open_sql()
+            )),
+            _ => {}
+        }
+        if !texts.is_empty() {
+            conds.push(format!("c.state = ${}", binds.len() + 1));
+        }
+        Ok(Filter {
+            // The category join only when the filter needs it: the count then comes from a scope index alone.
+            from: if q.category_id.is_some() {
+                "cases c JOIN case_categories k ON k.id = c.category_id"
+            } else {
+                "cases c"
+            },
+            whole_scope: conds.len() == 1,
+            cond: conds.join(" AND "),
+            binds,
+            texts,
+        })
+    }
+
+    fn bind<'q, O>(
+        &self,
+        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        for b in &self.binds {
+            query = query.bind(*b);
+        }
+        for t in &self.texts {
+            query = query.bind(t.clone());
+        }
+        query
+    }
+
+    /// How many cases the list holds: the kept count for a whole scope, else counted.
+    async fn total(&self, db: &Db, actor: &Actor) -> Result<i64> {
+        if self.whole_scope {
+            if let Some(n) = super::counts::in_scope(db, actor).await? {
+                return Ok(n);
+            }
+        }
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE {}", self.from, self.cond);
+        let (n,): (i64,) = self.bind(sqlx::query_as(&sql)).fetch_one(&db.pool).await?;
+        Ok(n)
+    }
+}
+
+/// One page of rows selected by `select` (which reads `cases c`), newest first, with whether older and newer
+/// cases lie beyond it. The page's ids are taken from a scope index first (without the joins of the skipped
+/// rows), then its rows are read. `after` / `before` start the page at an id (keyset: no rows skipped);
+/// otherwise it is OFFSET (page - 1) × per_page.
+async fn page_of<T>(
+    db: &Db,
+    f: &Filter,
+    q: &ListQuery,
+    select: &str,
+    per_page: i64,
+) -> Result<(Vec<T>, bool, bool)>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let page = q.page.unwrap_or(1).max(1);
+    let limit = per_page + 1;
+    // The id or the offset is a parameter after the filter's, so that the statement's text is the same for
+    // every page of a scope and its prepared form is reused (a literal made a new statement per page:
+    // parsed, planned and described again, on PostgreSQL one more round trip).
+    let n = f.binds.len() + f.texts.len() + 1;
+    let (keyset, order, offset, value) = match (q.after, q.before) {
+        (Some(a), _) => (format!("AND c.id < ${n}"), "DESC", "0".to_string(), a),
+        (None, Some(b)) => (format!("AND c.id > ${n}"), "ASC", "0".to_string(), b),
+        (None, None) => (
+            String::new(),
+            "DESC",
+            format!("${n}"),
+            (page - 1) * per_page,
+        ),
+    };
+    let sql = format!(
+        "{select} WHERE c.id IN (SELECT c.id FROM {from} WHERE {cond} {keyset} \
+         ORDER BY c.id {order} LIMIT {limit} OFFSET {offset}) ORDER BY c.id {order}",
+        from = f.from,
+        cond = f.cond,
+    );
+    let mut rows: Vec<T> = f
+        .bind(sqlx::query_as::<_, T>(&sql))
+        .bind(value)
+        .fetch_all(&db.pool)
+        .await?;
+    let beyond = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok(match (q.after, q.before) {
+        (None, Some(_)) => {
+            rows.reverse();
+            (rows, true, beyond)
+        }
+        (Some(_), _) => (rows, beyond, true),
+        (None, None) => (rows, beyond, page > 1),
+    })
 }
 
 /// A page of cases in the actor's scope, newest first.
 pub async fn list(db: &Db, actor: &Actor, q: &ListQuery) -> Result<CasePage> {
-    let mut conds = vec![actor.scope.sql("c")];
-    let mut binds: Vec<i64> = vec![];
-    let mut texts: Vec<String> = vec![];
-    match q.view.unwrap_or_default() {
-        View::Mine => {
-            binds.push(actor.user_id);
-            conds.push(format!(
-                "(c.owner_id = $1 OR (c.assignee_kind = 'user' AND c.assignee_user_id = $1)) AND c.state IN {}",
-                State::open_sql()
-            ));
-        }
-        View::Escalated => {
-            binds.push(actor.user_id);
-            conds.push(format!(
-                "c.escalated_to = $1 AND c.state IN {}",
-                State::open_sql()
-            ));
-        }
-        View::Team => {}
-    }
-    if let Some(g) = q.grid_id {
-        binds.push(g);
-        conds.push(format!("c.grid_id = ${}", binds.len()));
-    }
-    if let Some(cat) = q.category_id {
-        binds.push(cat);
-        let n = binds.len();
-        conds.push(format!("(c.category_id = ${n} OR k.parent_id = ${n})"));
-    }
-    if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
-        let st = State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?;
-        texts.push(st.code().to_string());
-    }
-    if q.open == Some(true) {
-        conds.push(format!("c.state IN {}", State::open_sql()));
-    }
-    match q.overdue.as_deref() {
-        Some("1") | Some("true") | Some("overdue") => conds.push(format!(
-            "c.deadline_status = 'overdue' AND c.state IN {}",
-            State::open_sql()
-        )),
-        Some("due_soon") => conds.push(format!(
-            "c.deadline_status = 'due_soon' AND c.state IN {}",
-            State::open_sql()
-        )),
-        _ => {}
-    }
-    if !texts.is_empty() {
-        conds.push(format!("c.state = ${}", binds.len() + 1));
-    }
+    let f = Filter::new(actor, q)?;
     let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
-    let filter = conds.join(" AND ");
-    // The category join only when the filter needs it: the count then comes from a scope index alone.
-    let from = if q.category_id.is_some() {
-        "cases c JOIN case_categories k ON k.id = c.category_id"
-    } else {
-        "cases c"
-    };
-    let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {filter}");
-    let mut count = sqlx::query(&count_sql);
-    for b in &binds {
-        count = count.bind(*b);
-    }
-    for t in &texts {
-        count = count.bind(t.clone());
-    }
-    let total: i64 = count.fetch_one(&db.pool).await?.get(0);
-    // The page's ids first (from a scope index, without the joins of the skipped rows), then its rows.
-    let sql = format!(
-        "{SELECT} WHERE c.id IN (SELECT c.id FROM {from} WHERE {filter} \
-         ORDER BY c.id DESC LIMIT {per_page} OFFSET {}) ORDER BY c.id DESC",
-        (page - 1) * per_page
-    );
-    let mut query = sqlx::query_as::<_, Case>(&sql);
-    for b in &binds {
-        query = query.bind(*b);
-    }
-    for t in &texts {
-        query = query.bind(t.clone());
-    }
-    let items = query
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(labelled)
-        .collect();
+    let total = f.total(db, actor).await?;
+    let (items, has_older, has_newer) = page_of::<Case>(db, &f, q, SELECT, per_page).await?;
     Ok(CasePage {
-        items,
+        items: items.into_iter().map(labelled).collect(),
         total,
-        page,
+        page: q.page.unwrap_or(1).max(1),
         per_page,
+        has_older,
+        has_newer,
     })
+}
+
+/// The same page as [`list`] with the columns of the list page only: rows, total, has_older, has_newer.
+pub async fn list_rows(
+    db: &Db,
+    actor: &Actor,
+    q: &ListQuery,
+) -> Result<(Vec<ListRow>, i64, bool, bool)> {
+    let f = Filter::new(actor, q)?;
+    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let total = f.total(db, actor).await?;
+    let (mut rows, has_older, has_newer) =
+        page_of::<ListRow>(db, &f, q, LIST_ROW_SELECT, per_page).await?;
+    for r in &mut rows {
+        r.state_label = State::from_code(&r.state)
+            .unwrap_or(State::Reported)
+            .label_zh()
+            .to_string();
+    }
+    Ok((rows, total, has_older, has_newer))
 }
 
 /// Workers a case may be dispatched or handed over to: active accounts with a working role whose scope

@@ -43,6 +43,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "case_indexes",
         include_str!("../../migrations/0008_case_indexes.sql"),
     ),
+    (
+        9,
+        "case_counts",
+        include_str!("../../migrations/0009_case_counts.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

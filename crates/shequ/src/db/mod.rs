@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod dialect;
 pub mod ids;
+pub mod lists;
 pub mod migrate;
 mod sqlite_setup;
 
@@ -29,6 +30,8 @@ pub struct Db {
     pub dialect: Dialect,
     /// Sessions resolved to actors lately (see [`crate::accounts::sessions`]).
     pub(crate) session_cache: Arc<crate::accounts::sessions::Cache>,
+    /// Small lists pages show beside their data (see [`lists`]).
+    pub(crate) lists: Arc<lists::Lists>,
 }
 
 /// Turns what a user types (`shequ.db`, `sqlite://x.db`, `postgres://…`) into a URL sqlx understands.
@@ -91,6 +94,7 @@ impl Db {
             pool,
             dialect,
             session_cache: Arc::default(),
+            lists: Arc::default(),
         };
         migrate::run(&db).await?;
         Ok(db)

@@ -568,6 +568,8 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
         &["users", "cases", "case_events", "mediations"],
     )
     .await?;
+    // The cases were written in bulk, past the per-scope case counts.
+    crate::cases::counts::rebuild(db).await?;
     progress("analyze");
     if db.dialect == Dialect::Sqlite {
         for sql in [

@@ -275,6 +275,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         .collect::<Vec<_>>(),
     )
     .await?;
+    // The cases were written in bulk, past the per-scope case counts.
+    crate::cases::counts::rebuild(db).await?;
     // Statistics for the query planner (sampled on SQLite, so that it takes seconds, not minutes).
     progress("analyze");
     if db.dialect == Dialect::Sqlite {

@@ -304,6 +304,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    db.lists.clear();
     Ok(node)
 }
 
@@ -345,6 +346,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &NodeInput) -> Resul
     )
     .await?;
     tx.commit().await?;
+    db.lists.clear();
     Ok(after)
 }
 
@@ -469,6 +471,7 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent: i64) -> Result
     )
     .await?;
     tx.commit().await?;
+    db.lists.clear();
     Ok(after)
 }
 
@@ -512,6 +515,7 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
     let mut tx = db.begin().await?;
     audit::archive_row(&mut tx, actor, "nodes", "node", id, node.archived).await?;
     tx.commit().await?;
+    db.lists.clear();
     Ok(Node {
         archived: 1,
         ..node
@@ -519,6 +523,25 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
 }
 
 /// Counts of live nodes of a kind in the actor's scope.
+/// The grids of the actor's scope (id, name) in tree order, for filters and forms. Kept for a few seconds
+/// in the list cache, which every node write here clears.
+pub async fn grids_in_scope(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
+    let scope = actor.scope.sql("");
+    let key = format!("grids:{scope}");
+    if let Some(hit) = db.lists.get::<Vec<(i64, String)>>(&key) {
+        return Ok(hit.as_ref().clone());
+    }
+    let generation = db.lists.generation();
+    let grids: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {scope} ORDER BY path"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    db.lists
+        .put(key, generation, std::sync::Arc::new(grids.clone()));
+    Ok(grids)
+}
+
 pub async fn count(db: &Db, actor: &Actor, kind: Kind) -> Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) FROM nodes WHERE kind = $1 AND archived = 0 AND {}",

@@ -84,6 +84,8 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "共" => "Total",
         "下一页" => "Next page",
         "上一页" => "Previous page",
+        "第" => "Page",
+        "页" => "",
         "没有找到符合条件的人员" => "No one matches",
         "字段" => "Fields",
         "敏感" => "Sensitive",

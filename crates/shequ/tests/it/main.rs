@@ -6,6 +6,8 @@ mod support;
 
 mod accounts;
 mod cases;
+mod cases_dashboard;
+mod cases_list;
 mod cases_records;
 mod exports;
 mod hazards;

@@ -6,7 +6,7 @@ use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Datelike;
-use minijinja::context;
+use minijinja::{context, Value};
 use serde::Deserialize;
 use sqlx::Row;
 
@@ -44,6 +44,8 @@ struct ListParams {
     category_id: String,
     overdue: String,
     page: i64,
+    after: String,
+    before: String,
 }
 
 pub(crate) fn opt_id(s: &str) -> Option<i64> {
@@ -55,17 +57,28 @@ pub(crate) async fn grids(
     state: &AppState,
     user: &User,
 ) -> Result<Vec<minijinja::Value>, PageError> {
-    let sql = format!(
-        "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {} ORDER BY path",
-        user.actor.scope.sql("")
-    );
-    Ok(sqlx::query(&sql)
-        .fetch_all(&state.db.pool)
-        .await
-        .map_err(Error::from)?
-        .iter()
-        .map(|r| context! { id => r.get::<i64, _>(0), name => r.get::<String, _>(1) })
-        .collect())
+    Ok(
+        crate::registry::nodes::grids_in_scope(&state.db, &user.actor)
+            .await?
+            .into_iter()
+            .map(|(id, name)| context! { id, name })
+            .collect(),
+    )
+}
+
+/// `<option>`s for a filter, the chosen one selected. Written here rather than looped in the template: the
+/// case list shows the scope's grids (132 for a street) on every page, and the template engine's loop over
+/// them was a good part of the page's cost.
+fn options(items: Vec<(i64, String)>, chosen: Option<i64>) -> String {
+    let mut out = String::with_capacity(items.len() * 48);
+    for (id, name) in items {
+        let selected = if chosen == Some(id) { " selected" } else { "" };
+        out.push_str(&format!(
+            "<option value=\"{id}\"{selected}>{}</option>",
+            html_escape(&name)
+        ));
+    }
+    out
 }
 
 /// The list's filters as the domain query (the page and its export use the same).
@@ -84,6 +97,8 @@ fn list_query(p: &ListParams) -> (View, ListQuery) {
         open: None,
         page: Some(p.page.max(1)),
         per_page: Some(50),
+        after: opt_id(&p.after),
+        before: opt_id(&p.before),
     };
     (view, q)
 }
@@ -94,7 +109,8 @@ async fn export(
     user: User,
     Query(p): Query<ListParams>,
 ) -> Result<axum::response::Response, PageError> {
-    let (_, q) = list_query(&p);
+    let (_, mut q) = list_query(&p);
+    (q.after, q.before) = (None, None);
     let (bytes, _) = crate::exports::records::cases(&state.db, &user.actor, &q).await?;
     Ok(xlsx_response("cases", bytes))
 }
@@ -127,8 +143,25 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, PageError> {
     let (view, q) = list_query(&p);
-    let page = queries::list(&state.db, &user.actor, &q).await?;
-    let more = page.page * page.per_page < page.total;
+    let (cases, total, has_older, has_newer) =
+        queries::list_rows(&state.db, &user.actor, &q).await?;
+    // Pages are read by id (keyset): the next page starts after the last case shown, the previous one before
+    // the first; the page number only numbers them. At the newest end it is page 1 whatever came before.
+    let page = if has_newer {
+        q.page.unwrap_or(1).max(1)
+    } else {
+        1
+    };
+    let older = if has_older {
+        cases.last().map(|c| c.id)
+    } else {
+        None
+    };
+    let newer = if has_newer {
+        cases.first().map(|c| c.id)
+    } else {
+        None
+    };
     let states: Vec<_> = CaseState::ALL
         .iter()
         .map(|s| context! { code => s.code(), label => s.label_zh() })
@@ -139,11 +172,18 @@ async fn list(
         Some(&user),
         &user.actor.lang,
         context! {
-            cases => page.items, total => page.total, page => page.page, more,
+            cases, total, page, older, newer,
             view => match view { View::Mine => "mine", View::Escalated => "escalated", View::Team => "team" },
             grid_id => opt_id(&p.grid_id), state => p.state, category_id => opt_id(&p.category_id),
-            overdue => p.overdue, states, grids => grids(&state, &user).await?,
-            categories => categories::list(&state.db).await?,
+            overdue => p.overdue, states,
+            grid_options => Value::from_safe_string(options(
+                crate::registry::nodes::grids_in_scope(&state.db, &user.actor).await?,
+                q.grid_id,
+            )),
+            category_options => Value::from_safe_string(options(
+                categories::list(&state.db).await?.into_iter().map(|c| (c.id, c.full_name)).collect(),
+                q.category_id,
+            )),
         },
     )
 }
@@ -448,8 +488,11 @@ async fn dashboard(
         validate::parse_date(&p.to)
             .ok_or_else(|| Error::invalid("结束日期", "日期格式不正确,请按2024-01-31填写"))?
     };
-    let figures = stats::dashboard(&state.db, &user.actor, from, to).await?;
-    let disputes = stats::disputes(&state.db, &user.actor, from, to).await?;
+    // Both at once, on connections of their own.
+    let (figures, disputes) = tokio::try_join!(
+        stats::dashboard(&state.db, &user.actor, from, to),
+        stats::disputes(&state.db, &user.actor, from, to),
+    )?;
     render(
         &state.templates,
         "case_dashboard.html",

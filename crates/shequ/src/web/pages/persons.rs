@@ -50,22 +50,47 @@ const PER_PAGE: i64 = 50;
 #[serde(default)]
 struct ListQuery {
     q: String,
+    /// 0-based. With `after` / `before` only the number shown for the page.
     page: i64,
+    /// The next page: people older than this id (the last of the page before), read by id without OFFSET.
+    after: Option<i64>,
+    /// The previous page: people newer than this id (the first of the page after).
+    before: Option<i64>,
+}
+
+/// The list's page links: its number, and the ids the next (`after`) and previous (`before`) pages start
+/// from when there are such pages.
+#[derive(serde::Serialize)]
+struct Pager {
+    page: i64,
+    older: Option<i64>,
+    newer: Option<i64>,
 }
 
 async fn find(
     state: &AppState,
     user: &User,
     q: &ListQuery,
-) -> Result<(Vec<ListRow>, Option<i64>, bool), PageError> {
+) -> Result<(Vec<ListRow>, Option<Pager>), PageError> {
     if q.q.trim().is_empty() {
-        // Pages of PER_PAGE rows (one more is read to know whether a next page exists).
-        let (rows, more) =
-            persons::list_rows(&state.db, &user.actor, None, q.page, PER_PAGE).await?;
-        Ok((rows, Some(q.page), more))
+        let start = match (q.after, q.before) {
+            (Some(id), _) => persons::Start::After(id),
+            (None, Some(id)) => persons::Start::Before(id),
+            (None, None) => persons::Start::Offset(q.page.max(0) * PER_PAGE),
+        };
+        // Pages of PER_PAGE rows (one more is read to know whether another page lies beyond).
+        let (rows, has_older, has_newer) =
+            persons::list_rows(&state.db, &user.actor, None, start, PER_PAGE).await?;
+        let pager = Pager {
+            // At the newest end it is the first page, whatever the link said.
+            page: if has_newer { q.page.max(1) } else { 0 },
+            older: rows.last().map(|r| r.id).filter(|_| has_older),
+            newer: rows.first().map(|r| r.id).filter(|_| has_newer),
+        };
+        Ok((rows, Some(pager)))
     } else {
         let found = search::search(&state.db, &user.actor, &q.q, search::MAX_RESULTS).await?;
-        Ok((found.into_iter().map(ListRow::from).collect(), None, false))
+        Ok((found.into_iter().map(ListRow::from).collect(), None))
     }
 }
 
@@ -74,14 +99,14 @@ async fn list(
     user: User,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
-    let (rows, page, more) = find(&state, &user, &q).await?;
+    let (rows, pager) = find(&state, &user, &q).await?;
     let people: Vec<ListRow> = rows.into_iter().map(ListRow::masked).collect();
     render(
         &state.templates,
         "persons.html",
         Some(&user),
         &user.actor.lang,
-        context! { people, q => q.q, page, more },
+        context! { people, q => q.q, pager },
     )
 }
 
@@ -90,14 +115,14 @@ async fn results(
     user: User,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
-    let (rows, page, more) = find(&state, &user, &q).await?;
+    let (rows, pager) = find(&state, &user, &q).await?;
     let people: Vec<ListRow> = rows.into_iter().map(ListRow::masked).collect();
     render(
         &state.templates,
         "person_rows.html",
         Some(&user),
         &user.actor.lang,
-        context! { people, page, more, q => q.q },
+        context! { people, pager, q => q.q },
     )
 }
 
