@@ -106,7 +106,7 @@ impl Action {
     }
 
     /// The states this action may start from.
-    fn from_states(&self) -> &'static [State] {
+    fn starting_states(&self) -> &'static [State] {
         match self {
             Action::Accept { .. } | Action::Reject { .. } => &[State::Reported],
             Action::Dispatch { .. } => &[State::Accepted, State::Dispatched, State::Handling],
@@ -152,7 +152,7 @@ pub async fn apply_at(
     let case = queries::get(db, actor, id).await?;
     require_worker(actor)?;
     let from = case.state();
-    if !action.from_states().contains(&from) {
+    if !action.starting_states().contains(&from) {
         return Err(Error::invalid(
             "状态",
             format!("案件当前为“{}”,不能{}", from.label_zh(), action.label()),

@@ -63,6 +63,9 @@ pub struct Importer<'a> {
     progress: &'a Progress,
 }
 
+/// How a row's stay ends: the date, the date's column and the event kind (迁出 or 死亡).
+type Ending = (NaiveDate, &'static str, &'static str);
+
 fn problem(
     row: &Row,
     column: Option<String>,
@@ -271,7 +274,7 @@ impl<'a> Importer<'a> {
             }
         }
         let extra = convert::extra(&row);
-        let dates = (|| -> Result<(NaiveDate, Option<(NaiveDate, &'static str, &'static str)>)> {
+        let dates = (|| -> Result<(NaiveDate, Option<Ending>)> {
             let move_in = validate::past_date("迁入日期", &extra.move_in, self.today, false)?
                 .unwrap_or(self.today);
             let out = validate::past_date("迁出日期", &extra.move_out, self.today, false)?;
@@ -778,9 +781,9 @@ impl<'a> Importer<'a> {
                     .to_string();
             self.audit("import", "household", h.id, None, Some(after));
         }
-        self.tables.flush_places(&mut **tx, d).await?;
+        self.tables.flush_places(tx, d).await?;
         let written_new = self.tables.persons.written;
-        self.tables.flush_people(&mut **tx, d).await?;
+        self.tables.flush_people(tx, d).await?;
         let mut written = (self.tables.persons.written - written_new) as u64;
         for u in std::mem::take(&mut self.updates) {
             let after = persons::write_update(tx, &u.before, &u.valid, &u.household).await?;
@@ -794,7 +797,7 @@ impl<'a> Importer<'a> {
             self.audit("import_update", "person", after.id, Some(b), Some(a));
             written += 1;
         }
-        self.tables.flush_people(&mut **tx, d).await?;
+        self.tables.flush_people(tx, d).await?;
         self.progress.written.fetch_add(written, Ordering::Relaxed);
         Ok(())
     }

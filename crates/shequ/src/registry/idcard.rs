@@ -70,7 +70,7 @@ pub fn parse(raw: &str, today: NaiveDate) -> Result<IdInfo, String> {
         return Err(format!("身份证号中的出生日期{}不合理", birth));
     }
     let expected = check_char(body).expect("17 digits");
-    if last.chars().next() != Some(expected) {
+    if !last.starts_with(expected) {
         return Err("身份证号校验位不正确,请核对是否输错".into());
     }
     let serial: u32 = id[14..17].parse().unwrap_or(0);

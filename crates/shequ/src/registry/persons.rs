@@ -572,7 +572,7 @@ pub(crate) async fn write_update(
             .execute(&mut **tx)
             .await?;
         if before.status == "在住" {
-            population::relocate(tx, id, db::today(), &h).await?;
+            population::relocate(tx, id, db::today(), h).await?;
         }
     }
     fetch(tx, id).await

@@ -167,8 +167,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<Option<String>> {
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     let v = value
         .trim()
-        .replace('年', "-")
-        .replace('月', "-")
+        .replace(['年', '月'], "-")
         .replace('日', "")
         .replace(['/', '.'], "-");
     NaiveDate::parse_from_str(&v, "%Y-%m-%d")

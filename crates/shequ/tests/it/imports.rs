@@ -155,7 +155,7 @@ async fn a_dry_run_reports_every_problem_and_writes_nothing() {
     let find = |k: &str| {
         summary
             .rows()
-            .find(|r| r[0].to_string() == k)
+            .find(|r| r[0] == k)
             .map(|r| r[1].to_string())
             .unwrap()
     };
