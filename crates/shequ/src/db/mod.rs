@@ -62,7 +62,14 @@ impl Db {
         if dialect == Dialect::Sqlite {
             sqlite_setup::once();
         }
-        let max = if dialect == Dialect::Sqlite { 8 } else { 16 };
+        // Connections in the pool: SHEQU_DB_POOL, or 8. On PostgreSQL on 2 cores, 16 connections made the
+        // person list's p99 under 100 clients 52–60 ms and 8 made it 44 ms (docs/PERFORMANCE.md): fewer
+        // backends competing for the cores; requests wait for a connection in the pool instead.
+        let max = std::env::var("SHEQU_DB_POOL")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n: &u32| *n > 0)
+            .unwrap_or(8);
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(30))

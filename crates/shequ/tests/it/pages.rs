@@ -214,9 +214,11 @@ async fn every_page_renders_for_every_role_in_both_languages() {
         format!("/registry/nodes/{}", w.building1),
         format!("/registry/nodes/{}", w.dwelling1),
     ];
-    let writers = [format!("/persons/{}/edit", w.zhao),
+    let writers = [
+        format!("/persons/{}/edit", w.zhao),
         format!("/persons/new?household_id={}", w.household1),
-        "/cases/new".to_string()];
+        "/cases/new".to_string(),
+    ];
     for who in ["admin", "shuji", "shegong", "wangge1", "louzu"] {
         let s = app.login(who).await;
         for lang in ["zh", "en"] {
