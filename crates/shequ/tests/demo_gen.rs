@@ -84,6 +84,8 @@ async fn records(db: &Db) -> Vec<String> {
         "SELECT number || title || state || created_at FROM cases ORDER BY id",
         "SELECT household_id || visited_on || kind FROM visits ORDER BY id",
         "SELECT number || state || rectify_by FROM hazards ORDER BY id",
+        "SELECT started_at || patrollers || grid_id FROM patrol_logs ORDER BY id",
+        "SELECT on_date || starts || team_id FROM patrol_shifts ORDER BY id",
     ] {
         for r in sqlx::query(sql).fetch_all(&db.pool).await.unwrap() {
             out.push(r.get::<String, _>(0));
@@ -342,6 +344,41 @@ async fn check_records(db: &Db, s: &demo::Summary) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM hazards").await, s.hazards);
     assert!((10..=22).contains(&s.cases), "{} cases in 2 grids", s.cases);
     assert!((2..=8).contains(&s.hazards), "{} hazards", s.hazards);
+    // Patrols of the first community: three teams, evening shifts every other day for four weeks, the logs
+    // of the rounds up to the reference date, each made by the shift's two members, some with a finding.
+    assert_eq!(count(db, "SELECT COUNT(*) FROM patrol_teams").await, 3);
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM patrol_shifts").await,
+        3 * 14
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM patrol_logs").await,
+        s.patrol_logs
+    );
+    assert!(
+        (18..=24).contains(&s.patrol_logs),
+        "{} patrol logs",
+        s.patrol_logs
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM patrol_logs WHERE patrollers NOT LIKE '%、%'"
+        )
+        .await,
+        0,
+        "every round names the shift's two members"
+    );
+    assert!(count(db, "SELECT COUNT(*) FROM patrol_findings").await >= 6);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM patrol_members m JOIN users u ON u.id = m.user_id WHERE u.username = 'wangge1'"
+        )
+        .await,
+        1,
+        "the first grid's worker patrols with her grid's team"
+    );
     // About 7 households in 10 visited in the year, each visit in its household's grid.
     let visited = count(db, "SELECT COUNT(DISTINCT household_id) FROM visits").await;
     let share = visited as f64 / s.households as f64;

@@ -11,6 +11,7 @@ pub mod bench_cases;
 mod bulk;
 mod groups;
 pub mod names;
+mod patrols;
 mod people;
 mod records;
 mod rows;
@@ -103,6 +104,8 @@ pub struct Summary {
     pub cases: i64,
     pub visits: i64,
     pub hazards: i64,
+    /// Patrol logs of the first community's teams (see `patrols`).
+    pub patrol_logs: i64,
     /// (username, password, role label in Chinese)
     pub users: Vec<(String, String, String)>,
     pub seconds: f64,
@@ -295,6 +298,12 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     drop(conn);
     progress("accounts");
     let users = create_users(db, &firsts).await?;
+    progress("patrols");
+    let worker = sqlx::query("SELECT id, display_name FROM users WHERE username = 'wangge1'")
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)));
+    let patrol_logs = patrols::generate(db, firsts.community, &firsts.grids, worker).await? as i64;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),
@@ -309,6 +318,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         cases: records.written().0,
         visits: records.written().1,
         hazards: records.written().2,
+        patrol_logs,
         users,
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -138,6 +138,7 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "后两周" => "Next two weeks",
         "值班队员" => "On duty",
         "这两周没有排班" => "No shifts in these two weeks",
+        "最近的排班" => "Nearest shift",
         "排班" => "Add a shift",
         "值班日期" => "Date of duty",
         "工作人员" => "Worker",

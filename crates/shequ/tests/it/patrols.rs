@@ -421,6 +421,10 @@ async fn the_team_page_keeps_members_and_the_duty_roster() {
         .await
         .unwrap();
     assert!(later.contains("这两周没有排班"));
+    assert!(
+        later.contains(&format!("最近的排班 {today}</a>")),
+        "an empty fortnight links the nearest shift"
+    );
     // Another grid's worker does not see the team at all.
     assert_eq!(g2.get(&page).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(

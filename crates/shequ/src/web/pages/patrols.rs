@@ -111,6 +111,18 @@ async fn team(
     let from = crate::registry::validate::parse_date(&q.from).unwrap_or(today);
     let to = from + chrono::Duration::days(ROSTER_DAYS - 1);
     let shifts = patrols::roster(db, a, id, from, to).await?;
+    // Nothing on the roster these two weeks: point to the nearest shift within a year either way.
+    let nearest = if shifts.is_empty() {
+        let year = chrono::Duration::days(365);
+        patrols::roster(db, a, id, from - year, to + year)
+            .await?
+            .into_iter()
+            .filter_map(|s| chrono::NaiveDate::parse_from_str(&s.on_date, "%Y-%m-%d").ok())
+            .min_by_key(|d| (*d - from).num_days().abs())
+            .map(|d| d.to_string())
+    } else {
+        None
+    };
     // Where the team may patrol: its own grid, or the grids of its community (within the user's scope).
     let area = match team.grid_id {
         Some(g) => format!("id = {g}"),
@@ -131,7 +143,7 @@ async fn team(
         "patrol_team.html",
         Some(&user),
         &a.lang,
-        context! { team, members, shifts, areas, can_manage => can_manage(a.role),
+        context! { team, members, shifts, nearest, areas, can_manage => can_manage(a.role),
         from => from.to_string(), to => to.to_string(),
         prev => (from - chrono::Duration::days(ROSTER_DAYS)).to_string(),
         next => (to + chrono::Duration::days(1)).to_string(), today => today.to_string() },
