@@ -15,6 +15,7 @@ mod places;
 pub mod report;
 mod run;
 mod tables;
+mod writes;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
