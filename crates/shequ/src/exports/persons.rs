@@ -274,19 +274,19 @@ pub async fn xlsx(db: &Db, actor: &Actor, filter: &Filter) -> Result<(Vec<u8>, u
     let writer = Writer::spawn(Sheet::new("人员", COLUMNS)?);
     if !filter.q.trim().is_empty() {
         let found = search::search(db, actor, &filter.q, search::MAX_RESULTS).await?;
-        writer.send(rows(db, actor, found).await?).await?;
+        writer.send(rows(db, actor, found).await?).await;
     } else {
+        let grid = filter
+            .grid
+            .map(|g| format!("AND grid_id = {g}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT {} FROM persons WHERE archived = 0 AND id > $1 AND {} {grid} ORDER BY id LIMIT $2",
+            persons::COLS,
+            actor.scope.sql("")
+        );
         let mut after = 0i64;
         loop {
-            let grid = filter
-                .grid
-                .map(|g| format!("AND grid_id = {g}"))
-                .unwrap_or_default();
-            let sql = format!(
-                "SELECT {} FROM persons WHERE archived = 0 AND id > $1 AND {} {grid} ORDER BY id LIMIT $2",
-                persons::COLS,
-                actor.scope.sql("")
-            );
             let page = sqlx::query_as::<_, Person>(&sql)
                 .bind(after)
                 .bind(PAGE)
@@ -296,9 +296,9 @@ pub async fn xlsx(db: &Db, actor: &Actor, filter: &Filter) -> Result<(Vec<u8>, u
                 break;
             };
             let n = page.len() as i64;
-            writer.send(rows(db, actor, page).await?).await?;
+            let sent = writer.send(rows(db, actor, page).await?).await;
             after = last;
-            if n < PAGE {
+            if n < PAGE || !sent {
                 break;
             }
         }

@@ -156,12 +156,10 @@ impl Writer {
         Writer { pages, done }
     }
 
-    pub async fn send(&self, rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
-        if self.pages.send(rows).await.is_err() {
-            // The writer stopped: its error is reported by finish.
-            return Ok(());
-        }
-        Ok(())
+    /// Hands a page to the writer; false when the writer has stopped on an error, which [`Writer::finish`]
+    /// then returns (so the caller stops reading pages).
+    pub async fn send(&self, rows: Vec<Vec<Cell>>) -> bool {
+        self.pages.send(rows).await.is_ok()
     }
 
     /// The workbook's bytes and its number of data rows.

@@ -522,26 +522,32 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
     })
 }
 
-/// Counts of live nodes of a kind in the actor's scope.
+/// Live nodes of the actor's scope that match `cond` (SQL on `nodes` without alias), as (id, name) in
+/// tree order: the choices of a form or filter.
+pub async fn choices(db: &Db, actor: &Actor, cond: &str) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, name FROM nodes WHERE {cond} AND archived = 0 AND {} ORDER BY path",
+        actor.scope.sql("")
+    ))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// The grids of the actor's scope (id, name) in tree order, for filters and forms. Kept for a few seconds
 /// in the list cache, which every node write here clears.
 pub async fn grids_in_scope(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
-    let scope = actor.scope.sql("");
-    let key = format!("grids:{scope}");
+    let key = format!("grids:{}", actor.scope.sql(""));
     if let Some(hit) = db.lists.get::<Vec<(i64, String)>>(&key) {
         return Ok(hit.as_ref().clone());
     }
     let generation = db.lists.generation();
-    let grids: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {scope} ORDER BY path"
-    ))
-    .fetch_all(&db.pool)
-    .await?;
+    let grids = choices(db, actor, "kind = 'grid'").await?;
     db.lists
         .put(key, generation, std::sync::Arc::new(grids.clone()));
     Ok(grids)
 }
 
+/// Counts of live nodes of a kind in the actor's scope.
 pub async fn count(db: &Db, actor: &Actor, kind: Kind) -> Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) FROM nodes WHERE kind = $1 AND archived = 0 AND {}",

@@ -8,7 +8,6 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use serde::Deserialize;
-use sqlx::Row;
 
 use super::cases::{grids, opt_id, xlsx_response};
 use crate::accounts::Role;
@@ -43,17 +42,8 @@ async fn index(State(state): State<AppState>, user: User) -> Result<Html<String>
     let logs = patrols::logs(db, a, &LogQuery::default()).await?;
     let can_manage = can_manage(a.role);
     // Communities and grids a manager may give a team to.
-    let areas: Vec<_> = if can_manage {
-        sqlx::query(&format!(
-            "SELECT id, name, kind FROM nodes WHERE kind IN ('community', 'grid') AND archived = 0 AND {} ORDER BY path",
-            a.scope.sql("")
-        ))
-        .fetch_all(&db.pool)
-        .await
-        .map_err(Error::from)?
-        .iter()
-        .map(|r| context! { id => r.get::<i64, _>(0), name => r.get::<String, _>(1) })
-        .collect()
+    let areas = if can_manage {
+        choices(db, a, "kind IN ('community', 'grid')").await?
     } else {
         vec![]
     };
@@ -128,16 +118,7 @@ async fn team(
         Some(g) => format!("id = {g}"),
         None => format!("community_id = {}", team.community_id),
     };
-    let areas: Vec<_> = sqlx::query(&format!(
-        "SELECT id, name FROM nodes WHERE kind = 'grid' AND archived = 0 AND {area} AND {} ORDER BY path",
-        a.scope.sql("")
-    ))
-    .fetch_all(&db.pool)
-    .await
-    .map_err(Error::from)?
-    .iter()
-    .map(|r| context! { id => r.get::<i64, _>(0), name => r.get::<String, _>(1) })
-    .collect();
+    let areas = choices(db, a, &format!("kind = 'grid' AND {area}")).await?;
     render(
         &state.templates,
         "patrol_team.html",
@@ -287,4 +268,17 @@ async fn to_hazard(
 ) -> Result<Redirect, PageError> {
     let h = patrols::to_hazard(&state.db, &user.actor, id, &f).await?;
     Ok(Redirect::to(&format!("/hazards/{}", h.id)))
+}
+
+/// Nodes as `{id, name}` for a form's `<select>`.
+async fn choices(
+    db: &crate::db::Db,
+    a: &crate::accounts::Actor,
+    cond: &str,
+) -> Result<Vec<minijinja::Value>, PageError> {
+    Ok(crate::registry::nodes::choices(db, a, cond)
+        .await?
+        .into_iter()
+        .map(|(id, name)| context! { id, name })
+        .collect())
 }
