@@ -9,6 +9,7 @@
 #   SHEQU_BIN=path  use this binary instead of building one (e.g. a copy of an earlier build, for "before")
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/login.sh
 which="${1:-both}"
 CASES="${CASES:-1000000}"
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
@@ -59,12 +60,8 @@ run_one() {
   echo "  cases in the database: $(count_cases "$name" "$url")"
   "$BIN" --database-url "$url" serve --listen "127.0.0.1:$PORT" > "$out/$name-server.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.2; done
   # Log in as the street administrator of street 1 (≈100,000 of the cases).
-  local jar; jar=$(mktemp)
-  local csrf; csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&username=admin&password=shequ-demo-2026" "http://127.0.0.1:$PORT/login"
-  local cookie; cookie="shequ_session=$(awk '$6=="shequ_session"{print $7}' "$jar")"
+  local cookie; cookie=$(bench_login "$PORT")
   local dash="http://127.0.0.1:$PORT/cases/dashboard?from=$YEAR_FROM&to=$YEAR_TO"
   local code; code=$(curl -s -o "$out/$name-dashboard.html" -w '%{http_code}' -H "Cookie: $cookie" "$dash")
   [ "$code" = 200 ] || { echo "  dashboard answered $code"; kill "$pid"; exit 1; }
@@ -79,7 +76,6 @@ run_one() {
     | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx" | sed 's/^/  /'
   echo "  server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MB"}') (load $(load))"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -f "$jar"
 }
 
 if [ "$which" = sqlite ] || [ "$which" = both ]; then

@@ -5,6 +5,7 @@
 # Usage: bench/import.sh [sqlite|postgres|both] [rows]    (default: both 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/login.sh
 which="${1:-both}"
 rows="${2:-1000000}"
 out="${BENCH_OUT:-bench/results-import}"
@@ -50,17 +51,12 @@ export_persons() { # label, url: the street administrator's person export (.xlsx
   local label="$1" url="$2" port="${BENCH_PORT:-18282}"
   "$BIN" --database-url "$url" serve --listen "127.0.0.1:$port" > "$out/$label-server.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 0.2; done
-  local jar; jar=$(mktemp)
-  local csrf; csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&username=admin&password=shequ-demo-2026" "http://127.0.0.1:$port/login"
-  local cookie; cookie="shequ_session=$(awk '$6=="shequ_session"{print $7}' "$jar")"
+  local cookie; cookie=$(bench_login "$port")
   local t; t=$(flock "${BENCH_LOCK:-/tmp/shequ-bench.lock}" curl -s -o "$out/$label.xlsx" -w '%{time_total}' -H "Cookie: $cookie" "http://127.0.0.1:$port/persons/export.xlsx")
   local n; n=$(python3 -c "import sys,zipfile,re; z=zipfile.ZipFile(sys.argv[1]); print(sum(len(re.findall(rb'<row ', z.read(f))) - 1 for f in z.namelist() if f.startswith('xl/worksheets/sheet')))" "$out/$label.xlsx")
   printf "  %-28s %8.1f s  %9.0f rows/s  server peak RSS %4d MB   %d rows, %s\n" "$label" "$t" \
     "$(python3 -c "print($n/$t)")" "$(($(grep VmHWM /proc/$pid/status | awk '{print $2}') / 1024))" "$n" "$(du -h "$out/$label.xlsx" | cut -f1)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -f "$jar"
 }
 
 run_backend() {

@@ -8,6 +8,7 @@
 # the binary is taken from $CARGO_TARGET_DIR when set, or SHEQU_BIN=path (e.g. a copy of an earlier build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/login.sh
 which="${1:-both}"
 scale="${2:-district}"
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
@@ -38,12 +39,8 @@ run_one() {
   fi
   "$BIN" --database-url "$url" serve --listen "127.0.0.1:$PORT" > "$out/$name-server.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.2; done
   # Log in as the street administrator of street 1 (≈100,000 persons at district scale).
-  local jar; jar=$(mktemp)
-  local csrf; csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&username=admin&password=shequ-demo-2026" "http://127.0.0.1:$PORT/login"
-  local cookie; cookie="shequ_session=$(awk '$6=="shequ_session"{print $7}' "$jar")"
+  local cookie; cookie=$(bench_login "$PORT")
   python3 bench/queries.py "$url" > "$out/$name-queries.txt"
   echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ " $parts " == *" search "* ]]; then
@@ -67,7 +64,6 @@ run_one() {
   fi
   echo "  server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MB"}')"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -f "$jar"
 }
 
 if [ "$which" = sqlite ] || [ "$which" = both ]; then
