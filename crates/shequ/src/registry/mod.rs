@@ -6,6 +6,7 @@ pub mod households;
 pub mod idcard;
 pub mod mask;
 pub mod nodes;
+pub mod person_list;
 pub mod persons;
 pub mod population;
 pub mod rentals;
