@@ -16,6 +16,8 @@ mod imports_flow;
 mod pages;
 mod patrols;
 mod persons;
+mod persons_export;
+mod persons_list;
 mod records_export;
 mod registry_tree;
 mod scope;
