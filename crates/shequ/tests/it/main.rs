@@ -10,6 +10,7 @@ mod cases_dashboard;
 mod cases_list;
 mod cases_records;
 mod exports;
+mod exports_people;
 mod hazards;
 mod imports;
 mod imports_flow;
