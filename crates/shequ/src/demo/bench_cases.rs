@@ -4,17 +4,19 @@
 //! and a grid worker and a community office worker per grid/community (accounts created here, without a
 //! usable password). Most cases are closed and rated, ~10% were overdue at some stage, recent ones are
 //! often still open and some of those are overdue now. Deterministic (own seeded RNG); ids follow the
-//! creation time, as they would in use. Never run by `shequ demo` or the tests.
+//! creation time, as they would in use. Never run by `shequ demo` or the tests. The rows themselves are built
+//! by [`super::case_rows`], as for the demo records.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, Row};
 
 use super::bulk::{advance_sequences, next_id, Table, V};
+use super::case_rows::{self, number, Case, CaseRows, Location, Step};
 use super::{names, REF};
 use crate::db::{Db, Dialect};
 
@@ -52,19 +54,6 @@ const WEIGHTS: [u32; 13] = [14, 5, 8, 2, 18, 14, 6, 7, 6, 3, 4, 3, 10];
 const SOURCES: [&str; 5] = ["来访", "电话", "网格巡查", "入户走访", "12345热线"];
 const DEPARTMENTS: [&str; 4] = ["城管", "派出所", "物业", "市场监管所"];
 const OPEN: [&str; 5] = ["reported", "accepted", "dispatched", "handling", "verified"];
-
-/// One row of a case's trail: (kind, from state, to state, when, dispatched to (user id, name)).
-type Step<'a> = (
-    &'a str,
-    Option<&'a str>,
-    &'a str,
-    NaiveDateTime,
-    Option<(i64, String)>,
-);
-
-fn ts(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
 
 struct Building {
     id: i64,
@@ -110,14 +99,7 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
         !buildings.is_empty(),
         "no buildings: generate the demo data first (shequ demo --scale district)"
     );
-    let categories: HashMap<String, (i64, i64)> = sqlx::query(
-        "SELECT code, id, accept_hours + dispatch_hours + handle_hours + close_hours FROM case_categories",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<i64, _>(2))))
-    .collect();
+    let categories = case_rows::categories(&mut conn).await?;
 
     // Workers: one grid worker per grid and one office worker per community (no usable password).
     let mut rng = StdRng::seed_from_u64(1_000_000);
@@ -179,79 +161,7 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
     user_grids.flush(&mut tx, db.dialect).await?;
     tx.commit().await?;
 
-    let mut cases = Table::new(
-        "cases",
-        &[
-            "id",
-            "number",
-            "category_id",
-            "source",
-            "title",
-            "description",
-            "location_node_id",
-            "street_id",
-            "community_id",
-            "grid_id",
-            "building_id",
-            "address",
-            "reporter_name",
-            "reporter_phone",
-            "state",
-            "owner_id",
-            "assignee_kind",
-            "assignee_user_id",
-            "assignee_name",
-            "handler_id",
-            "stage_started_at",
-            "stage_due_at",
-            "due_at",
-            "deadline_status",
-            "was_overdue",
-            "rating",
-            "created_by",
-            "created_at",
-            "accepted_at",
-            "closed_at",
-            "rated_at",
-            "updated_at",
-        ],
-    );
-    let mut events = Table::new(
-        "case_events",
-        &[
-            "id",
-            "case_id",
-            "kind",
-            "from_state",
-            "to_state",
-            "user_id",
-            "who",
-            "to_user_id",
-            "to_name",
-            "note",
-            "at",
-        ],
-    );
-    let mut mediations = Table::new(
-        "mediations",
-        &[
-            "id",
-            "case_id",
-            "mediators",
-            "agreement",
-            "result",
-            "result_at",
-            "street_id",
-            "community_id",
-            "grid_id",
-            "building_id",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let mut case_id = next_id(&mut conn, "cases").await?;
-    let mut event_id = next_id(&mut conn, "case_events").await?;
-    let mut mediation_id = next_id(&mut conn, "mediations").await?;
+    let mut rows = CaseRows::new(&mut conn).await?;
     let total_weight: u32 = WEIGHTS.iter().sum();
     let first_day = (REF - Duration::days(DAYS))
         .and_hms_opt(0, 0, 0)
@@ -376,80 +286,48 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
             } else {
                 "ok"
             };
-            let id = case_id;
-            case_id += 1;
+            let id = rows.case_id();
             let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
-            cases.push(vec![
-                V::I(id),
-                format!(
-                    "MQ{}{:07}",
-                    (created + Duration::hours(8)).format("%Y%m%d"),
-                    id
-                )
-                .into(),
-                V::I(category),
-                source.into(),
-                title.into(),
-                format!("{}反映:{title}", b.address).into(),
-                V::I(b.id),
-                V::I(b.street),
-                V::I(b.community),
-                V::I(b.grid),
-                V::I(b.id),
-                b.address.as_str().into(),
-                "居民".into(),
-                phone.into(),
-                state.into(),
-                V::I(owner),
-                if rejected || (open && !reached("dispatched")) {
-                    V::NullS
-                } else {
-                    V::S(assignee_kind.into())
-                },
-                match assignee_user {
-                    Some(u) if !rejected && (!open || reached("dispatched")) => V::I(u),
-                    _ => V::NullI,
-                },
-                if rejected || (open && !reached("dispatched")) {
-                    V::NullS
-                } else {
-                    V::S(assignee_name.clone())
-                },
-                match assignee_user {
-                    Some(u) if !rejected && (!open || reached("handling")) => V::I(u),
-                    _ => V::NullI,
-                },
-                ts(stage_started).into(),
-                if open { V::S(ts(due)) } else { V::NullS },
-                ts(due).into(),
-                deadline_status.into(),
-                V::I(was_overdue as i64),
-                rating.map(String::from).into(),
-                V::I(owner),
-                ts(created).into(),
-                if rejected {
-                    V::NullS
-                } else if !open || reached("accepted") {
-                    V::S(ts(accepted))
-                } else {
-                    V::NullS
-                },
-                if open || rejected {
-                    V::NullS
-                } else {
-                    V::S(ts(closed))
-                },
-                if state == "rated" {
-                    V::S(ts(rated))
-                } else {
-                    V::NullS
-                },
-                ts(match state {
+            let dispatched_now = !rejected && (!open || reached("dispatched"));
+            let place = Location {
+                node: b.id,
+                dwelling: None,
+                street: b.street,
+                community: b.community,
+                grid: b.grid,
+                building: b.id,
+                address: &b.address,
+            };
+            let case = Case {
+                id,
+                number: number(created, id, 7),
+                category,
+                source,
+                title,
+                place: &place,
+                reporter_phone: Some(phone),
+                state,
+                owner: Some(owner),
+                assignee_kind: dispatched_now.then_some(assignee_kind),
+                assignee_user: assignee_user.filter(|_| dispatched_now),
+                assignee_name: dispatched_now.then(|| assignee_name.clone()),
+                handler: assignee_user.filter(|_| !rejected && (!open || reached("handling"))),
+                stage_started,
+                stage_due: open.then_some(due),
+                due,
+                deadline_status,
+                was_overdue,
+                rating,
+                created,
+                accepted: (!rejected && (!open || reached("accepted"))).then_some(accepted),
+                closed: (!open && !rejected).then_some(closed),
+                rated: (state == "rated").then_some(rated),
+                updated: match state {
                     "rated" => rated,
                     _ => stage_started,
-                })
-                .into(),
-            ]);
+                },
+            };
+            rows.case(&case);
             let mut steps: Vec<Step> = vec![("create", None, "reported", created, None)];
             if rejected {
                 steps.push(("reject", Some("reported"), "rejected", accepted, None));
@@ -489,75 +367,22 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
                     steps.insert(pos, ("overdue", None, "", at, None));
                 }
             }
-            for (kind, from, to, at, to_user) in steps {
-                let by_job = kind == "overdue";
-                events.push(vec![
-                    V::I(event_id),
-                    V::I(id),
-                    kind.into(),
-                    from.map(String::from).into(),
-                    if to.is_empty() {
-                        V::NullS
-                    } else {
-                        V::S(to.into())
-                    },
-                    if by_job { V::NullI } else { V::I(owner) },
-                    if by_job {
-                        "系统"
-                    } else {
-                        owner_name.as_str()
-                    }
-                    .into(),
-                    match &to_user {
-                        Some((u, _)) if *u > 0 => V::I(*u),
-                        _ => V::NullI,
-                    },
-                    to_user.map(|(_, n)| n).into(),
-                    if kind == "create" {
-                        V::S(format!("{source}:{title}"))
-                    } else {
-                        V::NullS
-                    },
-                    ts(at).into(),
-                ]);
-                event_id += 1;
-            }
+            rows.trail(&case, (Some(owner), &owner_name), steps);
             if code.starts_with("dispute") && !open && !rejected {
                 let success = rng.gen_bool(0.88);
-                mediations.push(vec![
-                    V::I(mediation_id),
-                    V::I(id),
-                    format!("{gw_name}、人民调解员").into(),
-                    if success {
-                        "双方达成一致,各自履行"
-                    } else {
-                        ""
-                    }
-                    .into(),
-                    if success { "调解成功" } else { "未成功" }.into(),
-                    ts(closed).into(),
-                    V::I(b.street),
-                    V::I(b.community),
-                    V::I(b.grid),
-                    V::I(b.id),
-                    ts(accepted).into(),
-                    ts(closed).into(),
-                ]);
-                mediation_id += 1;
+                rows.mediation(&case, &gw_name, success, accepted, closed);
             }
             buffered += 1;
         }
         made += n;
         if buffered >= BATCH || day == DAYS - 1 {
             let mut tx = conn.begin().await?;
-            cases.flush(&mut tx, db.dialect).await?;
-            events.flush(&mut tx, db.dialect).await?;
-            mediations.flush(&mut tx, db.dialect).await?;
+            rows.flush(&mut tx, db.dialect).await?;
             tx.commit().await?;
             buffered = 0;
             progress(&format!(
                 "cases {}/{count} ({:.0}s)",
-                cases.written,
+                rows.cases.written,
                 started.elapsed().as_secs_f64()
             ));
         }
@@ -587,9 +412,9 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
         }
     }
     Ok(Added {
-        cases: cases.written,
-        events: events.written,
-        mediations: mediations.written,
+        cases: rows.cases.written,
+        events: rows.events.written,
+        mediations: rows.mediations.written,
         workers,
         seconds: started.elapsed().as_secs_f64(),
     })

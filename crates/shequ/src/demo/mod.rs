@@ -9,6 +9,7 @@
 mod attrs;
 pub mod bench_cases;
 mod bulk;
+mod case_rows;
 mod groups;
 pub mod names;
 mod patrols;

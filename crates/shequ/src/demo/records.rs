@@ -2,25 +2,24 @@
 //! 7 households in 10 visited, some twice, a few 四必访), cases of every category with their trail (most
 //! closed and rated, a few still open; disputes with a mediation record) and hazards (most rectified). They
 //! are written with the same bulk inserts as the registry and use their own seeded RNG, so adding them
-//! leaves the registry data of every scale unchanged.
+//! leaves the registry data of every scale unchanged. The case rows are built by [`super::case_rows`], as for
+//! the benchmark case volume.
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::Rng;
 use sqlx::AnyConnection;
 
 use super::bulk::{next_id, Table, V};
+use super::case_rows::{self, number, ts, Case, CaseRows, Location, Step};
 use super::tree::Place;
 use super::REF;
 use crate::db::Dialect;
 
-/// The next id of each table written here.
+/// The next id of the visits and hazards (the case tables' are kept by [`CaseRows`]).
 struct Ids {
-    case: i64,
-    event: i64,
-    mediation: i64,
     visit: i64,
     hazard: i64,
 }
@@ -30,9 +29,8 @@ pub struct Records {
     ids: Ids,
     /// category code → (id, total hours)
     categories: HashMap<String, (i64, i64)>,
-    cases: Table,
-    events: Table,
-    mediations: Table,
+    /// cases, their trail and mediations
+    cases: CaseRows,
     visits: Table,
     hazards: Table,
 }
@@ -71,100 +69,17 @@ const HAZARDS: &[(&str, &str)] = &[
 
 const REASONS: [&str; 4] = ["病", "困", "矛盾", "婚丧"];
 
-fn ts(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
 impl Records {
     pub async fn new(conn: &mut AnyConnection) -> anyhow::Result<Records> {
-        let rows = sqlx::query(
-            "SELECT code, id, accept_hours + dispatch_hours + handle_hours + close_hours FROM case_categories",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        use sqlx::Row;
-        let categories = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get::<String, _>(0),
-                    (r.get::<i64, _>(1), r.get::<i64, _>(2)),
-                )
-            })
-            .collect();
+        let categories = case_rows::categories(conn).await?;
         Ok(Records {
             rng: rand::SeedableRng::seed_from_u64(4),
             ids: Ids {
-                case: next_id(conn, "cases").await?,
-                event: next_id(conn, "case_events").await?,
-                mediation: next_id(conn, "mediations").await?,
                 visit: next_id(conn, "visits").await?,
                 hazard: next_id(conn, "hazards").await?,
             },
             categories,
-            cases: Table::new(
-                "cases",
-                &[
-                    "id",
-                    "number",
-                    "category_id",
-                    "source",
-                    "title",
-                    "description",
-                    "location_node_id",
-                    "dwelling_id",
-                    "street_id",
-                    "community_id",
-                    "grid_id",
-                    "building_id",
-                    "address",
-                    "reporter_name",
-                    "state",
-                    "assignee_kind",
-                    "assignee_name",
-                    "stage_started_at",
-                    "stage_due_at",
-                    "due_at",
-                    "deadline_status",
-                    "was_overdue",
-                    "rating",
-                    "created_at",
-                    "accepted_at",
-                    "closed_at",
-                    "rated_at",
-                    "updated_at",
-                ],
-            ),
-            events: Table::new(
-                "case_events",
-                &[
-                    "id",
-                    "case_id",
-                    "kind",
-                    "from_state",
-                    "to_state",
-                    "who",
-                    "note",
-                    "at",
-                ],
-            ),
-            mediations: Table::new(
-                "mediations",
-                &[
-                    "id",
-                    "case_id",
-                    "mediators",
-                    "agreement",
-                    "result",
-                    "result_at",
-                    "street_id",
-                    "community_id",
-                    "grid_id",
-                    "building_id",
-                    "created_at",
-                    "updated_at",
-                ],
-            ),
+            cases: CaseRows::new(conn).await?,
             visits: Table::new(
                 "visits",
                 &[
@@ -271,8 +186,7 @@ impl Records {
             return;
         };
         let title = titles[self.rng.gen_range(0..titles.len())];
-        let id = self.ids.case;
-        self.ids.case += 1;
+        let id = self.cases.case_id();
         // Reported in the first half of 2026 (UTC office hours).
         let created = (REF - Duration::days(self.rng.gen_range(1..180)))
             .and_hms_opt(self.rng.gen_range(0..9), self.rng.gen_range(0..60), 0)
@@ -295,113 +209,78 @@ impl Records {
         let state = if open { "handling" } else { "rated" };
         let accepted = created + Duration::hours(1);
         let dispatched = created + Duration::hours(2);
-        self.cases.push(vec![
-            V::I(id),
-            format!(
-                "MQ{}{:06}",
-                (created + Duration::hours(8)).format("%Y%m%d"),
-                id
-            )
-            .into(),
-            V::I(category),
-            source.into(),
-            title.into(),
-            format!("{}反映:{title}", p.address).into(),
-            V::I(p.dwelling_id),
-            V::I(p.dwelling_id),
-            V::I(p.street_id),
-            V::I(p.community_id),
-            V::I(p.grid_id),
-            V::I(p.building_id),
-            p.address.as_str().into(),
-            "居民".into(),
-            state.into(),
-            "community".into(),
-            "社区居委会".into(),
-            ts(dispatched).into(),
-            if open { V::S(ts(due)) } else { V::NullS },
-            ts(due).into(),
-            if open { "overdue" } else { "ok" }.into(),
-            V::I((late || open) as i64),
-            rating.map(String::from).into(),
-            ts(created).into(),
-            ts(accepted).into(),
-            if open { V::NullS } else { V::S(ts(closed)) },
-            if open {
-                V::NullS
-            } else {
-                V::S(ts(closed + Duration::hours(20)))
-            },
-            ts(if open { dispatched } else { closed }).into(),
-        ]);
-        let mut steps: Vec<(&str, &str, &str, NaiveDateTime)> = vec![
-            ("create", "", "reported", created),
-            ("accept", "reported", "accepted", accepted),
-            ("dispatch", "accepted", "dispatched", dispatched),
+        let place = Location {
+            node: p.dwelling_id,
+            dwelling: Some(p.dwelling_id),
+            street: p.street_id,
+            community: p.community_id,
+            grid: p.grid_id,
+            building: p.building_id,
+            address: &p.address,
+        };
+        let case = Case {
+            id,
+            number: number(created, id, 6),
+            category,
+            source,
+            title,
+            place: &place,
+            reporter_phone: None,
+            state,
+            owner: None,
+            assignee_kind: Some("community"),
+            assignee_user: None,
+            assignee_name: Some("社区居委会".into()),
+            handler: None,
+            stage_started: dispatched,
+            stage_due: open.then_some(due),
+            due,
+            deadline_status: if open { "overdue" } else { "ok" },
+            was_overdue: late || open,
+            rating,
+            created,
+            accepted: Some(accepted),
+            closed: (!open).then_some(closed),
+            rated: (!open).then(|| closed + Duration::hours(20)),
+            updated: if open { dispatched } else { closed },
+        };
+        self.cases.case(&case);
+        let mut steps: Vec<Step> = vec![
+            ("create", None, "reported", created, None),
+            ("accept", Some("reported"), "accepted", accepted, None),
+            ("dispatch", Some("accepted"), "dispatched", dispatched, None),
             (
                 "handle",
-                "dispatched",
+                Some("dispatched"),
                 "handling",
                 dispatched + Duration::hours(3),
+                None,
             ),
         ];
         if !open {
             steps.extend([
                 (
                     "verify",
-                    "handling",
+                    Some("handling"),
                     "verified",
                     closed - Duration::hours(1),
+                    None,
                 ),
-                ("close", "verified", "closed", closed),
-                ("rate", "closed", "rated", closed + Duration::hours(20)),
+                ("close", Some("verified"), "closed", closed, None),
+                (
+                    "rate",
+                    Some("closed"),
+                    "rated",
+                    closed + Duration::hours(20),
+                    None,
+                ),
             ]);
         }
-        for (kind, from, to, at) in steps {
-            let eid = self.ids.event;
-            self.ids.event += 1;
-            self.events.push(vec![
-                V::I(eid),
-                V::I(id),
-                kind.into(),
-                if from.is_empty() {
-                    V::NullS
-                } else {
-                    V::S(from.into())
-                },
-                to.into(),
-                worker.into(),
-                if kind == "create" {
-                    V::S(format!("{source}:{title}"))
-                } else {
-                    V::NullS
-                },
-                ts(at).into(),
-            ]);
-        }
+        self.cases.trail(&case, (None, worker), steps);
         if code.starts_with("dispute") && !open {
-            let mid = self.ids.mediation;
-            self.ids.mediation += 1;
             let success = self.rng.gen_bool(0.9);
-            self.mediations.push(vec![
-                V::I(mid),
-                V::I(id),
-                format!("{worker}、人民调解员").into(),
-                if success {
-                    "双方达成一致,各自履行"
-                } else {
-                    ""
-                }
-                .into(),
-                if success { "调解成功" } else { "未成功" }.into(),
-                ts(closed).into(),
-                V::I(p.street_id),
-                V::I(p.community_id),
-                V::I(p.grid_id),
-                V::I(p.building_id),
-                ts(accepted).into(),
-                ts(closed).into(),
-            ]);
+            self.cases
+                .mediation(&case, worker, success, accepted, closed);
         }
     }
 
@@ -454,8 +333,6 @@ impl Records {
         dialect: Dialect,
     ) -> anyhow::Result<()> {
         self.cases.flush(conn, dialect).await?;
-        self.events.flush(conn, dialect).await?;
-        self.mediations.flush(conn, dialect).await?;
         self.visits.flush(conn, dialect).await?;
         self.hazards.flush(conn, dialect).await?;
         Ok(())
@@ -464,7 +341,7 @@ impl Records {
     /// (cases, visits, hazards) written.
     pub fn written(&self) -> (i64, i64, i64) {
         (
-            self.cases.written,
+            self.cases.cases.written,
             self.visits.written,
             self.hazards.written,
         )
