@@ -60,6 +60,8 @@ pub struct Importer<'a> {
     pub(super) tables: Tables,
     pub(super) updates: Vec<Update>,
     pub(super) progress: &'a Progress,
+    /// Whether a big SQLite import has set indexes aside (see `big`).
+    pub(super) big: super::big::BigWrite,
 }
 
 /// How a row's stay ends: the date, the date's column and the event kind (迁出 or 死亡).
@@ -136,6 +138,7 @@ impl<'a> Importer<'a> {
             tables: Tables::new(),
             updates: Vec::new(),
             progress,
+            big: super::big::BigWrite::new(),
         })
     }
 

@@ -9,6 +9,7 @@
 //! Nothing here knows HTTP: the web layer and the CLI call [`run`] with a [`Progress`] they show.
 
 pub mod address;
+mod big;
 pub mod convert;
 mod importer;
 mod places;
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+pub use big::BIG_AFTER;
 pub use run::run;
 
 /// What to do with the rows.

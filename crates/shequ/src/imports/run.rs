@@ -136,6 +136,7 @@ pub async fn run(
     if let Some(mut tx) = tx.take() {
         if refused.is_none() && imp.writing {
             progress.committing.store(true, Ordering::Relaxed);
+            imp.finish_big(&mut tx).await?;
             let detail = json!({"file": opts.file_name, "grid_id": opts.grid_id, "mode": opts.mode, "counts": counts});
             audit::record(
                 &mut *tx,

@@ -282,6 +282,7 @@ impl Importer<'_> {
     /// Writes what the chunk queued: new places, new people, then updates one by one.
     pub(super) async fn flush(&mut self, tx: &mut Tx<'static>) -> Result<()> {
         let d = self.db.dialect;
+        self.maybe_go_big(tx).await?;
         let created = std::mem::take(&mut self.places.created.nodes);
         for n in &created {
             self.tables.nodes.push(vec![

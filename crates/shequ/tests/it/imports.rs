@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::support::{id, App};
 
-async fn actor(app: &App, username: &str) -> Actor {
+pub(crate) async fn actor(app: &App, username: &str) -> Actor {
     let uid: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
         .bind(username)
         .fetch_one(&app.db.pool)
@@ -21,7 +21,7 @@ async fn actor(app: &App, username: &str) -> Actor {
     users::actor(&app.db, uid).await.unwrap()
 }
 
-async fn count(app: &App, sql: &str) -> i64 {
+pub(crate) async fn count(app: &App, sql: &str) -> i64 {
     sqlx::query(sql)
         .fetch_one(&app.db.pool)
         .await
@@ -29,13 +29,13 @@ async fn count(app: &App, sql: &str) -> i64 {
         .get(0)
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
 }
 
-async fn import(
+pub(crate) async fn import(
     app: &App,
     who: &str,
     path: &Path,

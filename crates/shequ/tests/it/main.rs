@@ -13,6 +13,7 @@ mod exports;
 mod exports_people;
 mod hazards;
 mod imports;
+mod imports_big;
 mod imports_flow;
 mod pages;
 mod patrols;
