@@ -46,21 +46,27 @@ pub async fn rebuild(db: &Db) -> Result<()> {
 /// All cases in the actor's scope, when the kept numbers answer it (street, community, grids); None for the
 /// other scopes, which count their rows.
 pub async fn in_scope(db: &Db, actor: &Actor) -> Result<Option<i64>> {
+    let Some(sql) = in_scope_sql(actor) else {
+        return Ok(None);
+    };
+    let row = sqlx::query(&sql).fetch_one(&db.pool).await?;
+    Ok(Some(row.get(0)))
+}
+
+/// The query behind [`in_scope`], for use as a scalar subquery (None for scopes that count their rows).
+pub(crate) fn in_scope_sql(actor: &Actor) -> Option<String> {
     let ids = match &actor.scope {
         Scope::Street(s) => vec![*s],
         Scope::Community { community, .. } => vec![*community],
         Scope::Grids { grids, .. } if !grids.is_empty() => grids.clone(),
-        _ => return Ok(None),
+        _ => return None,
     };
     let list = ids
         .iter()
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let row = sqlx::query(&format!(
+    Some(format!(
         "SELECT CAST(COALESCE(SUM(cases), 0) AS BIGINT) FROM case_scope_counts WHERE node_id IN ({list})"
     ))
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(Some(row.get(0)))
 }
