@@ -172,7 +172,8 @@ async fn list(
         Some(&user),
         &user.actor.lang,
         context! {
-            cases, total, page, older, newer,
+            rows => Value::from_safe_string(super::case_rows::html(&cases, &user.actor.lang)),
+            total, page, older, newer,
             view => match view { View::Mine => "mine", View::Escalated => "escalated", View::Team => "team" },
             grid_id => opt_id(&p.grid_id), state => p.state, category_id => opt_id(&p.category_id),
             overdue => p.overdue, states,
