@@ -93,11 +93,21 @@ impl Cache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The cached session, unless it expired or was loaded more than [`CACHE_SECONDS`] ago. In the second
+    /// case the first caller gets None and reads it again, while concurrent requests of the same session keep
+    /// the cached one until it is put back (rather than all reading it at once); logouts and account
+    /// changes remove entries at once, whatever their age.
     fn get(&self, digest: &str) -> Option<(Actor, String)> {
-        let entries = self.lock();
-        let c = entries.map.get(digest)?;
-        (c.loaded.elapsed() < Duration::from_secs(CACHE_SECONDS) && c.expires_at > db::now())
-            .then(|| (c.actor.clone(), c.csrf.clone()))
+        let mut entries = self.lock();
+        let c = entries.map.get_mut(digest)?;
+        if c.expires_at <= db::now() {
+            return None;
+        }
+        if c.loaded.elapsed() >= Duration::from_secs(CACHE_SECONDS) {
+            c.loaded = Instant::now();
+            return None;
+        }
+        Some((c.actor.clone(), c.csrf.clone()))
     }
 
     fn generation(&self) -> u64 {

@@ -276,3 +276,25 @@ pub async fn set_lang(db: &Db, user_id: i64, lang: &str) -> Result<()> {
     super::sessions::forget_user(db, user_id);
     Ok(())
 }
+
+/// Every account's display name by id, from the list cache (a few seconds): list pages name case owners with
+/// it instead of joining `users` on every row. Names are set when an account is made; an account newer than
+/// the cached map is missing from it, and callers read the ids they miss.
+pub async fn display_names(
+    db: &Db,
+) -> Result<std::sync::Arc<std::collections::HashMap<i64, String>>> {
+    const KEY: &str = "user_display_names";
+    if let Some(hit) = db.lists.get(KEY) {
+        return Ok(hit);
+    }
+    let generation = db.lists.generation();
+    let names: std::collections::HashMap<i64, String> =
+        sqlx::query_as::<_, (i64, String)>("SELECT id, display_name FROM users")
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .collect();
+    let names = std::sync::Arc::new(names);
+    db.lists.put(KEY.to_string(), generation, names.clone());
+    Ok(names)
+}

@@ -45,23 +45,26 @@ const COLS: &str = "c.id, c.code, c.name, c.parent_id, c.dispute, c.accept_hours
 /// All categories in tree order (parents before their children). Kept for a few seconds in the list cache
 /// (cleared by [`create`] and [`set_hours`]): every case list page shows them in its filter.
 pub async fn list(db: &Db) -> Result<Vec<Category>> {
+    Ok(shared(db).await?.as_ref().clone())
+}
+
+/// [`list`] as the cache holds it, for readers that need not own it.
+pub async fn shared(db: &Db) -> Result<std::sync::Arc<Vec<Category>>> {
     const KEY: &str = "case_categories";
     if let Some(hit) = db.lists.get::<Vec<Category>>(KEY) {
-        return Ok(hit.as_ref().clone());
+        return Ok(hit);
     }
     let generation = db.lists.generation();
     let sql = format!(
         "SELECT {COLS} FROM case_categories c LEFT JOIN case_categories p ON p.id = c.parent_id \
          WHERE c.archived = 0 ORDER BY c.sort, c.id"
     );
-    let all = sqlx::query_as::<_, Category>(&sql)
-        .fetch_all(&db.pool)
-        .await?;
-    db.lists.put(
-        KEY.to_string(),
-        generation,
-        std::sync::Arc::new(all.clone()),
+    let all = std::sync::Arc::new(
+        sqlx::query_as::<_, Category>(&sql)
+            .fetch_all(&db.pool)
+            .await?,
     );
+    db.lists.put(KEY.to_string(), generation, all.clone());
     Ok(all)
 }
 

@@ -24,6 +24,7 @@ pub mod intake;
 pub mod mediation;
 pub mod patrols;
 pub mod queries;
+mod row_names;
 pub mod stats;
 pub mod transitions;
 pub mod visit_stats;

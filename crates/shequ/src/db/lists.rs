@@ -24,11 +24,15 @@ pub struct Lists {
 }
 
 impl Lists {
-    /// The list stored under `key`, unless it is older than [`TTL`].
+    /// The list stored under `key`, unless it is older than [`TTL`]. When it is, the first caller gets None
+    /// and reads the list again, while the others keep getting the old one until it is put back: a list
+    /// page under load otherwise sent every concurrent request to the database at the same moment each
+    /// time a list expired (100 clients: p99 43 → 82–144 ms).
     pub fn get<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
-        let map = self.map.lock().expect("list cache");
-        let (at, v) = map.get(key)?;
+        let mut map = self.map.lock().expect("list cache");
+        let (at, v) = map.get_mut(key)?;
         if at.elapsed() >= TTL {
+            *at = Instant::now();
             return None;
         }
         v.clone().downcast::<T>().ok()

@@ -536,14 +536,21 @@ pub async fn choices(db: &Db, actor: &Actor, cond: &str) -> Result<Vec<(i64, Str
 /// The grids of the actor's scope (id, name) in tree order, for filters and forms. Kept for a few seconds
 /// in the list cache, which every node write here clears.
 pub async fn grids_in_scope(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
+    Ok(grids_in_scope_shared(db, actor).await?.as_ref().clone())
+}
+
+/// [`grids_in_scope`] as the cache holds it, for readers that need not own it.
+pub async fn grids_in_scope_shared(
+    db: &Db,
+    actor: &Actor,
+) -> Result<std::sync::Arc<Vec<(i64, String)>>> {
     let key = format!("grids:{}", actor.scope.sql(""));
     if let Some(hit) = db.lists.get::<Vec<(i64, String)>>(&key) {
-        return Ok(hit.as_ref().clone());
+        return Ok(hit);
     }
     let generation = db.lists.generation();
-    let grids = choices(db, actor, "kind = 'grid'").await?;
-    db.lists
-        .put(key, generation, std::sync::Arc::new(grids.clone()));
+    let grids = std::sync::Arc::new(choices(db, actor, "kind = 'grid'").await?);
+    db.lists.put(key, generation, grids.clone());
     Ok(grids)
 }
 

@@ -100,6 +100,7 @@ mod tests {
             state: "handling".into(),
             state_label: "处置中".into(),
             deadline_status: "overdue".into(),
+            owner_id: None,
             owner_name: None,
             created_at: "2026-06-30 09:00:00".into(),
             total: 1,

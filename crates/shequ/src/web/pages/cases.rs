@@ -1,6 +1,8 @@
 //! Case pages (民情): my cases / team cases / by grid, the new-case form, the case page with its timeline
 //! and the action forms of the loop, the mediation record, and the case dashboard.
 
+use std::fmt::Write;
+
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
@@ -69,14 +71,15 @@ pub(crate) async fn grids(
 /// `<option>`s for a filter, the chosen one selected. Written here rather than looped in the template: the
 /// case list shows the scope's grids (132 for a street) on every page, and the template engine's loop over
 /// them was a good part of the page's cost.
-fn options(items: Vec<(i64, String)>, chosen: Option<i64>) -> String {
-    let mut out = String::with_capacity(items.len() * 48);
+fn options<'a>(items: impl Iterator<Item = (i64, &'a str)>, chosen: Option<i64>) -> String {
+    let mut out = String::with_capacity(4096);
     for (id, name) in items {
         let selected = if chosen == Some(id) { " selected" } else { "" };
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<option value=\"{id}\"{selected}>{}</option>",
-            html_escape(&name)
-        ));
+            html_escape(name)
+        );
     }
     out
 }
@@ -178,11 +181,14 @@ async fn list(
             grid_id => opt_id(&p.grid_id), state => p.state, category_id => opt_id(&p.category_id),
             overdue => p.overdue, states,
             grid_options => Value::from_safe_string(options(
-                crate::registry::nodes::grids_in_scope(&state.db, &user.actor).await?,
+                crate::registry::nodes::grids_in_scope_shared(&state.db, &user.actor)
+                    .await?
+                    .iter()
+                    .map(|(id, name)| (*id, name.as_str())),
                 q.grid_id,
             )),
             category_options => Value::from_safe_string(options(
-                categories::list(&state.db).await?.into_iter().map(|c| (c.id, c.full_name)).collect(),
+                categories::shared(&state.db).await?.iter().map(|c| (c.id, c.full_name.as_str())),
                 q.category_id,
             )),
         },
