@@ -184,6 +184,26 @@ async fn a_case_walks_through_every_state() {
     assert!(page.contains("邻里漏水纠纷") && page.contains("核查通过") && page.contains("评价"));
     let list = g1.get("/cases").await.text().await.unwrap();
     assert!(list.contains("邻里漏水纠纷"));
+    // Its row names the category (with its parent), the grid and the owner, as stored.
+    let names = sqlx::query(
+        "SELECT CASE WHEN p.id IS NULL THEN k.name ELSE p.name || '/' || k.name END, g.name, u.display_name \
+         FROM cases c JOIN case_categories k ON k.id = c.category_id \
+         LEFT JOIN case_categories p ON p.id = k.parent_id JOIN nodes g ON g.id = c.grid_id \
+         JOIN users u ON u.id = c.owner_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let link = format!("<a href=\"/cases/{id}\">");
+    let row = list[list.find(&link).unwrap()..]
+        .split("</tr>")
+        .next()
+        .unwrap();
+    for i in 0..3 {
+        let name: String = names.get(i);
+        assert!(row.contains(&format!("<td>{name}</td>")), "{name} in {row}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
