@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::cases::queries::ListRow;
+use crate::web::error::push_escaped;
 use crate::web::i18n;
 
 /// A phrase in the user's language.
@@ -13,20 +14,6 @@ fn tr(lang: &str, zh: &'static str) -> &'static str {
         i18n::en(zh).unwrap_or(zh)
     } else {
         zh
-    }
-}
-
-/// Appends `s` with the characters HTML gives a meaning escaped.
-fn push_escaped(out: &mut String, s: &str) {
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
     }
 }
 

@@ -19,7 +19,7 @@ use crate::cases::transitions::{self, Action, Target};
 use crate::cases::{categories, stats, State as CaseState, DEPARTMENTS, RATINGS, SOURCES};
 use crate::error::Error;
 use crate::registry::validate;
-use crate::web::error::{html_escape, PageError};
+use crate::web::error::{html_escape, push_escaped, PageError};
 use crate::web::session::User;
 use crate::web::templates::render;
 use crate::web::AppState;
@@ -75,11 +75,9 @@ fn options<'a>(items: impl Iterator<Item = (i64, &'a str)>, chosen: Option<i64>)
     let mut out = String::with_capacity(4096);
     for (id, name) in items {
         let selected = if chosen == Some(id) { " selected" } else { "" };
-        let _ = write!(
-            out,
-            "<option value=\"{id}\"{selected}>{}</option>",
-            html_escape(name)
-        );
+        let _ = write!(out, "<option value=\"{id}\"{selected}>");
+        push_escaped(&mut out, name);
+        out.push_str("</option>");
     }
     out
 }
