@@ -99,7 +99,7 @@ enum ImportWhat {
 async fn fill_demo(db: &Db, scale: demo::Scale) -> anyhow::Result<()> {
     let summary = demo::generate(db, scale, &|line| eprintln!("  {line}")).await?;
     println!(
-        "演示数据已生成 / demo data: {} 个社区, {} 个网格, {} 户, {} 人, {} 件民情, {} 次走访, {} 处隐患, {} 条巡逻记录 ({:.1}s)",
+        "演示数据已生成 / demo data: {} 个社区, {} 个网格, {} 户, {} 人, {} 件民情, {} 次走访, {} 处隐患, {} 张照片, {} 条巡逻记录 ({:.1}s)",
         summary.communities,
         summary.grids,
         summary.households,
@@ -107,6 +107,7 @@ async fn fill_demo(db: &Db, scale: demo::Scale) -> anyhow::Result<()> {
         summary.cases,
         summary.visits,
         summary.hazards,
+        summary.photos,
         summary.patrol_logs,
         summary.seconds
     );

@@ -86,6 +86,7 @@ async fn records(db: &Db) -> Vec<String> {
         "SELECT number || state || rectify_by FROM hazards ORDER BY id",
         "SELECT started_at || patrollers || grid_id FROM patrol_logs ORDER BY id",
         "SELECT on_date || starts || team_id FROM patrol_shifts ORDER BY id",
+        "SELECT owner_kind || owner_id || purpose || sha256 FROM attachments ORDER BY id",
     ] {
         for r in sqlx::query(sql).fetch_all(&db.pool).await.unwrap() {
             out.push(r.get::<String, _>(0));
@@ -344,6 +345,30 @@ async fn check_records(db: &Db, s: &demo::Summary) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM hazards").await, s.hazards);
     assert!((10..=22).contains(&s.cases), "{} cases in 2 grids", s.cases);
     assert!((2..=8).contains(&s.hazards), "{} hazards", s.hazards);
+    // Photos of the first community's hazards: one of what was found on each, a rectification photo on the
+    // rectified ones only; all PNG pictures.
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM attachments").await,
+        s.photos
+    );
+    assert!(s.photos >= 2, "{} photos", s.photos);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM attachments a JOIN hazards h ON h.id = a.owner_id \
+             WHERE a.owner_kind = 'hazard' AND a.purpose = 'rectification' AND h.state <> 'rectified'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM attachments WHERE content_type <> 'image/png' OR owner_kind <> 'hazard'"
+        )
+        .await,
+        0
+    );
     // Patrols of the first community: three teams, evening shifts every other day for four weeks, the logs
     // of the rounds up to the reference date, each made by the shift's two members, some with a finding.
     assert_eq!(count(db, "SELECT COUNT(*) FROM patrol_teams").await, 3);

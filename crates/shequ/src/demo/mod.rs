@@ -14,6 +14,7 @@ mod groups;
 pub mod names;
 mod patrols;
 mod people;
+mod photos;
 mod records;
 mod rows;
 mod tree;
@@ -107,6 +108,8 @@ pub struct Summary {
     pub hazards: i64,
     /// Patrol logs of the first community's teams (see `patrols`).
     pub patrol_logs: i64,
+    /// Photos attached to the first community's hazards (see `photos`).
+    pub photos: i64,
     /// (username, password, role label in Chinese)
     pub users: Vec<(String, String, String)>,
     pub seconds: f64,
@@ -305,6 +308,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         .await?
         .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)));
     let patrol_logs = patrols::generate(db, firsts.community, &firsts.grids, worker).await? as i64;
+    progress("photos");
+    let photos = photos::generate(db, firsts.community).await? as i64;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),
@@ -320,6 +325,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         visits: records.written().1,
         hazards: records.written().2,
         patrol_logs,
+        photos,
         users,
         seconds: started.elapsed().as_secs_f64(),
     })
