@@ -50,7 +50,7 @@ pub struct Importer<'a> {
     pub(super) target: Node,
     pub places: Places,
     pub(super) ids: IdAlloc,
-    pub(super) seen: HashMap<String, usize>,
+    pub(super) seen: super::seen::SeenIds,
     pub(super) tag_types: HashMap<String, TagType>,
     pub(super) today: NaiveDate,
     pub(super) now: String,
@@ -128,7 +128,7 @@ impl<'a> Importer<'a> {
             target,
             places,
             ids: IdAlloc::new(if writing { Some(db.dialect) } else { None }),
-            seen: HashMap::new(),
+            seen: Default::default(),
             tag_types,
             today: db::today(),
             now: db::now(),
@@ -316,7 +316,7 @@ impl<'a> Importer<'a> {
             }
         };
         if let Some(id) = &valid.id_number {
-            if let Some(first) = self.seen.get(id) {
+            if let Some(first) = self.seen.first_row(id) {
                 let msg = format!("证件号码与第{first}行重复,同一人只能出现一次");
                 let p = problem(
                     &row,
@@ -329,7 +329,7 @@ impl<'a> Importer<'a> {
                 self.bad_row(p);
                 return None;
             }
-            self.seen.insert(id.clone(), row.row);
+            self.seen.insert(id, row.row);
         }
         Some(Checked {
             row,

@@ -15,6 +15,7 @@ mod importer;
 mod places;
 pub mod report;
 mod run;
+mod seen;
 mod tables;
 mod writes;
 
