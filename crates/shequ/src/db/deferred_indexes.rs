@@ -1,11 +1,15 @@
-//! Indexes set aside during a big write on SQLite: dropped inside the writing transaction and created again
-//! before its commit, so that a million new rows cost one sort per index instead of a million random
-//! insertions into each. Schema changes are part of SQLite's transactions: a rollback — or a crash before the
-//! commit — brings the indexes back as they were, and other connections go on reading the committed schema
-//! meanwhile. (Not for PostgreSQL, where DROP INDEX would lock the table against every reader until the commit.)
+//! Indexes set aside during a big write: dropped and created again after it, so that a million new rows cost
+//! one sort per index instead of a million random insertions into each. The indexes are read from the
+//! catalogue, so whatever the migrations define comes back.
+//!
+//! On SQLite this is safe inside a transaction others read beside: schema changes are part of it — a rollback,
+//! or a crash before the commit, brings the indexes back as they were — and other connections go on reading
+//! the committed schema meanwhile (the person import). On PostgreSQL DROP INDEX locks the table against every
+//! reader until the commit, so it is only for a writer that has the database to itself (the demo generator).
 
 use sqlx::{AnyConnection, Row};
 
+use super::Dialect;
 use crate::error::Result;
 
 /// The indexes dropped by [`DeferredIndexes::drop`], as the statements that create them again.
@@ -15,10 +19,11 @@ pub struct DeferredIndexes {
 }
 
 impl DeferredIndexes {
-    /// Drops the indexes of `tables` (SQLite only) except those named in `keep`; the indexes SQLite made for a
-    /// primary key or UNIQUE constraint stay.
+    /// Drops the indexes of `tables` except those named in `keep`; the indexes of primary keys and
+    /// constraints stay.
     pub async fn drop(
         conn: &mut AnyConnection,
+        dialect: Dialect,
         tables: &[&str],
         keep: &[&str],
     ) -> Result<DeferredIndexes> {
@@ -27,12 +32,19 @@ impl DeferredIndexes {
             .map(|t| format!("'{t}'"))
             .collect::<Vec<_>>()
             .join(", ");
-        let rows = sqlx::query(&format!(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-             AND tbl_name IN ({list}) ORDER BY name"
-        ))
-        .fetch_all(&mut *conn)
-        .await?;
+        let catalogue = match dialect {
+            Dialect::Sqlite => format!(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ({list}) ORDER BY name"
+            ),
+            Dialect::Postgres => format!(
+                "SELECT i.indexname::text, i.indexdef FROM pg_indexes i WHERE i.tablename IN ({list}) \
+                 AND i.schemaname = current_schema() \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) \
+                 ORDER BY i.indexname"
+            ),
+        };
+        let rows = sqlx::query(&catalogue).fetch_all(&mut *conn).await?;
         let mut create = Vec::new();
         for r in rows {
             let (name, sql): (String, String) = (r.try_get(0)?, r.try_get(1)?);

@@ -4,14 +4,14 @@
 use sqlx::{AnyConnection, Row};
 
 pub use crate::db::bulk::{Table, V};
+use crate::db::deferred_indexes::DeferredIndexes;
 use crate::db::{Db, Dialect};
 
 /// Fills `person_id_grams` (every 4-character window of each 18-character ID number, as
 /// `search_keys::id_grams` computes them, with the person's street) for persons with ids from `first`, in one
 /// sorted pass: inserting in key order is many times faster than scattering fifteen million keys over the
-/// index batch by batch. When the table starts empty its secondary indexes are dropped first and rebuilt after
-/// (read from the catalogue, so whatever the migrations define is kept): building an index is a sort,
-/// maintaining it row by row is random I/O.
+/// index batch by batch. When the table starts empty its secondary indexes are set aside first and built again
+/// after ([`DeferredIndexes`]): building an index is a sort, maintaining it row by row is random I/O.
 pub async fn id_grams(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -22,31 +22,11 @@ pub async fn id_grams(
         .await?
         .try_get::<i64, _>(0)?
         == 0;
-    let catalogue = match dialect {
-        Dialect::Sqlite => {
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-             AND tbl_name = 'person_id_grams' AND sql IS NOT NULL"
-        }
-        Dialect::Postgres => {
-            "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'person_id_grams' \
-             AND schemaname = current_schema() AND indexname NOT LIKE '%_pkey'"
-        }
-    };
-    let indexes: Vec<(String, String)> = if empty {
-        sqlx::query(catalogue)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect()
+    let deferred = if empty {
+        DeferredIndexes::drop(conn, dialect, &["person_id_grams"], &[]).await?
     } else {
-        Vec::new()
+        DeferredIndexes::default()
     };
-    for (name, _) in &indexes {
-        sqlx::query(&format!("DROP INDEX {name}"))
-            .execute(&mut *conn)
-            .await?;
-    }
     let windows = (1..=15)
         .map(|k| format!("({k})"))
         .collect::<Vec<_>>()
@@ -58,9 +38,7 @@ pub async fn id_grams(
          WHERE p.id >= $1 AND length(p.id_number) = 18 ORDER BY 1, 2, 3"
     );
     let done = sqlx::query(&sql).bind(first).execute(&mut *conn).await?;
-    for (_, create) in &indexes {
-        sqlx::query(create).execute(&mut *conn).await?;
-    }
+    deferred.restore(conn).await?;
     Ok(done.rows_affected())
 }
 

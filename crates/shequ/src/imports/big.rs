@@ -61,6 +61,7 @@ impl Importer<'_> {
         }
         let deferred = DeferredIndexes::drop(
             tx,
+            Dialect::Sqlite,
             &["persons", "person_id_grams", "residence_periods"],
             KEEP,
         )
