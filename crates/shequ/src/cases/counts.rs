@@ -4,8 +4,6 @@
 //! counting the scope's cases on every request. Cases are never deleted and keep the street, community and
 //! grid they were reported in, so these three numbers are all that changes.
 
-use sqlx::Row;
-
 use crate::accounts::{Actor, Scope};
 use crate::db::{Db, Tx};
 use crate::error::Result;
@@ -43,17 +41,8 @@ pub async fn rebuild(db: &Db) -> Result<()> {
     Ok(())
 }
 
-/// All cases in the actor's scope, when the kept numbers answer it (street, community, grids); None for the
-/// other scopes, which count their rows.
-pub async fn in_scope(db: &Db, actor: &Actor) -> Result<Option<i64>> {
-    let Some(sql) = in_scope_sql(actor) else {
-        return Ok(None);
-    };
-    let row = sqlx::query(&sql).fetch_one(&db.pool).await?;
-    Ok(Some(row.get(0)))
-}
-
-/// The query behind [`in_scope`], for use as a scalar subquery (None for scopes that count their rows).
+/// The query of all cases in the actor's scope, when the kept numbers answer it (street, community, grids),
+/// for use as a scalar subquery of the list's statement; None for the other scopes, which count their rows.
 pub(crate) fn in_scope_sql(actor: &Actor) -> Option<String> {
     let ids = match &actor.scope {
         Scope::Street(s) => vec![*s],
