@@ -70,6 +70,11 @@ impl Table {
         self.values.extend(row);
     }
 
+    /// Drops the buffered rows unwritten.
+    pub fn clear(&mut self) {
+        self.values.clear();
+    }
+
     /// Writes every buffered row on `conn` (inside the caller's transaction) and empties the buffer.
     pub async fn flush(
         &mut self,

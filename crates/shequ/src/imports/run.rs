@@ -167,12 +167,14 @@ pub async fn run(
     })
 }
 
-/// Back to the default page cache (2 MB) before the connection returns to the pool.
+/// Back to the default page cache (2 MB) and a sorter without helper threads before the connection returns to
+/// the pool.
 async fn reset_cache(db: &Db, tx: &mut crate::db::Tx<'static>) -> Result<()> {
     if db.dialect == crate::db::Dialect::Sqlite {
         sqlx::query("PRAGMA cache_size = -2000")
             .execute(&mut **tx)
             .await?;
+        sqlx::query("PRAGMA threads = 0").execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -104,7 +104,7 @@ impl Importer<'_> {
             V::S(self.now.clone()),
             V::S(self.now.clone()),
         ]);
-        if let Some(n) = &p.id_number {
+        if let Some(n) = p.id_number.as_ref().filter(|_| !self.big.grams_deferred()) {
             for g in search_keys::id_grams(n) {
                 self.tables
                     .grams
