@@ -70,6 +70,15 @@ impl Table {
         self.values.extend(row);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Rows waiting to be written.
+    pub fn len(&self) -> usize {
+        self.values.len() / self.cols.len()
+    }
+
     /// Drops the buffered rows unwritten.
     pub fn clear(&mut self) {
         self.values.clear();

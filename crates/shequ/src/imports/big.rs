@@ -11,8 +11,9 @@
 //! the first one created after the turn is this import's (see db::ids).
 
 use super::importer::Importer;
+use super::writer::Writer;
 use crate::db::deferred_indexes::DeferredIndexes;
-use crate::db::{Dialect, Tx};
+use crate::db::Dialect;
 use crate::error::Result;
 
 /// Rows written before an import may turn big.
@@ -25,84 +26,90 @@ const KEEP: &[&str] = &[
     "residence_periods_person",
 ];
 
-/// An import's way of writing: row by row into every index, or big.
-#[derive(Debug, Default)]
+/// The importer's side: when to turn big.
+#[derive(Debug)]
 pub(super) struct BigWrite {
-    /// The written-row count at which to look again whether the import is big (doubles each time).
+    /// The people sent to the writer so far.
+    pub(super) sent: i64,
+    /// The sent count at which to look again whether the import is big (doubles each time).
     next_look: i64,
-    /// The indexes set aside, once big.
-    deferred: Option<DeferredIndexes>,
-    /// The first person created once big: the grams of this one and all later ones are derived at the end.
-    first_person: i64,
+    /// Whether the import has turned big.
+    pub(super) on: bool,
 }
 
 impl BigWrite {
     pub(super) fn new() -> BigWrite {
         BigWrite {
+            sent: 0,
             next_look: BIG_AFTER,
-            deferred: None,
-            first_person: 0,
+            on: false,
         }
     }
-}
 
-impl BigWrite {
-    /// Whether people's ID grams are left to [`Importer::finish_big`].
+    /// Whether people's ID grams are left to the end of the import.
     pub(super) fn grams_deferred(&self) -> bool {
-        self.deferred.is_some()
+        self.on
     }
 }
 
 impl Importer<'_> {
-    /// Before a chunk is flushed: turns the import big when it has grown large against what is stored.
-    pub(super) async fn maybe_go_big(&mut self, tx: &mut Tx<'static>) -> Result<()> {
-        let written = self.tables.persons.written;
-        if self.db.dialect != Dialect::Sqlite
-            || self.big.deferred.is_some()
-            || written < self.big.next_look
-        {
-            return Ok(());
+    /// Before a chunk goes to the writer: whether the import turns big with it — it has grown large against
+    /// the people stored (those committed, and those it wrote).
+    pub(super) async fn turns_big(&mut self) -> Result<bool> {
+        let sent = self.big.sent;
+        if self.db.dialect != Dialect::Sqlite || self.big.on || sent < self.big.next_look {
+            return Ok(false);
         }
-        self.big.next_look = written * 2;
-        let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM persons")
-            .fetch_one(&mut **tx)
+        self.big.next_look = sent * 2;
+        let (committed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM persons")
+            .fetch_one(&self.db.pool)
             .await?;
-        if written * 5 < stored {
-            return Ok(());
+        if sent * 5 < committed + sent {
+            return Ok(false);
         }
+        self.big.on = true;
+        // This chunk's people get their grams at the end too.
+        self.tables.grams.clear();
+        tracing::info!(
+            sent,
+            committed,
+            "big import: indexes set aside until the commit"
+        );
+        Ok(true)
+    }
+}
+
+impl Writer {
+    /// Sets the indexes aside; every person written from here on gets their ID grams at the end.
+    pub(super) async fn go_big(&mut self) -> Result<()> {
         let deferred = DeferredIndexes::drop(
-            tx,
+            &mut self.tx,
             Dialect::Sqlite,
             &["persons", "person_id_grams", "residence_periods"],
             KEEP,
         )
         .await?;
-        // The people of this chunk are not flushed yet: they, and all later ones, get their grams at the end.
         let (first,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM persons")
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *self.tx)
             .await?;
-        self.big.first_person = first;
-        self.tables.grams.clear();
+        self.first_person = first;
         // With the random insertions gone a small page cache does as well, and SQLite's sorts (the grams, the
         // indexes) go faster in small runs, two threads merging (300,000 rows: 64 MB 23.7 s, 458 MB peak;
         // 16 MB 22.1 s, 289 MB; 4 MB 20.4 s, 275 MB — the end of it 7.7 → 6.5 s; 128 MB 24.6 s, 660 MB).
         sqlx::query("PRAGMA cache_size = -4096")
-            .execute(&mut **tx)
+            .execute(&mut *self.tx)
             .await?;
-        sqlx::query("PRAGMA threads = 2").execute(&mut **tx).await?;
-        tracing::info!(
-            written,
-            stored,
-            indexes = deferred.len(),
-            "big import: indexes set aside until the commit"
-        );
-        self.big.deferred = Some(deferred);
+        sqlx::query("PRAGMA threads = 2")
+            .execute(&mut *self.tx)
+            .await?;
+        tracing::info!(indexes = deferred.len(), "big import: indexes dropped");
+        self.deferred = Some(deferred);
         Ok(())
     }
 
     /// Before the commit of a big import: the ID grams in key order, then the indexes built again.
-    pub async fn finish_big(&mut self, tx: &mut Tx<'static>) -> Result<()> {
-        let Some(deferred) = self.big.deferred.take() else {
+    pub(super) async fn finish_big(&mut self) -> Result<()> {
+        let Some(deferred) = self.deferred.take() else {
             return Ok(());
         };
         let started = std::time::Instant::now();
@@ -117,11 +124,11 @@ impl Importer<'_> {
              JOIN k ON k.k <= length(p.id_number) - 3 \
              WHERE p.id >= $1 AND p.id_number IS NOT NULL ORDER BY 1, 2, 3",
         )
-        .bind(self.big.first_person)
-        .execute(&mut **tx)
+        .bind(self.first_person)
+        .execute(&mut *self.tx)
         .await?;
         let grams = started.elapsed();
-        deferred.restore(tx).await?;
+        deferred.restore(&mut self.tx).await?;
         tracing::info!(?grams, total = ?started.elapsed(), "big import: grams written, indexes built");
         Ok(())
     }

@@ -12,11 +12,12 @@ use sqlx::Row as _;
 
 use super::convert::{self, Extra};
 use super::places::Places;
-use super::tables::Tables;
+use super::tables::{Tables, Who};
+use super::writer::Job;
 use super::{Counts, Mode, Progress, MAX_PROBLEMS};
 use crate::accounts::Actor;
 use crate::db::ids::IdAlloc;
-use crate::db::{self, Db, Tx};
+use crate::db::{self, Db, Dialect};
 use crate::error::{Error, Result};
 use crate::registry::households::Household;
 use crate::registry::nodes::Node;
@@ -53,7 +54,7 @@ pub struct Importer<'a> {
     pub(super) seen: super::seen::SeenIds,
     pub(super) tag_types: HashMap<String, TagType>,
     pub(super) today: NaiveDate,
-    pub(super) now: String,
+    pub(super) who: Who,
     pub counts: Counts,
     pub problems: Vec<Problem>,
     pub(super) health_warned: bool,
@@ -62,6 +63,8 @@ pub struct Importer<'a> {
     pub(super) progress: &'a Progress,
     /// Whether a big SQLite import has set indexes aside (see `big`).
     pub(super) big: super::big::BigWrite,
+    /// Where checked chunks go to be written (see `writer`); none in a dry run.
+    pub(super) jobs: Option<tokio::sync::mpsc::Sender<Job>>,
 }
 
 /// How a row's stay ends: the date, the date's column and the event kind (迁出 or 死亡).
@@ -131,7 +134,7 @@ impl<'a> Importer<'a> {
             seen: Default::default(),
             tag_types,
             today: db::today(),
-            now: db::now(),
+            who: Who::new(actor, db::now()),
             counts: Counts::default(),
             problems: Vec::new(),
             health_warned: false,
@@ -139,6 +142,7 @@ impl<'a> Importer<'a> {
             updates: Vec::new(),
             progress,
             big: super::big::BigWrite::new(),
+            jobs: None,
         })
     }
 
@@ -167,19 +171,16 @@ impl<'a> Importer<'a> {
         }
     }
 
-    /// Checks, places and (when writing) writes one chunk of rows.
-    pub async fn chunk(
-        &mut self,
-        items: Vec<(Row, Vec<Problem>)>,
-        mut tx: Option<&mut Tx<'static>>,
-    ) -> Result<()> {
-        if self.writing {
-            if let Some(tx) = tx.as_deref_mut() {
-                let n = items.len();
-                self.ids.ensure(Some(&mut **tx), "persons", n).await?;
-                self.ids.ensure(Some(&mut **tx), "households", n).await?;
-                self.ids.ensure(Some(&mut **tx), "nodes", 4 * n).await?;
-            }
+    /// Checks, places and (when writing) hands one chunk of rows to the writer.
+    pub async fn chunk(&mut self, items: Vec<(Row, Vec<Problem>)>) -> Result<()> {
+        if self.writing && self.db.dialect == Dialect::Postgres {
+            // Ids from the tables' sequences, on any connection (the writer has the transaction); SQLite's
+            // continue from what the writer read when it took the write lock.
+            let mut conn = self.db.pool.acquire().await?;
+            let n = items.len();
+            self.ids.ensure(Some(&mut *conn), "persons", n).await?;
+            self.ids.ensure(Some(&mut *conn), "households", n).await?;
+            self.ids.ensure(Some(&mut *conn), "nodes", 4 * n).await?;
         }
         let mut checked = Vec::with_capacity(items.len());
         for (row, problems) in items {
@@ -209,8 +210,15 @@ impl<'a> Importer<'a> {
             }
         }
         if self.writing {
-            if let Some(tx) = tx {
-                self.flush(tx).await?;
+            if let Some(jobs) = self.jobs.clone() {
+                let big = self.turns_big().await?;
+                let batch = self.batch();
+                self.big.sent += batch.tables.persons.len() as i64;
+                let stopped = || Error::Other(anyhow::anyhow!("写入数据库的任务已停止"));
+                if big {
+                    jobs.send(Job::GoBig).await.map_err(|_| stopped())?;
+                }
+                jobs.send(Job::Batch(batch)).await.map_err(|_| stopped())?;
             }
         } else {
             // Nothing will be written: what would be created only needs counting.

@@ -17,6 +17,7 @@ pub mod report;
 mod run;
 mod seen;
 mod tables;
+mod writer;
 mod writes;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -3,15 +3,16 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use serde_json::json;
 use sheetimport::{Problem, Row, Severity};
 use tokio::sync::mpsc;
 
 use super::importer::Importer;
+use super::writer::{self, Writer};
 use super::{Mode, Options, Outcome, Progress};
 use crate::accounts::Actor;
-use crate::audit;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::registry::nodes::{self, Kind};
@@ -25,7 +26,7 @@ pub async fn run(
     actor: &Actor,
     path: PathBuf,
     opts: &Options,
-    progress: &Progress,
+    progress: &Arc<Progress>,
 ) -> Result<Outcome> {
     actor.require_write()?;
     let target = nodes::get(db, actor, opts.grid_id)
@@ -36,31 +37,20 @@ pub async fn run(
     }
     let writing = opts.mode != Mode::DryRun;
     let mut imp = Importer::new(db, actor, target.clone(), opts.mode, writing, progress).await?;
-    let mut tx = if writing {
-        let mut tx = db.begin().await?;
-        // The first statement writes, so that on SQLite this transaction holds the write lock from here on
-        // and ids can continue from MAX(id) (see db::ids).
-        sqlx::query("UPDATE nodes SET updated_at = updated_at WHERE id = $1")
-            .bind(target.id)
-            .execute(&mut *tx)
-            .await?;
-        if db.dialect == crate::db::Dialect::Sqlite {
-            // A big import touches many index pages: a 64 MB page cache instead of 2 MB (256 MB was no faster
-            // once statement journals were gone — 200,000 rows 19.9 s vs 19.1 s — and cost 250 MB of memory).
-            // Reset before the connection goes back to the pool.
-            sqlx::query("PRAGMA cache_size = -65536")
-                .execute(&mut *tx)
-                .await?;
-            // Foreign keys checked at the commit instead of per statement: with immediate checks every
-            // multi-row INSERT could fail half-way and SQLite would keep a statement journal for it.
-            sqlx::query("PRAGMA defer_foreign_keys = ON")
-                .execute(&mut *tx)
-                .await?;
-        }
-        Some(tx)
-    } else {
-        None
-    };
+    let mut writer = None;
+    if writing {
+        let w = Writer::begin(
+            db,
+            target.id,
+            imp.who.clone(),
+            &mut imp.ids,
+            progress.clone(),
+        )
+        .await?;
+        let (jobs, handle) = w.spawn();
+        imp.jobs = Some(jobs);
+        writer = Some(handle);
+    }
 
     let (send, mut recv) = mpsc::channel::<(Row, Vec<Problem>)>(CHUNK * 2);
     let read_counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -89,22 +79,27 @@ pub async fn run(
             break;
         }
         let items = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-        if let Err(e) = imp.chunk(items, tx.as_mut()).await {
-            if let Some(tx) = tx.as_mut() {
-                let _ = reset_cache(db, tx).await;
-            }
+        if let Err(e) = imp.chunk(items).await {
             drop(recv);
             let _ = reader.await;
-            return Err(e);
+            imp.jobs = None;
+            return Err(writer::abandon(writer, e).await);
         }
         if more == 0 {
             break;
         }
     }
-    let summary = reader
+    let read = reader
         .await
-        .map_err(|e| Error::Other(anyhow::anyhow!("读取文件的线程失败:{e}")))?
-        .map_err(|e| Error::invalid("文件", e.to_string()))?;
+        .map_err(|e| Error::Other(anyhow::anyhow!("读取文件的线程失败:{e}")))
+        .and_then(|r| r.map_err(|e| Error::invalid("文件", e.to_string())));
+    let summary = match read {
+        Ok(summary) => summary,
+        Err(e) => {
+            imp.jobs = None;
+            return Err(writer::abandon(writer, e).await);
+        }
+    };
     progress.read.store(summary.rows as u64, Ordering::Relaxed);
 
     // File-level problems (columns, sheets) go first in the report.
@@ -132,28 +127,18 @@ pub async fn run(
     } else {
         None
     };
+    // The last batches are written; the writer is back for the commit or the rollback.
+    imp.jobs = None;
     let mut committed = false;
-    if let Some(mut tx) = tx.take() {
+    if let Some(handle) = writer {
+        let w = writer::join(handle).await?;
         if refused.is_none() && imp.writing {
             progress.committing.store(true, Ordering::Relaxed);
-            imp.finish_big(&mut tx).await?;
             let detail = json!({"file": opts.file_name, "grid_id": opts.grid_id, "mode": opts.mode, "counts": counts});
-            audit::record(
-                &mut *tx,
-                actor,
-                "import",
-                "import",
-                None,
-                None,
-                Some(&detail),
-            )
-            .await?;
-            reset_cache(db, &mut tx).await?;
-            tx.commit().await?;
+            w.commit(actor, &detail).await?;
             committed = true;
         } else {
-            reset_cache(db, &mut tx).await?;
-            tx.rollback().await?;
+            w.rollback().await?;
         }
     }
     progress.done.store(true, Ordering::Relaxed);
@@ -165,16 +150,4 @@ pub async fn run(
         refused,
         format: summary.format.to_string(),
     })
-}
-
-/// Back to the default page cache (2 MB) and a sorter without helper threads before the connection returns to
-/// the pool.
-async fn reset_cache(db: &Db, tx: &mut crate::db::Tx<'static>) -> Result<()> {
-    if db.dialect == crate::db::Dialect::Sqlite {
-        sqlx::query("PRAGMA cache_size = -2000")
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("PRAGMA threads = 0").execute(&mut **tx).await?;
-    }
-    Ok(())
 }

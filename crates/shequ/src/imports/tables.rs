@@ -1,10 +1,34 @@
-//! The rows an import writes, buffered per table and flushed in parent-before-child order.
+//! The rows an import writes, buffered per table and flushed in parent-before-child order, and the rows
+//! every record brings along (its audit entry, a person's events and special groups).
 
+use chrono::NaiveDate;
+use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::accounts::Actor;
 use crate::db::bulk::{Table, V};
 use crate::db::Dialect;
 use crate::error::Result;
+use crate::registry::persons::Person;
+use crate::registry::tags::TagType;
+
+/// Who writes, and when: what every audit entry and created record of one import carries.
+#[derive(Clone, Debug)]
+pub struct Who {
+    user_id: Option<i64>,
+    username: String,
+    pub now: String,
+}
+
+impl Who {
+    pub fn new(actor: &Actor, now: String) -> Who {
+        Who {
+            user_id: (actor.user_id != 0).then_some(actor.user_id),
+            username: actor.username.clone(),
+            now,
+        }
+    }
+}
 
 pub struct Tables {
     pub nodes: Table,
@@ -153,6 +177,56 @@ impl Tables {
     /// Drops whatever is buffered (a refused all-or-nothing run stops writing).
     pub fn clear(&mut self) {
         *self = Tables::new();
+    }
+}
+
+impl Tables {
+    pub fn event(&mut self, who: &Who, person: i64, kind: &str, date: NaiveDate, note: &str) {
+        self.events.push(vec![
+            V::I(person),
+            V::from(kind),
+            V::S(date.to_string()),
+            V::from(note),
+            V::S(who.now.clone()),
+        ]);
+    }
+
+    /// A special group of a person, with its audit entry.
+    pub fn tag(&mut self, who: &Who, p: &Person, t: &TagType) {
+        self.tags.push(vec![
+            V::I(p.id),
+            V::I(t.id),
+            V::from("{}"),
+            V::NullS,
+            V::I(p.street_id),
+            V::I(p.community_id),
+            V::I(p.grid_id),
+            V::S(who.now.clone()),
+        ]);
+        let after = json!({"person_id": p.id, "tag": t.name, "tag_type_id": t.id, "fields": {}})
+            .to_string();
+        self.audit(who, "import", "person_tag", p.id, None, Some(after));
+    }
+
+    pub fn audit(
+        &mut self,
+        who: &Who,
+        action: &str,
+        entity: &str,
+        id: i64,
+        before: Option<String>,
+        after: Option<String>,
+    ) {
+        self.audit.push(vec![
+            V::S(who.now.clone()),
+            V::from(who.user_id),
+            V::S(who.username.clone()),
+            V::from(action),
+            V::from(entity),
+            V::I(id),
+            V::from(before),
+            V::from(after),
+        ]);
     }
 }
 

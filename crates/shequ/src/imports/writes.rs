@@ -5,15 +5,14 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
-use chrono::NaiveDate;
 use serde_json::json;
 use sheetimport::{Field, Severity};
 
 use super::convert;
 use super::importer::{from_error, problem, Checked, Importer, Update};
-use super::tables::opt;
+use super::tables::{opt, Tables};
+use super::writer::{Batch, Writer};
 use crate::db::bulk::V;
-use crate::db::Tx;
 use crate::error::Result;
 use crate::registry::households::Household;
 use crate::registry::persons::{self, Person, Valid};
@@ -68,8 +67,8 @@ impl Importer<'_> {
             grid_id: h.grid_id,
             building_id: h.building_id,
             archived: 0,
-            created_at: self.now.clone(),
-            updated_at: self.now.clone(),
+            created_at: self.who.now.clone(),
+            updated_at: self.who.now.clone(),
         };
         let p = &person;
         self.tables.persons.push(vec![
@@ -101,8 +100,8 @@ impl Importer<'_> {
             V::I(h.community_id),
             V::I(h.grid_id),
             V::from(h.building_id),
-            V::S(self.now.clone()),
-            V::S(self.now.clone()),
+            V::S(self.who.now.clone()),
+            V::S(self.who.now.clone()),
         ]);
         if let Some(n) = p.id_number.as_ref().filter(|_| !self.big.grams_deferred()) {
             for g in search_keys::id_grams(n) {
@@ -111,9 +110,10 @@ impl Importer<'_> {
                     .push(vec![V::S(g), V::I(h.street_id), V::I(id)]);
             }
         }
-        self.event(id, "move_in", c.move_in, "导入");
+        self.tables
+            .event(&self.who, id, "move_in", c.move_in, "导入");
         if let Some((date, _, kind)) = c.end {
-            self.event(id, kind, date, "导入");
+            self.tables.event(&self.who, id, kind, date, "导入");
         }
         self.tables.periods.push(vec![
             V::I(id),
@@ -125,9 +125,11 @@ impl Importer<'_> {
             V::from(h.building_id),
         ]);
         for t in &new_tags {
-            self.tag(&person, t);
+            self.tables.tag(&self.who, &person, t);
         }
-        self.audit("import", "person", id, None, Some(created_json(&person)));
+        let after = created_json(&person);
+        self.tables
+            .audit(&self.who, "import", "person", id, None, Some(after));
     }
 
     pub(super) async fn plan_update(&mut self, c: Checked, before: Person, have: &HashSet<i64>) {
@@ -228,63 +230,9 @@ impl Importer<'_> {
         }
     }
 
-    fn event(&mut self, person: i64, kind: &str, date: NaiveDate, note: &str) {
-        self.tables.events.push(vec![
-            V::I(person),
-            V::from(kind),
-            V::S(date.to_string()),
-            V::from(note),
-            V::S(self.now.clone()),
-        ]);
-    }
-
-    fn tag(&mut self, p: &Person, t: &TagType) {
-        self.tables.tags.push(vec![
-            V::I(p.id),
-            V::I(t.id),
-            V::from("{}"),
-            V::NullS,
-            V::I(p.street_id),
-            V::I(p.community_id),
-            V::I(p.grid_id),
-            V::S(self.now.clone()),
-        ]);
-        let after = json!({"person_id": p.id, "tag": t.name, "tag_type_id": t.id, "fields": {}})
-            .to_string();
-        self.audit("import", "person_tag", p.id, None, Some(after));
-    }
-
-    fn audit(
-        &mut self,
-        action: &str,
-        entity: &str,
-        id: i64,
-        before: Option<String>,
-        after: Option<String>,
-    ) {
-        let user = if self.actor.user_id == 0 {
-            V::NullI
-        } else {
-            V::I(self.actor.user_id)
-        };
-        self.tables.audit.push(vec![
-            V::S(self.now.clone()),
-            user,
-            V::S(self.actor.username.clone()),
-            V::from(action),
-            V::from(entity),
-            V::I(id),
-            V::from(before),
-            V::from(after),
-        ]);
-    }
-
-    /// Writes what the chunk queued: new places, new people, then updates one by one.
-    pub(super) async fn flush(&mut self, tx: &mut Tx<'static>) -> Result<()> {
-        let d = self.db.dialect;
-        self.maybe_go_big(tx).await?;
-        let created = std::mem::take(&mut self.places.created.nodes);
-        for n in &created {
+    /// What the chunk queued, for the writer: new places (as rows), new people, updates.
+    pub(super) fn batch(&mut self) -> Batch {
+        for n in std::mem::take(&mut self.places.created.nodes) {
             self.tables.nodes.push(vec![
                 V::I(n.id),
                 V::from(n.kind.code()),
@@ -296,12 +244,13 @@ impl Importer<'_> {
                 V::I(n.grid_id),
                 V::from(n.estate_id),
                 V::from(n.building_id),
-                V::S(self.now.clone()),
-                V::S(self.now.clone()),
+                V::S(self.who.now.clone()),
+                V::S(self.who.now.clone()),
             ]);
             let after = json!({"kind": n.kind.code(), "name": n.name, "parent_id": n.parent_id})
                 .to_string();
-            self.audit("import", "node", n.id, None, Some(after));
+            self.tables
+                .audit(&self.who, "import", "node", n.id, None, Some(after));
         }
         for h in std::mem::take(&mut self.places.created.households) {
             self.tables.households.push(vec![
@@ -313,31 +262,53 @@ impl Importer<'_> {
                 V::I(h.grid_id),
                 V::from(h.building_id),
                 V::S(h.address.clone()),
-                V::S(self.now.clone()),
-                V::S(self.now.clone()),
+                V::S(self.who.now.clone()),
+                V::S(self.who.now.clone()),
             ]);
             let after =
                 json!({"number": h.number, "dwelling_id": h.dwelling_id, "address": h.address})
                     .to_string();
-            self.audit("import", "household", h.id, None, Some(after));
+            self.tables
+                .audit(&self.who, "import", "household", h.id, None, Some(after));
         }
-        self.tables.flush_places(tx, d).await?;
-        let written_new = self.tables.persons.written;
-        self.tables.flush_people(tx, d).await?;
-        let mut written = (self.tables.persons.written - written_new) as u64;
-        for u in std::mem::take(&mut self.updates) {
-            let after = persons::write_update(tx, &u.before, &u.valid, &u.household).await?;
+        Batch {
+            tables: std::mem::replace(&mut self.tables, Tables::new()),
+            updates: std::mem::take(&mut self.updates),
+        }
+    }
+}
+
+impl Writer {
+    /// Writes a batch: places, new people, then the updates one by one (with their special groups and
+    /// audit entries).
+    pub(super) async fn write(&mut self, mut b: Batch) -> Result<()> {
+        let d = self.dialect;
+        b.tables.flush_places(&mut self.tx, d).await?;
+        let written_new = b.tables.persons.written;
+        b.tables.flush_people(&mut self.tx, d).await?;
+        let mut written = (b.tables.persons.written - written_new) as u64;
+        for u in b.updates {
+            let after =
+                persons::write_update(&mut self.tx, &u.before, &u.valid, &u.household).await?;
             for t in &u.new_tags {
-                self.tag(&after, t);
+                b.tables.tag(&self.who, &after, t);
             }
-            let (b, a) = (
+            let (before, after) = (
                 serde_json::to_string(&u.before)?,
                 serde_json::to_string(&after)?,
             );
-            self.audit("import_update", "person", after.id, Some(b), Some(a));
+            let id = u.before.id;
+            b.tables.audit(
+                &self.who,
+                "import_update",
+                "person",
+                id,
+                Some(before),
+                Some(after),
+            );
             written += 1;
         }
-        self.tables.flush_people(tx, d).await?;
+        b.tables.flush_people(&mut self.tx, d).await?;
         self.progress.written.fetch_add(written, Ordering::Relaxed);
         Ok(())
     }

@@ -48,7 +48,14 @@ pub(crate) async fn import(
         mode,
         file_name: path.file_name().unwrap().to_string_lossy().into_owned(),
     };
-    imports::run(&app.db, &a, path.to_path_buf(), &opts, &Progress::default()).await
+    imports::run(
+        &app.db,
+        &a,
+        path.to_path_buf(),
+        &opts,
+        &std::sync::Arc::new(Progress::default()),
+    )
+    .await
 }
 
 /// A community sheet with good rows and each kind of bad one (row numbers as Excel shows them).

@@ -297,7 +297,7 @@ async fn an_export_re_imports_without_loss() {
                 &actor,
                 file,
                 &opts,
-                &shequ::imports::Progress::default(),
+                &std::sync::Arc::new(shequ::imports::Progress::default()),
             )
             .await
             .unwrap()
@@ -346,7 +346,7 @@ async fn an_export_re_imports_without_loss() {
         &actor2,
         file.clone(),
         &opts,
-        &shequ::imports::Progress::default(),
+        &std::sync::Arc::new(shequ::imports::Progress::default()),
     )
     .await
     .unwrap();
