@@ -33,7 +33,7 @@ pub(super) struct Batch {
 pub(super) enum Job {
     /// From here on the import is big: set indexes aside, leave the ID grams to the end (see `big`).
     GoBig,
-    Batch(Batch),
+    Batch(Box<Batch>),
 }
 
 pub(super) struct Writer {
@@ -100,7 +100,7 @@ impl Writer {
         while let Some(job) = jobs.recv().await {
             let done = match job {
                 Job::GoBig => self.go_big().await,
-                Job::Batch(b) => self.write(b).await,
+                Job::Batch(b) => self.write(*b).await,
             };
             if let Err(e) = done {
                 let _ = self.reset().await;
