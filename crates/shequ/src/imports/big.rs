@@ -20,11 +20,7 @@ use crate::error::Result;
 pub const BIG_AFTER: i64 = 10_000;
 
 /// The indexes that stay while a big import writes.
-const KEEP: &[&str] = &[
-    "persons_street_idnumber",
-    "persons_household",
-    "residence_periods_person",
-];
+const KEEP: &[&str] = &["persons_household", "residence_periods_person"];
 
 /// The importer's side: when to turn big.
 #[derive(Debug)]

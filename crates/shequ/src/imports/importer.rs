@@ -218,7 +218,9 @@ impl<'a> Importer<'a> {
                 if big {
                     jobs.send(Job::GoBig).await.map_err(|_| stopped())?;
                 }
-                jobs.send(Job::Batch(Box::new(batch))).await.map_err(|_| stopped())?;
+                jobs.send(Job::Batch(Box::new(batch)))
+                    .await
+                    .map_err(|_| stopped())?;
             }
         } else {
             // Nothing will be written: what would be created only needs counting.

@@ -127,12 +127,14 @@ pub async fn run(
     } else {
         None
     };
-    // The last batches are written; the writer is back for the commit or the rollback.
-    imp.jobs = None;
+    // The last batches are written; the writer is back for the commit or the rollback. The importer's maps
+    // (places, ID numbers met) go first: a big import's commit sorts and wants the memory.
+    let still_writing = imp.writing;
+    drop(imp);
     let mut committed = false;
     if let Some(handle) = writer {
         let w = writer::join(handle).await?;
-        if refused.is_none() && imp.writing {
+        if refused.is_none() && still_writing {
             progress.committing.store(true, Ordering::Relaxed);
             let detail = json!({"file": opts.file_name, "grid_id": opts.grid_id, "mode": opts.mode, "counts": counts});
             w.commit(actor, &detail).await?;
