@@ -67,7 +67,7 @@ run_backend() {
     grid=$(fresh "$kind" "$url")
     measure "$kind-$ext-dry-run" "$url" "$grid" "$f" --dry-run
     measure "$kind-$ext-import" "$url" "$grid" "$f" --valid-rows
-    [ "$ext" = csv ] && export_persons "$kind-export" "$url"
+    if [ "$ext" = csv ]; then export_persons "$kind-export" "$url"; fi
   done
 }
 

@@ -393,24 +393,13 @@ pub async fn add(db: &Db, count: usize, progress: &dyn Fn(&str)) -> anyhow::Resu
         &["users", "cases", "case_events", "mediations"],
     )
     .await?;
-    // The cases were written in bulk, past the per-scope case counts.
-    crate::cases::counts::rebuild(db).await?;
     progress("analyze");
-    if db.dialect == Dialect::Sqlite {
-        for sql in [
-            "PRAGMA cache_size = -2000",
-            "PRAGMA analysis_limit = 1000",
-            "ANALYZE",
-        ] {
-            sqlx::query(sql).execute(&mut *conn).await?;
-        }
-    } else {
-        for t in ["users", "user_grids", "cases", "case_events", "mediations"] {
-            sqlx::query(&format!("VACUUM ANALYZE {t}"))
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
+    super::settle(
+        db,
+        &mut conn,
+        &["users", "user_grids", "cases", "case_events", "mediations"],
+    )
+    .await?;
     Ok(Added {
         cases: rows.cases.written,
         events: rows.events.written,

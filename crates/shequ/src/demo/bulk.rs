@@ -7,8 +7,8 @@ pub use crate::db::bulk::{Table, V};
 use crate::db::deferred_indexes::DeferredIndexes;
 use crate::db::{Db, Dialect};
 
-/// Fills `person_id_grams` (every 4-character window of each 18-character ID number, as
-/// `search_keys::id_grams` computes them, with the person's street) for persons with ids from `first`, in one
+/// Fills `person_id_grams` (every 4-character window of each ID number, as `search_keys::id_grams` computes
+/// them, with the person's street) for persons with ids from `first`, in one
 /// sorted pass: inserting in key order is many times faster than scattering fifteen million keys over the
 /// index batch by batch. When the table starts empty its secondary indexes are set aside first and built again
 /// after ([`DeferredIndexes`]): building an index is a sort, maintaining it row by row is random I/O.
@@ -27,16 +27,7 @@ pub async fn id_grams(
     } else {
         DeferredIndexes::default()
     };
-    let windows = (1..=15)
-        .map(|k| format!("({k})"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "WITH k(k) AS (VALUES {windows}) \
-         INSERT INTO person_id_grams (gram, street_id, person_id) \
-         SELECT DISTINCT substr(p.id_number, k.k, 4), p.street_id, p.id FROM persons p CROSS JOIN k \
-         WHERE p.id >= $1 AND length(p.id_number) = 18 ORDER BY 1, 2, 3"
-    );
+    let sql = crate::registry::search_keys::id_grams_insert_sql("p.id >= $1");
     let done = sqlx::query(&sql).bind(first).execute(&mut *conn).await?;
     deferred.restore(conn).await?;
     Ok(done.rows_affected())

@@ -282,23 +282,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         .collect::<Vec<_>>(),
     )
     .await?;
-    // The cases were written in bulk, past the per-scope case counts.
-    crate::cases::counts::rebuild(db).await?;
-    // Statistics for the query planner (sampled on SQLite, so that it takes seconds, not minutes).
     progress("analyze");
-    if db.dialect == Dialect::Sqlite {
-        for sql in [
-            "PRAGMA cache_size = -2000",
-            "PRAGMA analysis_limit = 1000",
-            "ANALYZE",
-        ] {
-            sqlx::query(sql).execute(&mut *conn).await?;
-        }
-    } else {
-        // VACUUM as well: it sets the visibility map, without which PostgreSQL will not plan index-only scans
-        // and walked the primary key backwards for the person list (1.1 s per page; 12 ms after).
-        sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
-    }
+    settle(db, &mut conn, &[]).await?;
     drop(conn);
     progress("accounts");
     let users = create_users(db, &firsts).await?;
@@ -388,4 +373,35 @@ async fn create_users(db: &Db, f: &Firsts) -> anyhow::Result<Vec<(String, String
         ));
     }
     Ok(out)
+}
+
+/// After a bulk write: the per-scope case counts rebuilt (the cases were written past them), and statistics
+/// for the query planner — sampled on SQLite, so that it takes seconds, not minutes; on PostgreSQL of `tables`
+/// (every table when empty), with VACUUM as well: it sets the visibility map, without which PostgreSQL will not
+/// plan index-only scans and walked the primary key backwards for the person list (1.1 s per page; 12 ms
+/// after).
+pub(crate) async fn settle(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    tables: &[&str],
+) -> anyhow::Result<()> {
+    crate::cases::counts::rebuild(db).await?;
+    if db.dialect == Dialect::Sqlite {
+        for sql in [
+            "PRAGMA cache_size = -2000",
+            "PRAGMA analysis_limit = 1000",
+            "ANALYZE",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        }
+    } else if tables.is_empty() {
+        sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
+    } else {
+        for t in tables {
+            sqlx::query(&format!("VACUUM ANALYZE {t}"))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }

@@ -1,11 +1,13 @@
 //! A big import on SQLite. Once the rows written reach [`BIG_AFTER`] and are a fifth or more of the people
 //! stored, the search and list indexes of the tables it fills are set aside (see db::deferred_indexes) and the
-//! people's ID grams are no longer written row by row; before the commit one statement derives the grams of
-//! every person created since from the persons table, in key order, and the indexes are built again, each in
-//! one sort. Inserting a person otherwise costs some twenty random B-tree insertions (fifteen of them ID
-//! grams), and binding fifteen grams a person was two fifths of the values an import sent to SQLite. The
-//! lookups an import makes while it writes — people by street and ID number, tags by person, periods and
-//! events by person — keep their indexes. PostgreSQL writes as before.
+//! people's ID grams are no longer written batch by batch; before the commit one statement derives the grams
+//! of every person created since from the persons table, in key order, and the indexes are built again, each
+//! in one sort. Inserting a person otherwise costs some twenty random B-tree insertions (fifteen of them ID
+//! grams). The
+//! lookups the writer makes inside the transaction — people by household, tags, periods and events by person
+//! — keep their indexes; the (street, ID number) index goes too, because the importer looks ID numbers up on
+//! other connections, which read the committed schema and data (the file's own duplicates are caught in
+//! memory), and building it again at the end still refuses a duplicate. PostgreSQL writes as before.
 //!
 //! Safe because a SQLite import holds the write lock from its first statement: every person with an id from
 //! the first one created after the turn is this import's (see db::ids).
@@ -15,6 +17,7 @@ use super::writer::Writer;
 use crate::db::deferred_indexes::DeferredIndexes;
 use crate::db::Dialect;
 use crate::error::Result;
+use crate::registry::search_keys;
 
 /// Rows written before an import may turn big.
 pub const BIG_AFTER: i64 = 10_000;
@@ -41,11 +44,6 @@ impl BigWrite {
             on: false,
         }
     }
-
-    /// Whether people's ID grams are left to the end of the import.
-    pub(super) fn grams_deferred(&self) -> bool {
-        self.on
-    }
 }
 
 impl Importer<'_> {
@@ -64,8 +62,6 @@ impl Importer<'_> {
             return Ok(false);
         }
         self.big.on = true;
-        // This chunk's people get their grams at the end too.
-        self.tables.grams.clear();
         tracing::info!(
             sent,
             committed,
@@ -109,20 +105,10 @@ impl Writer {
             return Ok(());
         };
         let started = std::time::Instant::now();
-        // Every four-character window of each new person's ID number (as search_keys::id_grams cuts them),
-        // sorted, so that the grams' B-tree is filled left to right; OR IGNORE drops a window that repeats
-        // within one number.
-        sqlx::query(
-            "WITH RECURSIVE k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k \
-               WHERE k < (SELECT MAX(length(id_number)) - 3 FROM persons WHERE id >= $1)) \
-             INSERT OR IGNORE INTO person_id_grams (gram, street_id, person_id) \
-             SELECT substr(p.id_number, k.k, 4), p.street_id, p.id FROM persons p \
-             JOIN k ON k.k <= length(p.id_number) - 3 \
-             WHERE p.id >= $1 AND p.id_number IS NOT NULL ORDER BY 1, 2, 3",
-        )
-        .bind(self.first_person)
-        .execute(&mut *self.tx)
-        .await?;
+        sqlx::query(&search_keys::id_grams_insert_sql("p.id >= $1"))
+            .bind(self.first_person)
+            .execute(&mut *self.tx)
+            .await?;
         let grams = started.elapsed();
         deferred.restore(&mut self.tx).await?;
         tracing::info!(?grams, total = ?started.elapsed(), "big import: grams written, indexes built");

@@ -1,7 +1,7 @@
 //! One import in progress: checks each row, decides create / update / unchanged / error, places it, and queues
 //! what to write. Rows arrive in chunks; each chunk's ID numbers are looked up in one query, and (when
-//! writing) its rows are flushed in a few multi-row statements inside the run's transaction (what is written
-//! for a row, and the flush, are in `writes`).
+//! writing) the chunk's rows go to the writer task as one batch (what is written for a row is in `writes`,
+//! the transaction in `writer`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;

@@ -1,5 +1,6 @@
 //! The pipeline: a blocking thread reads the file (sheetimport) and hands rows over a bounded channel to the
-//! importer, which checks and writes them chunk by chunk inside one transaction, committed only at the end.
+//! importer, which checks them chunk by chunk and hands each checked chunk to the writer task; the writer
+//! writes inside one transaction, committed only at the end. Reading, checking and writing overlap.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;

@@ -34,7 +34,8 @@ pub struct Tables {
     pub nodes: Table,
     pub households: Table,
     pub persons: Table,
-    pub grams: Table,
+    /// The people created, whose ID grams the writer derives once they are written.
+    pub new_people: Vec<i64>,
     pub events: Table,
     pub periods: Table,
     pub tags: Table,
@@ -111,7 +112,7 @@ impl Tables {
                     "updated_at",
                 ],
             ),
-            grams: Table::new("person_id_grams", &["gram", "street_id", "person_id"]),
+            new_people: Vec::new(),
             events: Table::new(
                 "person_events",
                 &["person_id", "kind", "event_date", "note", "created_at"],
@@ -166,7 +167,6 @@ impl Tables {
 
     pub async fn flush_people(&mut self, conn: &mut AnyConnection, d: Dialect) -> Result<()> {
         self.persons.flush(conn, d).await?;
-        self.grams.flush(conn, d).await?;
         self.events.flush(conn, d).await?;
         self.periods.flush(conn, d).await?;
         self.tags.flush(conn, d).await?;

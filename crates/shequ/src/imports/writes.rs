@@ -1,6 +1,7 @@
 //! What an import writes for each row, once it is checked: a new person with their place, household, ID
-//! grams, 迁入 (and 迁出/死亡) events, residence period, special groups and audit entry, or an update of a
-//! person already registered; and the flush of a chunk's queued rows in parent-before-child order.
+//! grams (derived from the written rows), 迁入 (and 迁出/死亡) events, residence period, special groups and audit entry, or an update of a
+//! person already registered; the chunk's batch for the writer, and how the writer writes it (parents
+//! before children, then the updates).
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -103,13 +104,7 @@ impl Importer<'_> {
             V::S(self.who.now.clone()),
             V::S(self.who.now.clone()),
         ]);
-        if let Some(n) = p.id_number.as_ref().filter(|_| !self.big.grams_deferred()) {
-            for g in search_keys::id_grams(n) {
-                self.tables
-                    .grams
-                    .push(vec![V::S(g), V::I(h.street_id), V::I(id)]);
-            }
-        }
+        self.tables.new_people.push(id);
         self.tables
             .event(&self.who, id, "move_in", c.move_in, "导入");
         if let Some((date, _, kind)) = c.end {
@@ -286,6 +281,12 @@ impl Writer {
         b.tables.flush_places(&mut self.tx, d).await?;
         let written_new = b.tables.persons.written;
         b.tables.flush_people(&mut self.tx, d).await?;
+        if self.deferred.is_none() && !b.tables.new_people.is_empty() {
+            // The new people's ID grams, derived from their rows (a big import leaves them to its end).
+            let ids: Vec<String> = b.tables.new_people.iter().map(i64::to_string).collect();
+            let sql = search_keys::id_grams_insert_sql(&format!("p.id IN ({})", ids.join(",")));
+            sqlx::query(&sql).execute(&mut *self.tx).await?;
+        }
         let mut written = (b.tables.persons.written - written_new) as u64;
         for u in b.updates {
             let after =

@@ -39,6 +39,27 @@ pub fn id_grams(id: &str) -> Vec<String> {
     grams
 }
 
+/// The longest ID number a person may have (other ID types than 居民身份证, see persons::validate_input).
+pub const MAX_ID_CHARS: usize = 40;
+
+/// The statement that writes the ID grams of the persons `persons_where` selects (a condition on `p`), cut as
+/// [`id_grams`] cuts them — every 4-character window of the number, with the person's street — in key order,
+/// so that the grams' B-tree is filled left to right. A window that repeats within one number is written once.
+pub fn id_grams_insert_sql(persons_where: &str) -> String {
+    let windows = (1..=MAX_ID_CHARS - 3)
+        .map(|k| format!("({k})"))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "WITH k(k) AS (VALUES {windows}) \
+         INSERT INTO person_id_grams (gram, street_id, person_id) \
+         SELECT substr(p.id_number, k.k, 4), p.street_id, p.id FROM persons p \
+         JOIN k ON k.k <= length(p.id_number) - 3 \
+         WHERE p.id_number IS NOT NULL AND ({persons_where}) ORDER BY 1, 2, 3 \
+         ON CONFLICT DO NOTHING"
+    )
+}
+
 /// The smallest string greater than every string that starts with `prefix` (for index range scans).
 pub fn prefix_end(prefix: &str) -> String {
     let mut chars: Vec<char> = prefix.chars().collect();

@@ -6,6 +6,27 @@ use sqlx::Row;
 
 use crate::support::{id, App};
 
+/// `n` people named `name`, born on `birth` (ID serials from `serial`), the i-th in `household(i)`; their ids.
+async fn make_people(
+    app: &App,
+    name: &str,
+    birth: &str,
+    serial: u32,
+    n: u32,
+    household: impl Fn(u32) -> i64,
+) -> Vec<i64> {
+    let sys = shequ::accounts::Actor::system();
+    let mut made = Vec::new();
+    for i in 0..n {
+        let input = crate::support::person(name, &id(birth, serial + i), household(i));
+        let p = shequ::registry::persons::create(&app.db, &sys, &input)
+            .await
+            .unwrap();
+        made.push(p.id);
+    }
+    made
+}
+
 /// The list is paged newest first within the scope: pages follow each other without gaps or repeats, skip
 /// archived people, and the page shows a next-page link exactly when there is more.
 #[tokio::test(flavor = "multi_thread")]
@@ -15,22 +36,14 @@ async fn list_pages_follow_each_other_newest_first_in_scope() {
     let app = App::start().await;
     let w = &app.world;
     let sys = Actor::system();
-    let mut made = Vec::new();
-    for i in 0..110 {
-        let household = if i % 3 == 2 {
+    let made = make_people(&app, "测试人", "1985-01-01", 100, 110, |i| {
+        if i % 3 == 2 {
             w.household_b
         } else {
             w.household1
-        };
-        let p = persons::create(
-            &app.db,
-            &sys,
-            &crate::support::person("测试人", &id("1985-01-01", 100 + i), household),
-        )
-        .await
-        .unwrap();
-        made.push(p.id);
-    }
+        }
+    })
+    .await;
     persons::archive(&app.db, &sys, made[3]).await.unwrap();
     let expected: Vec<i64> = sqlx::query(
         "SELECT id FROM persons WHERE street_id = $1 AND archived = 0 ORDER BY id DESC",
@@ -120,24 +133,16 @@ async fn list_pages_by_id_links_lose_and_repeat_no_one_and_stay_in_scope() {
     let app = App::start().await;
     let w = &app.world;
     let sys = Actor::system();
-    let mut made = Vec::new();
-    for i in 0..160 {
-        let household = if i % 4 == 3 {
+    let made = make_people(&app, "翻页人", "1986-02-02", 200, 160, |i| {
+        if i % 4 == 3 {
             w.household_b
         } else if i % 4 == 2 {
             w.household2
         } else {
             w.household1
-        };
-        let p = persons::create(
-            &app.db,
-            &sys,
-            &crate::support::person("翻页人", &id("1986-02-02", 200 + i), household),
-        )
-        .await
-        .unwrap();
-        made.push(p.id);
-    }
+        }
+    })
+    .await;
     persons::archive(&app.db, &sys, made[7]).await.unwrap();
     let in_scope = |col: &'static str, id: i64| {
         let db = app.db.clone();
