@@ -27,7 +27,7 @@ pub async fn id_grams(
     } else {
         DeferredIndexes::default()
     };
-    let sql = crate::registry::search_keys::id_grams_insert_sql("p.id >= $1");
+    let sql = crate::registry::search_keys::id_grams_insert_sql("p.id >= $1", dialect, true);
     let done = sqlx::query(&sql).bind(first).execute(&mut *conn).await?;
     deferred.restore(conn).await?;
     Ok(done.rows_affected())

@@ -105,10 +105,14 @@ impl Writer {
             return Ok(());
         };
         let started = std::time::Instant::now();
-        sqlx::query(&search_keys::id_grams_insert_sql("p.id >= $1"))
-            .bind(self.first_person)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(&search_keys::id_grams_insert_sql(
+            "p.id >= $1",
+            Dialect::Sqlite,
+            true,
+        ))
+        .bind(self.first_person)
+        .execute(&mut *self.tx)
+        .await?;
         let grams = started.elapsed();
         deferred.restore(&mut self.tx).await?;
         tracing::info!(?grams, total = ?started.elapsed(), "big import: grams written, indexes built");

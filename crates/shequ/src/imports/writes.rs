@@ -284,8 +284,12 @@ impl Writer {
         if self.deferred.is_none() && !b.tables.new_people.is_empty() {
             // The new people's ID grams, derived from their rows (a big import leaves them to its end).
             let ids: Vec<String> = b.tables.new_people.iter().map(i64::to_string).collect();
-            let sql = search_keys::id_grams_insert_sql(&format!("p.id IN ({})", ids.join(",")));
-            sqlx::query(&sql).execute(&mut *self.tx).await?;
+            let sql =
+                search_keys::id_grams_insert_sql(&format!("p.id IN ({})", ids.join(",")), d, false);
+            sqlx::query(&sql)
+                .persistent(false)
+                .execute(&mut *self.tx)
+                .await?;
         }
         let mut written = (b.tables.persons.written - written_new) as u64;
         for u in b.updates {

@@ -4,6 +4,8 @@
 
 use pinyin::ToPinyin;
 
+use crate::db::Dialect;
+
 /// (full pinyin, initials), lower-case ASCII. Characters without pinyin are kept as they are (lower-cased).
 pub fn pinyin_keys(name: &str) -> (String, String) {
     let mut full = String::new();
@@ -43,20 +45,27 @@ pub fn id_grams(id: &str) -> Vec<String> {
 pub const MAX_ID_CHARS: usize = 40;
 
 /// The statement that writes the ID grams of the persons `persons_where` selects (a condition on `p`), cut as
-/// [`id_grams`] cuts them — every 4-character window of the number, with the person's street — in key order,
-/// so that the grams' B-tree is filled left to right. A window that repeats within one number is written once.
-pub fn id_grams_insert_sql(persons_where: &str) -> String {
+/// [`id_grams`] cuts them — every 4-character window of the number, with the person's street; a window that
+/// repeats within one number is written once. SQLite always gets them in key order (its B-tree is then filled
+/// left to right; `ON CONFLICT DO NOTHING` drops the repeats and costs less than grouping: 300,000 people 6.0–6.6 s
+/// vs 7.0–7.5 s); PostgreSQL groups them, and sorts only when `in_key_order` (a big fill — for a batch of 2,000
+/// people the sort took half the statement's time, and its speculative `ON CONFLICT` insertion a quarter more).
+pub fn id_grams_insert_sql(persons_where: &str, dialect: Dialect, in_key_order: bool) -> String {
     let windows = (1..=MAX_ID_CHARS - 3)
         .map(|k| format!("({k})"))
         .collect::<Vec<_>>()
         .join(",");
+    let tail = match (dialect, in_key_order) {
+        (Dialect::Sqlite, _) => "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING",
+        (Dialect::Postgres, true) => "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        (Dialect::Postgres, false) => "GROUP BY 1, 2, 3",
+    };
     format!(
         "WITH k(k) AS (VALUES {windows}) \
          INSERT INTO person_id_grams (gram, street_id, person_id) \
          SELECT substr(p.id_number, k.k, 4), p.street_id, p.id FROM persons p \
          JOIN k ON k.k <= length(p.id_number) - 3 \
-         WHERE p.id_number IS NOT NULL AND ({persons_where}) ORDER BY 1, 2, 3 \
-         ON CONFLICT DO NOTHING"
+         WHERE p.id_number IS NOT NULL AND ({persons_where}) {tail}"
     )
 }
 
