@@ -279,7 +279,6 @@ impl Writer {
     pub(super) async fn write(&mut self, mut b: Batch) -> Result<()> {
         let d = self.dialect;
         b.tables.flush_places(&mut self.tx, d).await?;
-        let written_new = b.tables.persons.written;
         b.tables.flush_people(&mut self.tx, d).await?;
         if self.deferred.is_none() && !b.tables.new_people.is_empty() {
             // The new people's ID grams, derived from their rows (a big import leaves them to its end).
@@ -291,7 +290,8 @@ impl Writer {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        let mut written = (b.tables.persons.written - written_new) as u64;
+        // A batch's tables are new: what they wrote is this batch's people.
+        let mut written = b.tables.persons.written as u64;
         for u in b.updates {
             let after =
                 persons::write_update(&mut self.tx, &u.before, &u.valid, &u.household).await?;
