@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod exports;
 pub mod imports;
+pub mod privacy;
 pub mod registry;
 pub mod reports;
 pub mod web;

@@ -30,6 +30,7 @@ pub struct Case {
     pub address: String,
     pub reporter_person_id: Option<i64>,
     pub reporter_name: Option<String>,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub reporter_phone: Option<String>,
     /// reported / accepted / rejected / dispatched / handling / verified / closed / rated
     pub state: String,
@@ -141,6 +142,7 @@ pub struct Party {
     pub person_id: Option<i64>,
     pub name: String,
     pub role: String,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub phone: Option<String>,
 }
 

@@ -14,7 +14,7 @@ use crate::audit;
 use crate::db::Db;
 use crate::error::Result;
 use crate::registry::persons::{self, Person};
-use crate::registry::{search, tags};
+use crate::registry::{mask, search, tags};
 
 pub const COLUMNS: &[Column] = &[
     Column {
@@ -225,18 +225,13 @@ async fn rows(db: &Db, actor: &Actor, people: Vec<Person>) -> Result<Vec<Vec<Cel
                 .unwrap_or_default(),
             groups.get(&p.id).map(|g| g.join("、")),
         );
-        let p = if full {
-            Person {
-                health: if actor.role.sees_sensitive() {
-                    p.health.clone()
-                } else {
-                    None
-                },
-                ..p
-            }
-        } else {
-            p.masked(actor.role.sees_sensitive())
-        };
+        // Cells are written from the fields, not serialized: mask them here unless the role may unmask.
+        let mut p = p.for_role(actor.role);
+        if !full {
+            p.id_number = p.id_number.as_deref().map(mask::id_number);
+            p.phone = p.phone.as_deref().map(mask::phone);
+            p.phone2 = p.phone2.as_deref().map(mask::phone);
+        }
         out.push(vec![
             Cell::Text(p.name),
             Cell::Text(p.id_type),

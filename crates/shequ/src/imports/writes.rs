@@ -345,7 +345,7 @@ fn differs(p: &Person, v: &Valid, household: i64) -> bool {
 /// A created person as the audit log keeps it: the fields that have a value (a million imported people
 /// would otherwise write a million copies of the same empty fields).
 fn created_json(p: &Person) -> String {
-    match serde_json::to_value(p) {
+    match crate::privacy::stored_json(p) {
         Ok(serde_json::Value::Object(mut m)) => {
             m.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
             serde_json::Value::Object(m).to_string()

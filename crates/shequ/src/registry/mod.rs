@@ -2,6 +2,7 @@
 //! and population counts. Every function takes the [`Actor`](crate::accounts::Actor) and filters by its scope;
 //! an id outside the scope behaves exactly like an id that does not exist.
 
+pub mod history;
 pub mod households;
 pub mod idcard;
 pub mod mask;

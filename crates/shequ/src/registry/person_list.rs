@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::mask;
 use super::persons::{Person, COLS};
 use crate::accounts::Actor;
 use crate::db::Db;
@@ -18,7 +17,9 @@ pub struct ListRow {
     pub name: String,
     pub sex: Option<String>,
     pub birth_date: Option<String>,
+    #[serde(serialize_with = "crate::privacy::ser::id_number")]
     pub id_number: Option<String>,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub phone: Option<String>,
     pub residence_address: Option<String>,
     pub status: String,
@@ -27,14 +28,6 @@ pub struct ListRow {
 pub const LIST_ROW_COLS: &str =
     "id, name, sex, birth_date, id_number, phone, residence_address, status";
 
-impl ListRow {
-    /// ID number and phone masked, as [`Person::masked`] masks them.
-    pub fn masked(mut self) -> ListRow {
-        self.id_number = self.id_number.as_deref().map(mask::id_number);
-        self.phone = self.phone.as_deref().map(mask::phone);
-        self
-    }
-}
 
 impl From<Person> for ListRow {
     fn from(p: Person) -> ListRow {

@@ -2,10 +2,9 @@
 //! here), dated moves and the population count in [`super::population`], search in [`super::search`].
 
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::json;
 use sqlx::Row;
 
-use super::{households, idcard, mask, population, search_keys, validate};
+use super::{households, idcard, population, search_keys, validate};
 use crate::accounts::Actor;
 use crate::audit;
 use crate::db::{self, Db, Tx};
@@ -13,16 +12,20 @@ use crate::error::{Error, Result};
 
 pub use super::person_list::{list, list_rows, ListRow, Start, LIST_ROW_COLS};
 
-/// A person as stored. Screens and the API show [`Person::masked`] unless the record was explicitly revealed.
+/// A person. ID number and phones serialize masked (see [`crate::privacy`]); [`get`] leaves health out for
+/// roles that do not see sensitive data. Full values only through [`reveal`] or [`for_edit`], audited.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
     pub name: String,
     pub id_type: String,
+    #[serde(serialize_with = "crate::privacy::ser::id_number")]
     pub id_number: Option<String>,
     pub birth_date: Option<String>,
     pub sex: Option<String>,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub phone: Option<String>,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub phone2: Option<String>,
     pub ethnicity: Option<String>,
     pub political_status: Option<String>,
@@ -61,12 +64,10 @@ pub fn qualified_cols(alias: &str) -> String {
 }
 
 impl Person {
-    /// ID number and phones masked (110***********1234, 138****5678); health removed unless `sensitive`.
-    pub fn masked(mut self, sensitive: bool) -> Person {
-        self.id_number = self.id_number.as_deref().map(mask::id_number);
-        self.phone = self.phone.as_deref().map(mask::phone);
-        self.phone2 = self.phone2.as_deref().map(mask::phone);
-        if !sensitive {
+    /// The person as a role may see it: health removed unless the role sees sensitive data. (ID number and
+    /// phones are masked whenever the person is serialized.)
+    pub fn for_role(mut self, role: crate::accounts::Role) -> Person {
+        if !role.sees_sensitive() {
             self.health = None;
         }
         self
@@ -247,8 +248,13 @@ pub fn validate_input(i: &PersonInput, today: chrono::NaiveDate) -> Result<Valid
     })
 }
 
-/// A person inside the actor's scope (unmasked: callers mask before showing).
+/// A person inside the actor's scope, as the actor's role may see it ([`Person::for_role`]).
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Person> {
+    Ok(stored(db, actor, id).await?.for_role(actor.role))
+}
+
+/// A person inside the actor's scope with every stored field, for writes (never shown as such).
+async fn stored(db: &Db, actor: &Actor, id: i64) -> Result<Person> {
     let sql = format!(
         "SELECT {COLS} FROM persons WHERE id = $1 AND {}",
         actor.scope.sql("")
@@ -435,7 +441,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
         "person",
         Some(id),
         None,
-        Some(&serde_json::to_value(&person)?),
+        Some(&crate::privacy::stored_json(&person)?),
     )
     .await?;
     tx.commit().await?;
@@ -445,7 +451,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
 /// Edits a person. A change of household is a move: the residence period at the old place ends today.
 pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Result<Person> {
     actor.require_write()?;
-    let before = get(db, actor, id).await?;
+    let before = stored(db, actor, id).await?;
     if before.archived != 0 {
         return Err(Error::invalid("状态", "该人员已归档,不能修改"));
     }
@@ -465,8 +471,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
         "update",
         "person",
         Some(id),
-        Some(&serde_json::to_value(&before)?),
-        Some(&serde_json::to_value(&after)?),
+        Some(&crate::privacy::stored_json(&before)?),
+        Some(&crate::privacy::stored_json(&after)?),
     )
     .await?;
     tx.commit().await?;
@@ -557,25 +563,17 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Records that the actor revealed one person's full ID number and phones, and returns them.
-pub async fn reveal(db: &Db, actor: &Actor, id: i64) -> Result<Person> {
+/// Records that the actor revealed one person's full ID number and phones, and returns the person with them.
+pub async fn reveal(db: &Db, actor: &Actor, id: i64) -> Result<crate::privacy::Revealed<Person>> {
     let p = get(db, actor, id).await?;
-    if !actor.role.can_unmask() {
-        return Err(Error::Forbidden(
-            "您的角色不能查看完整的证件号码和电话".into(),
-        ));
-    }
-    audit::record(
-        &db.pool,
-        actor,
-        "unmask",
-        "person",
-        Some(id),
-        None,
-        Some(&json!({"fields": ["id_number", "phone", "phone2"]})),
-    )
-    .await?;
-    Ok(p)
+    crate::privacy::reveal(db, actor, "person", id, "reveal", p).await
+}
+
+/// The person with its stored values for the edit form (the user may unmask anyway; audited as an unmask).
+pub async fn for_edit(db: &Db, actor: &Actor, id: i64) -> Result<crate::privacy::Revealed<Person>> {
+    actor.require_write()?;
+    let p = get(db, actor, id).await?;
+    crate::privacy::reveal(db, actor, "person", id, "edit", p).await
 }
 
 /// Members of a household in scope.
@@ -587,7 +585,10 @@ pub async fn in_household(db: &Db, actor: &Actor, household_id: i64) -> Result<V
     Ok(sqlx::query_as::<_, Person>(&sql)
         .bind(household_id)
         .fetch_all(&db.pool)
-        .await?)
+        .await?
+        .into_iter()
+        .map(|p| p.for_role(actor.role))
+        .collect())
 }
 
 /// Live residents in scope.

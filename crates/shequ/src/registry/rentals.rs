@@ -17,6 +17,7 @@ pub struct Rental {
     pub id: i64,
     pub dwelling_id: i64,
     pub landlord_name: String,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub landlord_phone: Option<String>,
     pub agreement_signed: Option<String>,
     pub agreement_expires: Option<String>,

@@ -96,7 +96,7 @@ async fn windows_by_rarity(db: &Db, street: Option<i64>, fragment: &str) -> Resu
     Ok(counted.into_iter().map(|(_, g)| g).collect())
 }
 
-/// People in scope matching `q`, at most `limit` (unmasked: callers mask before showing).
+/// People in scope matching `q`, at most `limit`, as the actor's role may see them.
 pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<Person>> {
     let limit = limit.clamp(1, MAX_RESULTS);
     let scope = actor.scope.sql_for_search("p");
@@ -199,7 +199,7 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<P
             }
         }
     }
-    Ok(out)
+    Ok(out.into_iter().map(|p| p.for_role(actor.role)).collect())
 }
 
 #[cfg(test)]

@@ -181,6 +181,7 @@ pub struct Member {
     pub id: i64,
     pub team_id: i64,
     pub name: String,
+    #[serde(serialize_with = "crate::privacy::ser::phone")]
     pub phone: Option<String>,
     pub user_id: Option<i64>,
     /// 队长 / 队员

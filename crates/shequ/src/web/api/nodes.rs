@@ -132,12 +132,7 @@ pub async fn household(
     Path(id): Path<i64>,
 ) -> ApiResult<HouseholdWithMembers> {
     let household = households::get(&state.db, &user.actor, id).await?;
-    let sensitive = user.actor.role.sees_sensitive();
-    let members = persons::in_household(&state.db, &user.actor, id)
-        .await?
-        .into_iter()
-        .map(|p| p.masked(sensitive))
-        .collect();
+    let members = persons::in_household(&state.db, &user.actor, id).await?;
     Ok(Json(HouseholdWithMembers { household, members }))
 }
 

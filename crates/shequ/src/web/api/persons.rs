@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::ApiResult;
 use crate::audit::{self, Entry};
+use crate::privacy::Revealed;
 use crate::registry::persons::{self, Person, PersonInput};
 use crate::registry::population::{self, EventInput};
 use crate::registry::rentals::{self, Rental, RentalInput};
@@ -28,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn shown(p: Person, user: &User) -> Person {
-    p.masked(user.actor.role.sees_sensitive())
+    p.for_role(user.actor.role)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -107,13 +108,8 @@ pub async fn reveal(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<i64>,
-) -> ApiResult<Person> {
-    let p = persons::reveal(&state.db, &user.actor, id).await?;
-    let mut shown = p.clone().masked(user.actor.role.sees_sensitive());
-    shown.id_number = p.id_number;
-    shown.phone = p.phone;
-    shown.phone2 = p.phone2;
-    Ok(Json(shown))
+) -> ApiResult<Revealed<Person>> {
+    Ok(Json(persons::reveal(&state.db, &user.actor, id).await?))
 }
 
 /// Records 迁入 (move_in), 迁出 (move_out) or 死亡 (death) on a date.
@@ -174,35 +170,9 @@ pub async fn history(
     user: User,
     Path(id): Path<i64>,
 ) -> ApiResult<Vec<Entry>> {
-    persons::get(&state.db, &user.actor, id).await?;
-    let mut entries = audit::person_history(&state.db, id).await?;
-    if !user.actor.role.sees_sensitive() {
-        let visible: Vec<String> = tags::types(&state.db, &user.actor)
-            .await?
-            .into_iter()
-            .map(|t| format!("\"tag\":\"{}\"", t.name))
-            .collect();
-        entries.retain(|e| e.action != "read_sensitive");
-        entries.retain(|e| {
-            e.entity != "person_tag"
-                || visible.iter().any(|v| {
-                    e.before_json.as_deref().unwrap_or("").contains(v.as_str())
-                        || e.after_json.as_deref().unwrap_or("").contains(v.as_str())
-                })
-        });
-        for e in &mut entries {
-            for j in [&mut e.before_json, &mut e.after_json] {
-                if let Some(Ok(mut v)) = j.as_deref().map(serde_json::from_str::<serde_json::Value>)
-                {
-                    if let Some(o) = v.as_object_mut() {
-                        o.remove("health");
-                    }
-                    *j = Some(v.to_string());
-                }
-            }
-        }
-    }
-    Ok(Json(entries))
+    Ok(Json(
+        crate::registry::history::for_person(&state.db, &user.actor, id).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/tag-types", responses((status = 200, body = [TagType])))]
@@ -222,14 +192,7 @@ pub async fn create_tag_type(
 
 #[utoipa::path(get, path = "/api/rentals", responses((status = 200, body = [Rental])))]
 pub async fn rentals(State(state): State<AppState>, user: User) -> ApiResult<Vec<Rental>> {
-    let mut list = rentals::list(&state.db, &user.actor, 500).await?;
-    for r in &mut list {
-        r.landlord_phone = r
-            .landlord_phone
-            .as_deref()
-            .map(crate::registry::mask::phone);
-    }
-    Ok(Json(list))
+    Ok(Json(rentals::list(&state.db, &user.actor, 500).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

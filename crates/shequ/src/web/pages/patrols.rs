@@ -16,7 +16,6 @@ use crate::cases::patrols::{
 };
 use crate::cases::{categories, hazards};
 use crate::error::Error;
-use crate::registry::mask;
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -88,15 +87,8 @@ async fn team(
 ) -> Result<Html<String>, PageError> {
     let (db, a) = (&state.db, &user.actor);
     let team = patrols::team(db, a, id).await?;
-    // Members' phones stay masked on this page (the API gives them to the roles that manage the team).
-    let members: Vec<_> = patrols::members(db, a, id)
-        .await?
-        .into_iter()
-        .map(|mut m| {
-            m.phone = m.phone.as_deref().map(mask::phone);
-            m
-        })
-        .collect();
+    // Members' phones serialize masked, here and in the API.
+    let members = patrols::members(db, a, id).await?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let from = crate::registry::validate::parse_date(&q.from).unwrap_or(today);
     let to = from + chrono::Duration::days(ROSTER_DAYS - 1);

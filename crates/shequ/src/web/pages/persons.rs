@@ -16,7 +16,7 @@ use crate::audit;
 use crate::error::Error;
 use crate::registry::persons::{self, ListRow, Person, PersonInput};
 use crate::registry::population::{self, EventInput, EventKind};
-use crate::registry::{households, mask, search, tags, validate};
+use crate::registry::{households, search, tags, validate};
 use crate::web::error::{html_escape, PageError};
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -37,11 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/archive", post(archive))
         .route("/persons/{id}/history", get(history))
         .route("/tag-fields", get(tag_fields))
-}
-
-/// What a screen may show of a person.
-pub fn masked(p: Person, actor: &Actor) -> Person {
-    p.masked(actor.role.sees_sensitive())
 }
 
 const PER_PAGE: i64 = 50;
@@ -100,7 +95,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let (rows, pager) = find(&state, &user, &q).await?;
-    let people: Vec<ListRow> = rows.into_iter().map(ListRow::masked).collect();
+    let people: Vec<ListRow> = rows;
     render(
         &state.templates,
         "persons.html",
@@ -116,7 +111,7 @@ async fn results(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let (rows, pager) = find(&state, &user, &q).await?;
-    let people: Vec<ListRow> = rows.into_iter().map(ListRow::masked).collect();
+    let people: Vec<ListRow> = rows;
     render(
         &state.templates,
         "person_rows.html",
@@ -233,7 +228,6 @@ async fn show(
         })
         .collect();
     let age = p.age_on(crate::db::today());
-    let p = masked(p, actor);
     render(
         &state.templates,
         "person.html",
@@ -250,21 +244,12 @@ async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     user.actor.require_write()?;
-    let p = persons::get(&state.db, &user.actor, id).await?;
-    let households = household_options(&state, &user, p.household_id).await?;
-    let selects = choice_fields(Some(&p), &user.actor);
     // The edit form shows the stored values: the user is editing this record and may unmask it anyway; the
     // page view is audited as an unmask.
-    audit::record(
-        &state.db.pool,
-        &user.actor,
-        "unmask",
-        "person",
-        Some(id),
-        None,
-        Some(&serde_json::json!({"reason": "edit"})),
-    )
-    .await?;
+    let revealed = persons::for_edit(&state.db, &user.actor, id).await?;
+    let households = household_options(&state, &user, revealed.get().household_id).await?;
+    let selects = choice_fields(Some(revealed.get()), &user.actor);
+    let p = revealed;
     render(
         &state.templates,
         "person_form.html",
@@ -289,7 +274,7 @@ async fn reveal(
     user: User,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let p = persons::reveal(&state.db, &user.actor, id).await?;
+    let p = persons::reveal(&state.db, &user.actor, id).await?.into_inner();
     let phones = [p.phone, p.phone2]
         .into_iter()
         .flatten()
@@ -392,7 +377,7 @@ async fn tag_fields(
     Ok(Html(out))
 }
 
-/// One line per changed field of an audit entry; ID numbers and phones stay masked here too.
+/// One line per changed field of an audit entry (its values already masked by the history read).
 fn changes(before: Option<&str>, after: Option<&str>) -> Vec<minijinja::Value> {
     let parse = |s: Option<&str>| {
         s.and_then(|s| serde_json::from_str::<Value>(s).ok())
@@ -400,24 +385,20 @@ fn changes(before: Option<&str>, after: Option<&str>) -> Vec<minijinja::Value> {
             .unwrap_or_default()
     };
     let (b, a) = (parse(before), parse(after));
-    let show = |k: &str, v: Option<&Value>| -> String {
+    let show = |v: Option<&Value>| -> String {
         let s = match v {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        match k {
-            "id_number" => mask::id_number(&s),
-            "phone" | "phone2" | "landlord_phone" => mask::phone(&s),
-            _ => s,
-        }
+        s
     };
     let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
         .filter(|k| !matches!(k.as_str(), "updated_at" | "created_at") && b.get(*k) != a.get(*k))
-        .map(|k| context! { field => k, before => show(k, b.get(k)), after => show(k, a.get(k)) })
+        .map(|k| context! { field => k, before => show(b.get(k)), after => show(a.get(k)) })
         .collect()
 }
 
@@ -426,29 +407,12 @@ async fn history(
     user: User,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let p = masked(persons::get(&state.db, &user.actor, id).await?, &user.actor);
-    let sensitive = user.actor.role.sees_sensitive();
-    // Roles that may not see sensitive groups do not see them in the history either.
-    let visible_tags: Vec<String> = tags::types(&state.db, &user.actor)
+    let p = persons::get(&state.db, &user.actor, id).await?;
+    let entries: Vec<_> = crate::registry::history::for_person(&state.db, &user.actor, id)
         .await?
         .into_iter()
-        .map(|t| format!("\"tag\":\"{}\"", t.name))
-        .collect();
-    let entries: Vec<_> = audit::person_history(&state.db, id)
-        .await?
-        .into_iter()
-        .filter(|e| sensitive || e.action != "read_sensitive")
-        .filter(|e| {
-            e.entity != "person_tag" || {
-                let text = format!("{}{}", e.before_json.as_deref().unwrap_or(""), e.after_json.as_deref().unwrap_or(""));
-                visible_tags.iter().any(|t| text.contains(t.as_str()))
-            }
-        })
         .map(|e| {
-            let mut changes = changes(e.before_json.as_deref(), e.after_json.as_deref());
-            if !sensitive {
-                changes.retain(|c| c.get_attr("field").map(|f| f.as_str() != Some("health")).unwrap_or(true));
-            }
+            let changes = changes(e.before_json.as_deref(), e.after_json.as_deref());
             context! { at => e.at, username => e.username, action => e.action, entity => e.entity, changes }
         })
         .collect();

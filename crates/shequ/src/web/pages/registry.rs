@@ -14,7 +14,6 @@ use crate::registry::persons;
 use crate::registry::rentals::{self, RentalInput};
 use crate::web::error::PageError;
 use crate::web::pages::cases::xlsx_response;
-use crate::web::pages::persons::masked;
 use crate::web::session::User;
 use crate::web::templates::render;
 use crate::web::AppState;
@@ -251,11 +250,7 @@ async fn household_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     let h = households::get(&state.db, &user.actor, id).await?;
-    let people: Vec<persons::Person> = persons::in_household(&state.db, &user.actor, id)
-        .await?
-        .into_iter()
-        .map(|p| masked(p, &user.actor))
-        .collect();
+    let people: Vec<persons::Person> = persons::in_household(&state.db, &user.actor, id).await?;
     render(
         &state.templates,
         "household.html",
