@@ -20,6 +20,7 @@ mod patrols;
 mod persons;
 mod persons_export;
 mod persons_list;
+mod privacy;
 mod records_export;
 mod registry_tree;
 mod scope;

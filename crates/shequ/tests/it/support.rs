@@ -346,6 +346,28 @@ pub struct Session {
     pub csrf: String,
 }
 
+impl Session {
+    /// Logs in to the server at `base` with a password (the demo's accounts, say).
+    #[allow(dead_code)]
+    pub async fn logged_in(base: &str, username: &str, password: &str) -> Session {
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut s = Session {
+            client,
+            base: base.to_string(),
+            csrf: String::new(),
+        };
+        let r = s.login_form(username, password).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username} failed");
+        let me: Value = s.get("/api/me").await.json().await.unwrap();
+        s.csrf = me["csrf_token"].as_str().unwrap().to_string();
+        s
+    }
+}
+
 /// The value of a hidden `_csrf` input in a page.
 pub fn hidden_csrf(html: &str) -> String {
     let start = html
