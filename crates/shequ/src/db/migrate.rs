@@ -48,6 +48,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "case_counts",
         include_str!("../../migrations/0009_case_counts.sql"),
     ),
+    (
+        10,
+        "calendar",
+        include_str!("../../migrations/0010_calendar.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -105,6 +105,7 @@ impl Db {
             lists: Arc::default(),
         };
         migrate::run(&db).await?;
+        crate::calendar::store::seed(&db).await?;
         Ok(db)
     }
 
