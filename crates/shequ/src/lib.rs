@@ -19,5 +19,6 @@ pub mod privacy;
 pub mod registry;
 pub mod reports;
 pub mod web;
+pub mod workflow;
 
 pub use error::{Error, Result};

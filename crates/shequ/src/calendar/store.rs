@@ -56,18 +56,18 @@ pub async fn seed(db: &Db) -> Result<()> {
     let mut tx = db.begin().await?;
     let rows: Vec<_> = days.iter().filter(|(d, _, _)| new_years.contains(&d.year())).collect();
     for chunk in rows.chunks(100) {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
-            "INSERT INTO calendar_days (day, kind, name, source, updated_at) ",
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${}, ${}, ${})", i * 5 + 1, i * 5 + 2, i * 5 + 3, i * 5 + 4, i * 5 + 5))
+            .collect();
+        let sql = format!(
+            "INSERT INTO calendar_days (day, kind, name, source, updated_at) VALUES {} ON CONFLICT (day) DO NOTHING",
+            values.join(", ")
         );
-        qb.push_values(chunk, |mut b, (d, k, name)| {
-            b.push_bind(d.to_string())
-                .push_bind(k.code())
-                .push_bind(name.clone())
-                .push_bind(BUILTIN_SOURCE)
-                .push_bind(at.clone());
-        });
-        qb.push(" ON CONFLICT (day) DO NOTHING");
-        qb.build().execute(&mut *tx).await?;
+        let mut q = sqlx::query(&sql);
+        for (d, k, name) in chunk {
+            q = q.bind(d.to_string()).bind(k.code()).bind(name.clone()).bind(BUILTIN_SOURCE).bind(at.clone());
+        }
+        q.execute(&mut *tx).await?;
     }
     for y in &new_years {
         sqlx::query("INSERT INTO calendar_years (year, source, loaded_at) VALUES ($1, $2, $3) ON CONFLICT (year) DO NOTHING")

@@ -1,10 +1,12 @@
-//! The configurable category tree with the time allowed per stage (限时办结). Categories are shared by the
-//! whole installation; street administrators add categories and change the hours.
+//! The configurable category tree with the time allowed per stage (限时办结), in clock hours or in working
+//! days on the calendar ([`crate::calendar`]). Categories are shared by the whole installation; street
+//! administrators add categories and change the limits.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::accounts::Actor;
+use crate::calendar::Limit;
 use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
@@ -25,6 +27,8 @@ pub struct Category {
     pub handle_hours: i64,
     /// Hours allowed for 核查 → 结案.
     pub close_hours: i64,
+    /// What the four limits count: `hours` (clock hours) or `working_days` (工作日).
+    pub limit_unit: String,
     pub sort: i64,
     /// "矛盾纠纷/邻里纠纷".
     #[sqlx(default)]
@@ -32,14 +36,35 @@ pub struct Category {
 }
 
 impl Category {
-    /// The whole time allowed from report to closing.
+    /// The whole time allowed from report to closing, in the category's unit.
     pub fn total_hours(&self) -> i64 {
         self.accept_hours + self.dispatch_hours + self.handle_hours + self.close_hours
+    }
+
+    /// A limit of the category's unit.
+    pub fn limit(&self, n: i64) -> Limit {
+        Limit::from_unit(&self.limit_unit, n)
+    }
+
+    /// The whole time allowed from report to closing.
+    pub fn total_limit(&self) -> Limit {
+        self.limit(self.total_hours())
+    }
+}
+
+/// The units a category's limits may count.
+pub const UNITS: &[(&str, &str)] = &[("hours", "小时"), ("working_days", "工作日")];
+
+fn unit(input: &str) -> Result<&'static str> {
+    match input.trim() {
+        "" | "hours" | "小时" => Ok("hours"),
+        "working_days" | "工作日" => Ok("working_days"),
+        _ => Err(Error::invalid("时限单位", "时限单位应为小时或工作日")),
     }
 }
 
 const COLS: &str = "c.id, c.code, c.name, c.parent_id, c.dispute, c.accept_hours, c.dispatch_hours, \
-                    c.handle_hours, c.close_hours, c.sort, \
+                    c.handle_hours, c.close_hours, c.limit_unit, c.sort, \
                     CASE WHEN p.id IS NULL THEN c.name ELSE p.name || '/' || c.name END AS full_name";
 
 /// All categories in tree order (parents before their children). Kept for a few seconds in the list cache
@@ -104,11 +129,27 @@ pub struct CategoryInput {
     pub dispatch_hours: i64,
     pub handle_hours: i64,
     pub close_hours: i64,
+    /// `hours` (default) or `working_days`.
+    #[serde(default)]
+    pub limit_unit: String,
     #[serde(default)]
     pub sort: i64,
 }
 
 fn check_hours(input: &CategoryInput) -> Result<()> {
+    if unit(&input.limit_unit)? == "working_days" {
+        for (field, n) in [
+            ("立案时限", input.accept_hours),
+            ("派遣时限", input.dispatch_hours),
+            ("处置时限", input.handle_hours),
+            ("结案时限", input.close_hours),
+        ] {
+            if !(1..=250).contains(&n) {
+                return Err(Error::invalid(field, format!("{field}应为1到250个工作日")));
+            }
+        }
+        return Ok(());
+    }
     for (field, h) in [
         ("立案时限", input.accept_hours),
         ("派遣时限", input.dispatch_hours),
@@ -155,7 +196,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &CategoryInput) -> Result<Cat
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO case_categories (code, name, parent_id, dispute, accept_hours, dispatch_hours, handle_hours, \
-         close_hours, sort, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         close_hours, sort, created_at, limit_unit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(code)
     .bind(name)
@@ -167,10 +208,12 @@ pub async fn create(db: &Db, actor: &Actor, input: &CategoryInput) -> Result<Cat
     .bind(input.close_hours)
     .bind(input.sort)
     .bind(db::now())
+    .bind(unit(&input.limit_unit)?)
     .fetch_one(&mut *tx)
     .await?;
     let after = json!({"code": code, "name": name, "parent_id": input.parent_id, "dispute": input.dispute,
-        "hours": [input.accept_hours, input.dispatch_hours, input.handle_hours, input.close_hours]});
+        "hours": [input.accept_hours, input.dispatch_hours, input.handle_hours, input.close_hours],
+        "limit_unit": unit(&input.limit_unit)?});
     audit::record(
         &mut *tx,
         actor,
@@ -192,6 +235,9 @@ pub struct Hours {
     pub dispatch_hours: i64,
     pub handle_hours: i64,
     pub close_hours: i64,
+    /// `hours` (default) or `working_days`.
+    #[serde(default)]
+    pub limit_unit: String,
 }
 
 /// A street administrator changes the time limits of a category (cases already in a stage keep theirs).
@@ -209,18 +255,20 @@ pub async fn set_hours(db: &Db, actor: &Actor, id: i64, hours: &Hours) -> Result
         dispatch_hours: hours.dispatch_hours,
         handle_hours: hours.handle_hours,
         close_hours: hours.close_hours,
+        limit_unit: hours.limit_unit.clone(),
         sort: 0,
     })?;
     let mut tx = db.begin().await?;
     sqlx::query(
-        "UPDATE case_categories SET accept_hours = $1, dispatch_hours = $2, handle_hours = $3, close_hours = $4 \
-         WHERE id = $5",
+        "UPDATE case_categories SET accept_hours = $1, dispatch_hours = $2, handle_hours = $3, close_hours = $4, \
+         limit_unit = $6 WHERE id = $5",
     )
     .bind(hours.accept_hours)
     .bind(hours.dispatch_hours)
     .bind(hours.handle_hours)
     .bind(hours.close_hours)
     .bind(id)
+    .bind(unit(&hours.limit_unit)?)
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -229,8 +277,8 @@ pub async fn set_hours(db: &Db, actor: &Actor, id: i64, hours: &Hours) -> Result
         "update",
         "case_category",
         Some(id),
-        Some(&json!({"hours": [before.accept_hours, before.dispatch_hours, before.handle_hours, before.close_hours]})),
-        Some(&json!({"hours": [hours.accept_hours, hours.dispatch_hours, hours.handle_hours, hours.close_hours]})),
+        Some(&json!({"hours": [before.accept_hours, before.dispatch_hours, before.handle_hours, before.close_hours], "limit_unit": before.limit_unit})),
+        Some(&json!({"hours": [hours.accept_hours, hours.dispatch_hours, hours.handle_hours, hours.close_hours], "limit_unit": unit(&hours.limit_unit)?})),
     )
     .await?;
     tx.commit().await?;

@@ -1,9 +1,10 @@
-//! 限时办结: each stage of a case has a time limit from its category. Entering a stage sets its warning time
-//! (80% of the limit spent) and its due time; [`scan`] — run every minute by the server, and by tests with a
+//! 限时办结: each stage of a case has a time limit from its category, in clock hours or in working days on
+//! the calendar ([`crate::calendar`]). Entering a stage sets its warning time (80% of an hour limit spent;
+//! the start of the last working day) and its due time; [`scan`] — run every minute by the server, and by tests with a
 //! clock of their own — marks cases 即将超期 and 超期 and escalates each overdue stage once to the owner's
 //! supervisor: the community head of the case's community (or, without one, the street administrator).
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -11,28 +12,28 @@ use sqlx::Row;
 use super::{fmt_ts, intake, State};
 use crate::accounts::Actor;
 use crate::audit;
+use crate::calendar::{Calendar, Limit};
 use crate::db::Db;
 use crate::error::Result;
 
 /// Share of a stage's time after which a case is 即将超期 (the last 20% are the warning).
-pub const WARN_SHARE: f64 = 0.8;
+pub const WARN_SHARE: f64 = crate::calendar::WARN_SHARE;
 
-/// (warning time, due time) of a stage that starts at `start` and lasts `hours`.
-pub fn stage_times(start: NaiveDateTime, hours: i64) -> (String, String) {
-    let secs = hours * 3600;
-    let warn = start + Duration::seconds((secs as f64 * WARN_SHARE) as i64);
-    (fmt_ts(warn), fmt_ts(start + Duration::seconds(secs)))
+/// (warning time, due time) of a stage that starts at `start` (UTC) with a limit, on the calendar.
+pub fn stage_times(start: NaiveDateTime, limit: Limit, cal: &Calendar) -> (String, String) {
+    let (warn, due) = limit.times(start, cal);
+    (fmt_ts(warn), fmt_ts(due))
 }
 
-/// The stage limit (hours) of a category for a state, if that state has one.
-pub fn stage_hours(category: &super::categories::Category, state: State) -> Option<i64> {
-    match state {
-        State::Reported => Some(category.accept_hours),
-        State::Accepted => Some(category.dispatch_hours),
-        State::Dispatched | State::Handling => Some(category.handle_hours),
-        State::Verified => Some(category.close_hours),
-        State::Rejected | State::Closed | State::Rated => None,
-    }
+/// The stage limit of a category for a state, if that state's stage has one (in the category's unit).
+pub fn stage_limit(category: &super::categories::Category, state: State) -> Option<Limit> {
+    let n = match super::flow::CASE_FLOW.stage_of(state)?.name {
+        "立案" => category.accept_hours,
+        "派遣" => category.dispatch_hours,
+        "处置" => category.handle_hours,
+        _ => category.close_hours,
+    };
+    Some(category.limit(n))
 }
 
 #[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]

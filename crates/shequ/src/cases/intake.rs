@@ -68,6 +68,8 @@ pub struct Prepared {
     repeat_petition: bool,
     linked_case_id: Option<i64>,
     parties: Vec<(Option<i64>, String, String, String)>,
+    /// The working-day calendar the deadlines are counted on.
+    calendar: std::sync::Arc<crate::calendar::Calendar>,
 }
 
 /// Records a new case in state 上报 and returns it.
@@ -179,6 +181,7 @@ pub async fn prepare(db: &Db, actor: &Actor, input: &NewCase) -> Result<Prepared
     }
 
     Ok(Prepared {
+        calendar: crate::calendar::store::load(db).await?,
         category,
         source: source.to_string(),
         title,
@@ -218,13 +221,15 @@ pub async fn insert(tx: &mut Tx<'_>, actor: &Actor, p: &Prepared) -> Result<i64>
         repeat_petition,
         linked_case_id,
         parties,
+        calendar,
     } = p;
     let (street, community, grid) = (*street, *community, *grid);
     let source = source.as_str();
     let now = now_utc();
     let at = fmt_ts(now);
-    let (warn, due) = super::deadlines::stage_times(now, category.accept_hours);
-    let overall = fmt_ts(now + Duration::hours(category.total_hours()));
+    let (warn, due) =
+        super::deadlines::stage_times(now, category.limit(category.accept_hours), calendar);
+    let overall = fmt_ts(category.total_limit().times(now, calendar).1);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (number, category_id, source, title, description, location_node_id, dwelling_id, \
          street_id, community_id, grid_id, building_id, address, reporter_person_id, reporter_name, reporter_phone, \

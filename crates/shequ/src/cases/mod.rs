@@ -19,6 +19,7 @@ pub mod counts;
 pub mod deadlines;
 pub mod devices;
 pub mod diary;
+pub mod flow;
 pub mod hazards;
 pub mod intake;
 pub mod mediation;

@@ -1,13 +1,15 @@
-//! The loop's transitions. Each is one transaction: check the state and the rule, move the case (only if it
-//! is still in the state that was checked), append the trail and the audit entry. A transition that the
-//! state does not allow is refused with a Chinese message (422).
+//! The loop's transitions. Each is one transaction: ask the transition table ([`super::flow::CASE_FLOW`],
+//! on the workflow engine) and check the case's own rules, move the case (only if it is still in the state
+//! that was checked), append the trail and the audit entry. A transition that the state does not allow is
+//! refused with a Chinese message (422).
 
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::categories;
-use super::deadlines::{stage_hours, stage_times};
+use super::deadlines::{stage_limit, stage_times};
+use super::flow::CASE_FLOW;
 use super::intake::{event, non_empty};
 use super::queries::{self, Case};
 use super::{fmt_ts, now_utc, require_worker, text, State, RATINGS};
@@ -92,47 +94,20 @@ fn yes() -> bool {
 }
 
 impl Action {
-    fn label(&self) -> &'static str {
+    /// The step of the transition table this action takes.
+    fn step_code(&self) -> &'static str {
         match self {
-            Action::Accept { .. } => "立案",
-            Action::Reject { .. } => "不予立案",
-            Action::Dispatch { .. } => "派遣",
-            Action::Handover { .. } => "移交",
-            Action::Handle { .. } => "处置",
-            Action::Verify { .. } => "核查",
-            Action::Close { .. } => "结案",
-            Action::Rate { .. } => "评价",
+            Action::Accept { .. } => "accept",
+            Action::Reject { .. } => "reject",
+            Action::Dispatch { .. } => "dispatch",
+            Action::Handover { .. } => "handover",
+            Action::Handle { .. } => "handle",
+            Action::Verify { passed: true, .. } => "verify",
+            Action::Verify { passed: false, .. } => "verify_failed",
+            Action::Close { .. } => "close",
+            Action::Rate { rating, .. } if rating.trim() == "不满意" => "reopen",
+            Action::Rate { .. } => "rate",
         }
-    }
-
-    /// The states this action may start from.
-    fn starting_states(&self) -> &'static [State] {
-        match self {
-            Action::Accept { .. } | Action::Reject { .. } => &[State::Reported],
-            Action::Dispatch { .. } => &[State::Accepted, State::Dispatched, State::Handling],
-            Action::Handover { .. } => &[
-                State::Reported,
-                State::Accepted,
-                State::Dispatched,
-                State::Handling,
-                State::Verified,
-            ],
-            Action::Handle { .. } => &[State::Dispatched, State::Handling],
-            Action::Verify { .. } => &[State::Handling],
-            Action::Close { .. } => &[State::Verified],
-            Action::Rate { .. } => &[State::Closed],
-        }
-    }
-}
-
-/// The stage a state belongs to; entering another stage restarts the stage clock.
-fn stage(s: State) -> u8 {
-    match s {
-        State::Reported => 0,
-        State::Accepted => 1,
-        State::Dispatched | State::Handling => 2,
-        State::Verified => 3,
-        State::Rejected | State::Closed | State::Rated => 9,
     }
 }
 
@@ -152,12 +127,7 @@ pub async fn apply_at(
     let case = queries::get(db, actor, id).await?;
     require_worker(actor)?;
     let from = case.state();
-    if !action.starting_states().contains(&from) {
-        return Err(Error::invalid(
-            "状态",
-            format!("案件当前为“{}”,不能{}", from.label_zh(), action.label()),
-        ));
-    }
+    let (step, _) = CASE_FLOW.check(action.step_code(), from, actor.role)?;
     let category = categories::get(db, case.category_id).await?;
     let at = fmt_ts(now);
     let before = json!({"state": case.state, "owner_id": case.owner_id, "assignee_kind": case.assignee_kind,
@@ -182,9 +152,7 @@ pub async fn apply_at(
             }
             Action::Reject { reason } => {
                 let reason = text("不予立案理由", reason, 1000)?;
-                if reason.is_empty() {
-                    return Err(Error::invalid("不予立案理由", "不予立案必须填写理由"));
-                }
+                CASE_FLOW.check_reason(step, &reason)?;
                 ("reject", State::Rejected, None, None, reason)
             }
             Action::Dispatch {
@@ -254,9 +222,7 @@ pub async fn apply_at(
             }
             Action::Handle { note } => {
                 let note = text("处置情况", note, 5000)?;
-                if note.is_empty() {
-                    return Err(Error::invalid("处置情况", "请填写处置情况"));
-                }
+                CASE_FLOW.check_reason(step, &note)?;
                 sets.push(("handler_id", Val::I(Some(actor.user_id))));
                 ("handle", State::Handling, None, None, note)
             }
@@ -271,9 +237,7 @@ pub async fn apply_at(
                 if *passed {
                     ("verify", State::Verified, None, None, note)
                 } else {
-                    if note.is_empty() {
-                        return Err(Error::invalid("核查意见", "核查未通过时请写明原因"));
-                    }
+                    CASE_FLOW.check_reason(step, &note)?;
                     ("verify_failed", State::Handling, None, None, note)
                 }
             }
@@ -311,11 +275,13 @@ pub async fn apply_at(
         };
 
     // A new stage restarts the stage clock and clears the deadline marks (the overall due time stays).
-    let new_stage = stage(to) != stage(from) || kind == "verify_failed" || kind == "reopen";
+    debug_assert_eq!(kind, step.code);
+    let new_stage = CASE_FLOW.enters_new_stage(from, to) || kind == "verify_failed" || kind == "reopen";
     if new_stage {
-        let (warn, due) = match stage_hours(&category, to) {
-            Some(h) => {
-                let (w, d) = stage_times(now, h);
+        let calendar = crate::calendar::store::load(db).await?;
+        let (warn, due) = match stage_limit(&category, to) {
+            Some(limit) => {
+                let (w, d) = stage_times(now, limit, &calendar);
                 (Some(w), Some(d))
             }
             None => (None, None),

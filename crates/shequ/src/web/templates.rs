@@ -11,6 +11,7 @@ use crate::error::Error;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    ("calendar.html", include_str!("../../templates/calendar.html")),
     ("login.html", include_str!("../../templates/login.html")),
     (
         "dashboard.html",

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod calendar;
 mod cases;
 mod cases_dashboard;
 mod cases_list;

@@ -1,6 +1,7 @@
 //! The JSON API: the registry with the same scope rules as the pages (out-of-scope ids answer 404). Auth is
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
+mod calendar;
 mod cases;
 mod hazards;
 mod nodes;
@@ -108,6 +109,9 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         visits::overdue,
         visits::diary,
         visits::save_diary,
+        calendar::year,
+        calendar::put_days,
+        calendar::remove_day,
     ),
     components(schemas(
         Me,
@@ -198,6 +202,11 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::cases::diary::Diary,
         crate::cases::diary::CaseWork,
         visits::DiaryNote,
+        calendar::CalendarYear,
+        calendar::DayInput,
+        calendar::DaysInput,
+        calendar::Written,
+        crate::calendar::store::Day,
     ))
 )]
 pub struct ApiDoc;
@@ -214,6 +223,7 @@ pub fn routes() -> Router<AppState> {
         .merge(hazards::routes())
         .merge(patrols::routes())
         .merge(visits::routes())
+        .merge(calendar::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -2,6 +2,7 @@
 
 mod auth;
 mod case_rows;
+mod calendar;
 mod cases;
 mod dashboard;
 mod hazards;
@@ -30,4 +31,5 @@ pub fn routes() -> Router<AppState> {
         .merge(hazards::routes())
         .merge(patrols::routes())
         .merge(visits::routes())
+        .merge(calendar::routes())
 }
