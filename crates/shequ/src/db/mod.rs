@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod ids;
 pub mod lists;
 pub mod migrate;
+pub mod scoped;
 mod sqlite_setup;
 
 use std::str::FromStr;

@@ -420,44 +420,13 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent: i64) -> Result
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    // Everything that hangs off dwellings of the moved subtree follows (the subtree now has the new path).
-    let people_ids = set_ids(true);
-    if !people_ids.is_empty() {
-        let in_subtree = format!("dwelling_id IN ({subtree})");
-        for table in ["households", "rentals"] {
-            sqlx::query(&format!(
-                "UPDATE {table} SET {people_ids} WHERE {in_subtree}"
-            ))
-            .bind(format!("{new_path}%"))
-            .execute(&mut *tx)
-            .await?;
-        }
-        let hh = format!("household_id IN (SELECT id FROM households WHERE {in_subtree})");
-        sqlx::query(&format!("UPDATE persons SET {people_ids} WHERE {hh}"))
-            .bind(format!("{new_path}%"))
-            .execute(&mut *tx)
-            .await?;
-        let tag_ids = people_ids
-            .split(", ")
-            .filter(|s| !s.starts_with("building_id"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let per = format!("person_id IN (SELECT id FROM persons WHERE {hh})");
-        if !tag_ids.is_empty() {
-            sqlx::query(&format!("UPDATE person_tags SET {tag_ids} WHERE {per}"))
-                .bind(format!("{new_path}%"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(&format!(
-            "UPDATE residence_periods SET {people_ids} WHERE to_date IS NULL AND {per}"
-        ))
-        .bind(format!("{new_path}%"))
-        .execute(&mut *tx)
-        .await?;
-        if people_ids.contains("street_id") {
-            super::persons::follow_street(&mut tx, &hh, Some(format!("{new_path}%"))).await?;
-        }
+    // Every scoped table's rows under the moved subtree that follow a move take the new scope (the subtree
+    // now has the new path); see db::scoped for which rows follow.
+    let moved = crate::db::scoped::follow_move(&mut tx, &format!("{new_path}%")).await?;
+    tracing::debug!(?moved, "node move");
+    if set_ids(true).contains("street_id") {
+        let hh = format!("household_id IN (SELECT id FROM households WHERE dwelling_id IN ({subtree}))");
+        super::persons::follow_street(&mut tx, &hh, Some(format!("{new_path}%"))).await?;
     }
     let after = fetch(&mut tx, id).await?;
     audit::record(

@@ -25,4 +25,5 @@ mod privacy;
 mod records_export;
 mod registry_tree;
 mod scope;
+mod scoped_move;
 mod visits;

@@ -1,0 +1,162 @@
+//! Scoped tables in one list. Many tables copy scope columns (street_id, community_id, grid_id,
+//! building_id) from the area tree so that a scope filter is one comparison. Each is declared here once:
+//! the node its row's scope comes from (its anchor), and which rows follow when that node's part of the
+//! tree moves. [`follow_move`] updates every declared table in the mover's transaction; a new domain adds
+//! its tables here and the move test (tests/it/scoped_move.rs) covers them.
+//!
+//! What follows a move (docs/ARCHITECTURE.md): where people live now (households, rentals, persons, their
+//! tags, open residence periods), open work (open cases and their mediations and attachments, hazards not
+//! yet rectified and their photos, active devices, active patrol teams, shifts from today on). Records of
+//! work done keep the place where it was done: closed cases, rectified hazards, patrol logs and findings,
+//! home visits, closed residence periods, and street-level visit rules.
+
+use crate::cases::State;
+use crate::db::Tx;
+use crate::error::Result;
+
+/// Which rows of a table follow a move of their anchor.
+#[derive(Clone, Copy, Debug)]
+pub enum Follows {
+    Always,
+    /// Rows matching the condition (`$2` in it is today's date).
+    When(&'static str),
+    /// Records that keep the place they were made in.
+    Never,
+}
+
+/// One table that copies scope columns.
+#[derive(Debug)]
+pub struct ScopedTable {
+    pub table: &'static str,
+    /// Its scope columns (a subset of street_id, community_id, grid_id, building_id).
+    pub columns: &'static [&'static str],
+    /// SQL for the node whose scope the row copies (may refer to the table by name).
+    pub anchor: &'static str,
+    pub follows: Follows,
+}
+
+const ALL4: &[&str] = &["street_id", "community_id", "grid_id", "building_id"];
+
+/// Open case states, for conditions.
+const OPEN_CASES: &str = "('reported','accepted','dispatched','handling','verified')";
+
+/// Every table that copies scope columns from the tree, parents before the rows that read them.
+pub const TABLES: &[ScopedTable] = &[
+    ScopedTable { table: "households", columns: ALL4, anchor: "households.dwelling_id", follows: Follows::Always },
+    ScopedTable { table: "rentals", columns: ALL4, anchor: "rentals.dwelling_id", follows: Follows::Always },
+    ScopedTable {
+        table: "persons",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = persons.household_id)",
+        follows: Follows::Always,
+    },
+    ScopedTable {
+        table: "person_tags",
+        columns: &["street_id", "community_id", "grid_id"],
+        anchor: "(SELECT h.dwelling_id FROM households h JOIN persons p ON p.household_id = h.id WHERE p.id = person_tags.person_id)",
+        follows: Follows::Always,
+    },
+    ScopedTable {
+        table: "residence_periods",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h JOIN persons p ON p.household_id = h.id WHERE p.id = residence_periods.person_id)",
+        follows: Follows::When("residence_periods.to_date IS NULL"),
+    },
+    ScopedTable {
+        table: "cases",
+        columns: ALL4,
+        anchor: "cases.location_node_id",
+        follows: Follows::When("cases.state IN ('reported','accepted','dispatched','handling','verified')"),
+    },
+    ScopedTable {
+        table: "mediations",
+        columns: ALL4,
+        anchor: "(SELECT c.location_node_id FROM cases c WHERE c.id = mediations.case_id)",
+        follows: Follows::When(
+            "mediations.case_id IN (SELECT c.id FROM cases c WHERE c.state IN ('reported','accepted','dispatched','handling','verified'))",
+        ),
+    },
+    ScopedTable {
+        table: "hazards",
+        columns: ALL4,
+        anchor: "hazards.location_node_id",
+        follows: Follows::When("hazards.state <> 'rectified'"),
+    },
+    ScopedTable {
+        table: "attachments",
+        columns: ALL4,
+        anchor: "(CASE attachments.owner_kind \
+                  WHEN 'case' THEN (SELECT c.location_node_id FROM cases c WHERE c.id = attachments.owner_id) \
+                  WHEN 'hazard' THEN (SELECT h.location_node_id FROM hazards h WHERE h.id = attachments.owner_id) END)",
+        follows: Follows::When(
+            "((attachments.owner_kind = 'case' AND attachments.owner_id IN (SELECT c.id FROM cases c WHERE c.state IN ('reported','accepted','dispatched','handling','verified'))) \
+              OR (attachments.owner_kind = 'hazard' AND attachments.owner_id IN (SELECT h.id FROM hazards h WHERE h.state <> 'rectified')))",
+        ),
+    },
+    ScopedTable {
+        table: "devices",
+        columns: ALL4,
+        anchor: "devices.location_node_id",
+        follows: Follows::When("devices.archived = 0"),
+    },
+    ScopedTable {
+        table: "patrol_teams",
+        columns: ALL4,
+        anchor: "COALESCE(patrol_teams.building_id, patrol_teams.grid_id, patrol_teams.community_id)",
+        follows: Follows::When("patrol_teams.archived = 0"),
+    },
+    ScopedTable {
+        table: "patrol_shifts",
+        columns: ALL4,
+        anchor: "patrol_shifts.area_node_id",
+        follows: Follows::When("patrol_shifts.on_date >= $2"),
+    },
+    ScopedTable { table: "patrol_logs", columns: ALL4, anchor: "patrol_logs.area_node_id", follows: Follows::Never },
+    ScopedTable {
+        table: "patrol_findings",
+        columns: ALL4,
+        anchor: "patrol_findings.location_node_id",
+        follows: Follows::Never,
+    },
+    ScopedTable {
+        table: "visits",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = visits.household_id)",
+        follows: Follows::Never,
+    },
+    ScopedTable { table: "visit_rules", columns: &["street_id"], anchor: "visit_rules.street_id", follows: Follows::Never },
+];
+
+/// After the nodes under `path_like` (a `LIKE` pattern on nodes.path) took their new scope columns, copies
+/// them to every declared table's rows that follow. Returns the rows changed per table.
+pub async fn follow_move(tx: &mut Tx<'_>, path_like: &str) -> Result<Vec<(&'static str, u64)>> {
+    debug_assert!(OPEN_CASES == State::open_sql());
+    let today = crate::db::today().to_string();
+    let mut out = Vec::new();
+    for t in TABLES {
+        let cond = match t.follows {
+            Follows::Never => continue,
+            Follows::Always => String::new(),
+            Follows::When(c) => format!(" AND {c}"),
+        };
+        // Only fixed text from the list above is spliced in; the pattern and the date are bound.
+        let sets: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{c} = (SELECT n.{c} FROM nodes n WHERE n.id = {})", t.anchor))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} IN (SELECT id FROM nodes WHERE path LIKE $1){cond}",
+            t.table,
+            sets.join(", "),
+            t.anchor
+        );
+        let mut q = sqlx::query(&sql).bind(path_like);
+        if cond.contains("$2") {
+            q = q.bind(&today);
+        }
+        let n = q.execute(&mut **tx).await?.rows_affected();
+        out.push((t.table, n));
+    }
+    Ok(out)
+}
