@@ -24,6 +24,7 @@ pub mod hazards;
 pub mod intake;
 pub mod mediation;
 pub mod patrols;
+pub mod plugin;
 pub mod queries;
 mod row_names;
 pub mod stats;

@@ -11,6 +11,7 @@ use crate::error::Result;
 
 pub mod buildings;
 pub mod households;
+pub mod ledger;
 pub mod persons;
 pub mod records;
 pub mod rentals;

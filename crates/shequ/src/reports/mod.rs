@@ -2,4 +2,5 @@
 //! `reportcheck` crate) against them. Generated ledgers and work reports will live here too.
 
 pub mod history;
+pub mod catalog;
 pub mod indicators;

@@ -24,6 +24,7 @@ mod persons_list;
 mod privacy;
 mod records_export;
 mod registry_tree;
+mod reports_catalog;
 mod scope;
 mod scoped_move;
 mod visits;

@@ -7,6 +7,7 @@ mod hazards;
 mod nodes;
 mod patrols;
 mod persons;
+mod reports;
 mod visits;
 
 use axum::extract::{Query, State};
@@ -21,6 +22,7 @@ use super::AppState;
 use crate::registry::{population, stats, validate};
 
 pub use hazards::serve as serve_attachment;
+pub(crate) use reports::period_or_this_year;
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -112,6 +114,10 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         calendar::year,
         calendar::put_days,
         calendar::remove_day,
+        reports::list,
+        reports::value,
+        reports::ledgers,
+        reports::ledger,
     ),
     components(schemas(
         Me,
@@ -207,6 +213,13 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         calendar::DaysInput,
         calendar::Written,
         crate::calendar::store::Day,
+        crate::reports::catalog::Def,
+        crate::reports::catalog::Level,
+        crate::reports::catalog::IndicatorValue,
+        crate::reports::catalog::Period,
+        crate::reports::catalog::Column,
+        reports::LedgerInfo,
+        reports::LedgerRows,
     ))
 )]
 pub struct ApiDoc;
@@ -224,6 +237,7 @@ pub fn routes() -> Router<AppState> {
         .merge(patrols::routes())
         .merge(visits::routes())
         .merge(calendar::routes())
+        .merge(reports::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -7,6 +7,7 @@ mod cases;
 mod dashboard;
 mod hazards;
 mod imports;
+mod ledgers;
 mod patrols;
 mod persons;
 mod registry;
@@ -32,4 +33,5 @@ pub fn routes() -> Router<AppState> {
         .merge(patrols::routes())
         .merge(visits::routes())
         .merge(calendar::routes())
+        .merge(ledgers::routes())
 }

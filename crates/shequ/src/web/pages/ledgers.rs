@@ -1,0 +1,115 @@
+//! 指标与台账: the indicator catalogue with this period's values, and every ledger as a print-friendly page
+//! and an .xlsx in the layout offices hand in. The figures come from the domains' plug-ins
+//! ([`crate::reports::catalog`]); this file knows no domain.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::registry::nodes::{self, Kind};
+use crate::reports::catalog::{catalog, Where};
+use crate::web::api::period_or_this_year;
+use crate::web::error::PageError;
+use crate::web::session::User;
+use crate::web::templates::render;
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reports/indicators", get(indicators))
+        .route("/reports/ledgers", get(ledgers))
+        .route("/reports/ledgers/{code}", get(ledger))
+        .route("/reports/ledgers/{code}/export.xlsx", get(export))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct At {
+    period: String,
+    node: Option<i64>,
+}
+
+/// The places a user may narrow a figure to: their roots and the communities and grids below them.
+async fn places(state: &AppState, user: &User) -> Result<Vec<minijinja::Value>, crate::error::Error> {
+    let mut out = Vec::new();
+    for root in nodes::roots(&state.db, &user.actor).await? {
+        let kids = if matches!(root.kind(), Kind::Street | Kind::Community) {
+            nodes::children(&state.db, &user.actor, root.id, false).await?
+        } else {
+            vec![]
+        };
+        out.push(context! { id => root.id, name => root.name });
+        for k in kids.into_iter().filter(|k| matches!(k.kind(), Kind::Community | Kind::Grid)) {
+            out.push(context! { id => k.id, name => format!("— {}", k.name) });
+        }
+    }
+    Ok(out)
+}
+
+async fn indicators(State(state): State<AppState>, user: User, Query(q): Query<At>) -> Result<Html<String>, PageError> {
+    let period = period_or_this_year(&q.period)?;
+    let at = Where::new(&state.db, &user.actor, q.node).await?;
+    let mut rows = Vec::new();
+    for i in &catalog().indicators {
+        let v = catalog().value(&state.db, &at, i.def().code, &period).await?;
+        rows.push(context! { def => i.def(), value => v.value.map(shown), numerator => v.numerator.map(shown), denominator => v.denominator.map(shown) });
+    }
+    render(
+        &state.templates,
+        "indicators.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { rows, period, period_text => q.period, node => q.node, scope => at.name, places => places(&state, &user).await? },
+    )
+}
+
+/// A figure as Chinese reports write it: whole numbers without decimals, rates with one.
+fn shown(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v:.1}") }
+}
+
+async fn ledgers(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+    let list: Vec<_> = catalog()
+        .ledgers
+        .iter()
+        .map(|l| context! { code => l.code(), title => l.title(), due => l.due(), columns => l.columns().len() })
+        .collect();
+    render(&state.templates, "ledgers.html", Some(&user), &user.actor.lang, context! { ledgers => list })
+}
+
+/// Rows a ledger page shows (the .xlsx has all).
+const PAGE_ROWS: i64 = 500;
+
+async fn ledger(State(state): State<AppState>, user: User, Path(code): Path<String>, Query(q): Query<At>) -> Result<Html<String>, PageError> {
+    let period = period_or_this_year(&q.period)?;
+    let at = Where::new(&state.db, &user.actor, q.node).await?;
+    let l = catalog().ledger(&code)?;
+    let rows = l.rows(&state.db, &at, &period, PAGE_ROWS + 1).await?;
+    let more = rows.len() as i64 > PAGE_ROWS;
+    let rows: Vec<_> = rows.into_iter().take(PAGE_ROWS as usize).collect();
+    let totals: Vec<String> = l
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if c.total { shown(rows.iter().map(|r| r[i].parse::<f64>().unwrap_or(0.0)).sum()) } else { String::new() })
+        .collect();
+    render(
+        &state.templates,
+        "ledger.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { code, title => l.title(), columns => l.columns(), rows, totals, more, period, period_text => q.period, node => q.node,
+            scope => at.name, places => places(&state, &user).await? },
+    )
+}
+
+async fn export(State(state): State<AppState>, user: User, Path(code): Path<String>, Query(q): Query<At>) -> Result<Response, PageError> {
+    let period = period_or_this_year(&q.period)?;
+    let at = Where::new(&state.db, &user.actor, q.node).await?;
+    let l = catalog().ledger(&code)?;
+    let (bytes, _) = crate::exports::ledger::xlsx(&state.db, &user.actor, l, &at, &period).await?;
+    Ok(super::cases::xlsx_response(&code.replace('.', "-"), bytes))
+}
