@@ -19,8 +19,10 @@ pub enum Error {
     Unauthorized,
     #[error("{0}")]
     Locked(String),
+    /// Any other database error (unique and foreign-key violations become Conflict / Invalid, see
+    /// [`crate::db::constraints`]).
     #[error("数据库错误")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("内部错误")]
     Other(#[from] anyhow::Error),
 }
@@ -40,6 +42,12 @@ impl Error {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        crate::db::constraints::map(e)
     }
 }
 

@@ -103,7 +103,7 @@ pub async fn create(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64> {
     if exists.is_some() {
         return Err(Error::conflict(
             "用户名",
-            format!("用户名 {username} 已存在"),
+            crate::db::constraints::DUPLICATE_USERNAME,
         ));
     }
     let hash = password::hash(&u.password)?;

@@ -191,7 +191,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &CategoryInput) -> Result<Cat
             .map_err(|_| Error::invalid("上级分类", "上级分类不存在"))?;
     }
     if by_code(db, code).await.is_ok() {
-        return Err(Error::conflict("编码", format!("分类编码 {code} 已存在")));
+        return Err(Error::conflict("编码", crate::db::constraints::DUPLICATE_CATEGORY));
     }
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(

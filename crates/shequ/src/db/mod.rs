@@ -5,6 +5,7 @@
 //! query depends on a backend-specific type. The few dialect differences live in [`dialect`].
 
 pub mod bulk;
+pub mod constraints;
 pub mod deferred_indexes;
 pub mod dialect;
 pub mod ids;

@@ -304,19 +304,9 @@ async fn check_duplicate(
 }
 
 fn duplicate() -> Error {
-    Error::conflict(
-        "身份证号",
-        "该证件号码已在本街道登记,同一街道内不能重复登记",
-    )
+    Error::conflict("身份证号", crate::db::constraints::DUPLICATE_PERSON)
 }
 
-/// Maps a unique-index violation (a concurrent duplicate) to the same message as the pre-check.
-fn on_unique(e: sqlx::Error) -> Error {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => duplicate(),
-        _ => Error::Db(e),
-    }
-}
 
 /// Replaces a person's ID grams (kept with the person's street, see migration 0007).
 pub(crate) async fn write_grams(
@@ -421,7 +411,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
     .bind(&v.marital_status)
     .fetch_one(&mut *tx)
     .await
-    .map_err(on_unique)?
+    ?
     .get(0);
     write_grams(&mut tx, id, h.street_id, v.id_number.as_deref()).await?;
     population::open_period(&mut tx, id, move_in, &h).await?;
@@ -526,7 +516,7 @@ pub(crate) async fn write_update(
     .bind(&v.marital_status)
     .execute(&mut **tx)
     .await
-    .map_err(on_unique)?;
+    ?;
     if before.id_number != v.id_number || before.street_id != h.street_id {
         write_grams(tx, id, h.street_id, v.id_number.as_deref()).await?;
     }

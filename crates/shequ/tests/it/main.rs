@@ -17,6 +17,7 @@ mod imports;
 mod imports_big;
 mod imports_flow;
 mod pages;
+mod races;
 mod patrols;
 mod persons;
 mod persons_export;
