@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod fieldwork;
 pub mod imports;
 pub mod privacy;
 pub mod registry;

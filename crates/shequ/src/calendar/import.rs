@@ -83,7 +83,7 @@ fn ics(text: &str) -> Result<Vec<(NaiveDate, DayKind, String)>> {
                     continue;
                 }
                 let kind = if summary.contains('班') { DayKind::Workday } else { DayKind::Holiday };
-                let name = summary.replace("(班)", "").replace("(休)", "").replace("补班", "").replace("上班", "").replace("放假", "").replace('班', "").replace('休', "");
+                let name = summary.replace("(班)", "").replace("(休)", "").replace("补班", "").replace("上班", "").replace("放假", "").replace(['班', '休'], "");
                 let mut d = s;
                 while d <= e {
                     out.push((d, kind, name.trim().to_string()));

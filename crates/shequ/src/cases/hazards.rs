@@ -12,7 +12,7 @@ use crate::accounts::Actor;
 use crate::audit;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
-use crate::registry::nodes::{self, Kind};
+use crate::registry::nodes;
 use crate::registry::validate;
 
 pub const KINDS: [&str; 7] = ["消防", "用电", "燃气", "房屋安全", "治安", "交通", "其他"];
@@ -121,28 +121,6 @@ fn date(field: &str, value: &str) -> Result<chrono::NaiveDate> {
         .ok_or_else(|| Error::invalid(field, format!("{field}格式不正确,请按2024-01-31填写")))
 }
 
-/// A place for a record: a grid or anything below it, inside the actor's scope.
-pub(crate) async fn place(
-    db: &Db,
-    actor: &Actor,
-    field: &str,
-    id: i64,
-) -> Result<(nodes::Node, (i64, i64, i64))> {
-    let location = nodes::get(db, actor, id)
-        .await
-        .map_err(|_| Error::invalid(field, format!("{field}不存在或不在您的管辖范围内")))?;
-    if matches!(location.kind(), Kind::Street | Kind::Community) {
-        return Err(Error::invalid(
-            field,
-            format!("{field}请选择网格、小区、楼栋或房屋"),
-        ));
-    }
-    match (location.street_id, location.community_id, location.grid_id) {
-        (Some(s), Some(c), Some(g)) => Ok((location, (s, c, g))),
-        _ => Err(Error::invalid(field, format!("{field}不在任何网格内"))),
-    }
-}
-
 /// Checks a new hazard.
 pub async fn prepare(db: &Db, actor: &Actor, input: &NewHazard) -> Result<Prepared> {
     require_worker(actor)?;
@@ -159,7 +137,7 @@ pub async fn prepare(db: &Db, actor: &Actor, input: &NewHazard) -> Result<Prepar
     }
     let description = text("隐患描述", &input.description, 5000)?;
     let address = text("地址", &input.address, 200)?;
-    let (location, grid) = place(db, actor, "地点", input.location_id).await?;
+    let (location, grid) = crate::registry::place::place(db, actor, "地点", input.location_id).await?;
     let today = crate::db::today();
     let found_on = if input.found_on.trim().is_empty() {
         today

@@ -9,28 +9,23 @@
 //! Like the registry, every function takes the [`Actor`](crate::accounts::Actor) and filters by its scope; a
 //! case outside the scope answers NotFound. Nothing here knows HTTP.
 //!
-//! Around the loop: [`hazards`] (安全隐患, found → reported → rectified, with photos in [`attachments`]),
-//! [`patrols`] (teams, roster, logs; a finding becomes a hazard or a case in one step), [`visits`] (走访,
-//! visit rules, overdue lists and coverage) and [`diary`] (民情日记, a worker's day from the records).
+//! Around the loop: [`hazards`] (安全隐患, found → reported → rectified, with photos in [`attachments`]).
+//! Field work — patrols, home visits, the worker's diary — is its own domain, [`crate::fieldwork`].
 
 pub mod attachments;
 pub mod categories;
 pub mod counts;
 pub mod deadlines;
 pub mod devices;
-pub mod diary;
 pub mod flow;
 pub mod hazards;
 pub mod intake;
 pub mod mediation;
-pub mod patrols;
 pub mod plugin;
 pub mod queries;
 mod row_names;
 pub mod stats;
 pub mod transitions;
-pub mod visit_stats;
-pub mod visits;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 //! overdue; disputes and mediation (调解成功率); petitions; satisfaction; hazards found and rectified; patrols
 //! and findings; home visits and their coverage — and the ledgers offices keep of them.
 
-use crate::reports::catalog::{Binds, Column, Count, Def, Indicator, Ledger, Rate, SqlLedger, ALL_LEVELS};
+use crate::reports::catalog::{Plugin, Binds, Column, Count, Def, Indicator, Ledger, Rate, SqlLedger, ALL_LEVELS};
 
 const fn def(domain: &'static str, code: &'static str, name: &'static str, unit: &'static str, definition: &'static str) -> Def {
     Def { code, name, unit, definition, domain, levels: ALL_LEVELS, numerator: None, denominator: None }
@@ -17,7 +17,7 @@ fn count(def: Def, alias: &'static str, sql: &'static str, binds: Binds) -> Box<
 }
 
 
-pub fn plugin() -> (Vec<Box<dyn Indicator>>, Vec<Box<dyn Ledger>>) {
+pub fn plugin() -> Plugin {
     use Binds::*;
     let c = "cases";
     let indicators: Vec<Box<dyn Indicator>> = vec![

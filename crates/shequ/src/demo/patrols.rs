@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use super::REF;
 use crate::accounts::Actor;
-use crate::cases::patrols::{self, FindingInput, LogInput, MemberInput, ShiftInput, TeamInput};
+use crate::fieldwork::patrols::{self, FindingInput, LogInput, MemberInput, ShiftInput, TeamInput};
 
 const MEMBERS: [&str; 6] = ["周大海", "吴桂兰", "郑建国", "王秀英", "冯志明", "陈玉梅"];
 const FINDINGS: [&str; 4] = [

@@ -67,7 +67,7 @@ pub async fn xlsx(db: &Db, actor: &Actor, ledger: &dyn Ledger, at: &Where, perio
             if c.total {
                 ws.write_number_with_format(at, col, totals[i], &head)?;
             } else if i == 0 {
-                ws.write_string_with_format(at, col, &format!("共 {} 条", rows.len()), &head)?;
+                ws.write_string_with_format(at, col, format!("共 {} 条", rows.len()), &head)?;
             } else {
                 ws.write_string_with_format(at, col, "", &head)?;
             }

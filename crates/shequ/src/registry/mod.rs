@@ -9,6 +9,7 @@ pub mod mask;
 pub mod nodes;
 pub mod person_list;
 pub mod persons;
+pub mod place;
 pub mod plugin;
 pub mod population;
 pub mod rentals;

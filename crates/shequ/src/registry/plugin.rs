@@ -1,7 +1,7 @@
 //! What the registry contributes to reports: population, households, floating population, 人户分离,
 //! rentals and their safety agreements, estates and buildings (as of a period's end), and the rental ledger.
 
-use crate::reports::catalog::{Binds, Column, Count, Def, Indicator, Ledger, SqlLedger, ALL_LEVELS};
+use crate::reports::catalog::{Plugin, Binds, Column, Count, Def, Indicator, Ledger, SqlLedger, ALL_LEVELS};
 
 const D: &str = "registry";
 
@@ -12,7 +12,7 @@ const fn def(code: &'static str, name: &'static str, unit: &'static str, definit
 const LIVING: &str = "SELECT COUNT(*) FROM residence_periods r JOIN persons p ON p.id = r.person_id \
      WHERE r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1) AND {scope}";
 
-pub fn plugin() -> (Vec<Box<dyn Indicator>>, Vec<Box<dyn Ledger>>) {
+pub fn plugin() -> Plugin {
     let indicators: Vec<Box<dyn Indicator>> = vec![
         Box::new(Count {
             def: def("registry.population", "实有人口", "人", "期末在本辖区居住(有未结束的居住期)的登记人员数"),

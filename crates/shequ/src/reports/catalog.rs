@@ -20,6 +20,9 @@ use crate::registry::nodes::{self, Kind};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What a domain contributes: its indicators and its ledgers.
+pub type Plugin = (Vec<Box<dyn Indicator>>, Vec<Box<dyn Ledger>>);
+
 /// A reporting period: Beijing-time dates, both ends included.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Period {

@@ -153,11 +153,11 @@ async fn every_declared_scoped_table_follows_or_keeps_as_declared() {
         .await
         .unwrap()
         .get(0);
-    shequ::cases::patrols::add_shift(
+    shequ::fieldwork::patrols::add_shift(
         &db,
         &sys,
         team,
-        &shequ::cases::patrols::ShiftInput {
+        &shequ::fieldwork::patrols::ShiftInput {
             on_date: (shequ::db::today() + chrono::Duration::days(3)).to_string(),
             starts: "19:00".into(),
             ends: "21:00".into(),

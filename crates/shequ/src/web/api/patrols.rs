@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiResult;
 use crate::cases::hazards::Hazard;
-use crate::cases::patrols::{
+use crate::fieldwork::patrols::{
     self, Finding, LogInput, LogQuery, Member, MemberInput, PatrolLog, Shift, ShiftInput, Team,
     TeamInput, ToCase, ToHazard,
 };

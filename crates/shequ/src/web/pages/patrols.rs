@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::cases::{grids, opt_id, xlsx_response};
 use crate::accounts::Role;
-use crate::cases::patrols::{
+use crate::fieldwork::patrols::{
     self, FindingInput, LogInput, LogQuery, MemberInput, ShiftInput, TeamInput, ToCase, ToHazard,
 };
 use crate::cases::{categories, hazards};

@@ -386,12 +386,11 @@ fn changes(before: Option<&str>, after: Option<&str>) -> Vec<minijinja::Value> {
     };
     let (b, a) = (parse(before), parse(after));
     let show = |v: Option<&Value>| -> String {
-        let s = match v {
+        match v {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
-        };
-        s
+        }
     };
     let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
     keys.sort();

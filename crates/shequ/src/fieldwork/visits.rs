@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{fmt_ts, now_utc, require_worker, text};
+use crate::cases::{fmt_ts, now_utc, require_worker, text};
 use crate::accounts::{Actor, Role};
 use crate::audit;
 use crate::db::Db;
@@ -220,18 +220,29 @@ pub struct RuleInput {
     pub every_days: i64,
 }
 
-/// The visit rules of the actor's street.
+/// The visit rules of the actor's street. A rule on a special group the role may not see (a sensitive
+/// group, for grid workers and building leaders) is not there for them, like the group's own list.
 pub async fn rules(db: &Db, actor: &Actor) -> Result<Vec<Rule>> {
     let Some(street) = actor.scope.street() else {
         return Ok(vec![]);
     };
+    let visible: Vec<i64> = crate::registry::tags::types(db, actor).await?.iter().map(|t| t.id).collect();
     Ok(sqlx::query_as::<_, Rule>(
         "SELECT r.id, r.name, r.tag_type_id, t.name AS tag_name, r.every_days, r.street_id FROM visit_rules r \
          LEFT JOIN tag_types t ON t.id = r.tag_type_id WHERE r.street_id = $1 AND r.archived = 0 ORDER BY r.id",
     )
     .bind(street)
     .fetch_all(&db.pool)
-    .await?)
+    .await?
+    .into_iter()
+    .filter(|r| r.tag_type_id.is_none_or(|t| visible.contains(&t)))
+    .collect())
+}
+
+/// Whether a rule is on a sensitive group (its overdue list is then a sensitive read, audited).
+pub async fn is_sensitive(db: &Db, rule: &Rule) -> Result<bool> {
+    let Some(t) = rule.tag_type_id else { return Ok(false) };
+    Ok(crate::registry::tags::get_type(db, &Actor::system(), t).await.map(|t| t.sensitive).unwrap_or(false))
 }
 
 /// One rule of the actor's street, or NotFound.

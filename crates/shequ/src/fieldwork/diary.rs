@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-use super::hazards::{self, Hazard};
+use crate::cases::hazards::{self, Hazard};
 use super::patrols::{PatrolLog, LOG_SELECT};
 use super::visits::{self, Visit};
-use super::{fmt_ts, now_utc, stats, text};
+use crate::cases::{fmt_ts, now_utc, stats, text};
 use crate::accounts::{Actor, Role};
 use crate::audit;
 use crate::db::Db;

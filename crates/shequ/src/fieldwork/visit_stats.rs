@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::stats::percent;
+use crate::cases::stats::percent;
 use super::visits;
 use crate::accounts::{users, Actor};
 use crate::db::Db;
@@ -47,6 +47,18 @@ pub async fn overdue(
     limit: i64,
 ) -> Result<OverdueList> {
     let rule = visits::rule(db, actor, rule_id).await?;
+    if visits::is_sensitive(db, &rule).await? {
+        crate::audit::record(
+            &db.pool,
+            actor,
+            "read_sensitive",
+            "visit_rule",
+            Some(rule.id),
+            None,
+            Some(&serde_json::json!({"list": "overdue", "tag_type_id": rule.tag_type_id})),
+        )
+        .await?;
+    }
     let cutoff = (on - Duration::days(rule.every_days)).to_string();
     let mut conds = vec!["h.archived = 0".to_string(), actor.scope.sql("h")];
     if let Some(g) = grid {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-use super::{fmt_ts, hazards, intake, now_utc, text};
+use crate::cases::{fmt_ts, intake, now_utc, text};
 use crate::accounts::{Actor, Scope};
 use crate::audit;
 use crate::db::Db;
@@ -307,7 +307,7 @@ pub async fn add_shift(db: &Db, actor: &Actor, team_id: i64, s: &ShiftInput) -> 
         .ok_or_else(|| Error::invalid("值班日期", "值班日期格式不正确,请按2024-01-31填写"))?;
     let (starts, ends) = (hhmm("开始时间", &s.starts)?, hhmm("结束时间", &s.ends)?);
     let (area, (street, community, grid)) =
-        hazards::place(db, actor, "巡逻区域", s.area_id).await?;
+        crate::registry::place::place(db, actor, "巡逻区域", s.area_id).await?;
     if community != t.community_id || t.grid_id.is_some_and(|g| g != grid) {
         return Err(Error::invalid("巡逻区域", "巡逻区域不在本队伍负责的范围内"));
     }

@@ -91,7 +91,7 @@ pub async fn record(db: &Db, actor: &Actor, input: &LogInput) -> Result<PatrolLo
         .await
         .map_err(|_| Error::invalid("巡逻队伍", "巡逻队伍不存在或不在您的管辖范围内"))?;
     let (area, (street, community, grid)) =
-        hazards::place(db, actor, "巡逻区域", input.area_id).await?;
+        crate::registry::place::place(db, actor, "巡逻区域", input.area_id).await?;
     if community != t.community_id {
         return Err(Error::invalid("巡逻区域", "巡逻区域不在本队伍所在社区"));
     }
@@ -134,7 +134,7 @@ pub async fn record(db: &Db, actor: &Actor, input: &LogInput) -> Result<PatrolLo
             ));
         }
         let place = match f.location_id {
-            Some(l) => hazards::place(db, actor, "问题地点", l).await?,
+            Some(l) => crate::registry::place::place(db, actor, "问题地点", l).await?,
             None => (area.clone(), (street, community, grid)),
         };
         findings.push((d, place));
