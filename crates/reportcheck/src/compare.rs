@@ -111,11 +111,11 @@ impl Default for Mapping {
         Mapping::new(vec![
             row(
                 "受理.*纠纷|纠纷.*受理|排查.*纠纷",
-                "cases.disputes.received",
+                "cases.disputes",
                 "件",
                 "受理纠纷数",
             ),
-            row("调解成功", "cases.mediation.success", "件", "调解成功数"),
+            row("调解成功", "cases.mediated_ok", "件", "调解成功数"),
             row("解决.*(实际)?问题|办结", "cases.closed", "件", "办结事项数"),
             row(
                 "总人数|总人口|常住人口|居民.*人口",
@@ -124,10 +124,10 @@ impl Default for Mapping {
                 "总人口",
             ),
             row("总户数|居民户|住户", "registry.households", "户", "总户数"),
-            row("走访|入户", "visits.total", "次", "走访次数"),
+            row("走访|入户", "visits.visits", "次", "走访次数"),
             row("志愿者", "volunteers.total", "人", "志愿者人数"),
             row("低保", "welfare.dibao", "户", "低保户数"),
-            row("满意率", "satisfaction.rate", "%", "满意率"),
+            row("满意率", "cases.satisfaction_rate", "%", "满意率"),
         ])
     }
 }

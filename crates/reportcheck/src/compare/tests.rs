@@ -10,8 +10,8 @@ fn compares_with_records() {
         "20xx年共受理各类纠纷3起,调解成功3起。全年为居民解决实际问题280余件,其中帮扶困难家庭35户。\n**社区总人数有6035人,总户数约2100户。",
     ));
     let src = MemorySource::default()
-        .with("cases.disputes.received", "s1", 3.0)
-        .with("cases.mediation.success", "s1", 2.0)
+        .with("cases.disputes", "s1", 3.0)
+        .with("cases.mediated_ok", "s1", 2.0)
         .with("cases.closed", "s1", 263.0)
         .with("registry.population", "s1", 6035.0)
         .with("registry.households", "s1", 2150.0);
@@ -23,8 +23,8 @@ fn compares_with_records() {
     assert_eq!(
         got,
         [
-            ("cases.disputes.received", true, Some(0.0)),
-            ("cases.mediation.success", false, Some(1.0)),
+            ("cases.disputes", true, Some(0.0)),
+            ("cases.mediated_ok", false, Some(1.0)),
             ("cases.closed", false, Some(17.0)),
             ("registry.population", true, Some(0.0)),
             ("registry.households", true, Some(-50.0)),
@@ -65,7 +65,7 @@ fn mapping_json_round_trip_and_extension() {
     assert_eq!(back.lookup("参与垃圾分类").unwrap().code, "env.sorting");
     assert_eq!(
         back.lookup("受理各类纠纷").unwrap().code,
-        "cases.disputes.received"
+        "cases.disputes"
     );
     assert_eq!(
         back.lookup("**社区总人数").unwrap().code,

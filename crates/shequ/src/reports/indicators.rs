@@ -1,18 +1,17 @@
-//! The indicator engine (first slice): named figures computed from the records for a scope and a period,
-//! so that a figure a report states can be compared with what the system knows. Codes follow the mapping
-//! table of `reportcheck` (`registry.population`, `registry.households`, …); codes of modules that do not
-//! exist yet (cases, services) have no value and are reported as "系统暂无数据".
+//! The report check's figures: every indicator of the catalogue ([`super::catalog`]) computed for the
+//! actor's scope and the report's period, so that a figure an outside report states can be compared with what
+//! the system knows. Codes are the catalogue's (`registry.population`, `cases.disputes`, …); a code the
+//! catalogue lacks (a domain not built yet) has no value and is reported as "系统暂无数据".
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use reportcheck::{IndicatorSource, Period};
-use sqlx::Row;
 
+use super::catalog::{self, catalog, Where};
 use crate::accounts::Actor;
 use crate::db::Db;
 use crate::error::Result;
-use crate::registry::{nodes, population};
 
 /// Values computed for one scope and period, ready for the synchronous comparison.
 pub struct Indicators {
@@ -20,34 +19,18 @@ pub struct Indicators {
 }
 
 impl Indicators {
-    /// Computes every indicator the registry can answer, at the end of `period`.
+    /// Computes every indicator of the catalogue for `period` (a state "as of" its end, counts within it).
     pub async fn compute(db: &Db, actor: &Actor, period: &Period) -> Result<Indicators> {
-        let end = NaiveDate::parse_from_str(&period.to, "%Y-%m-%d")
-            .unwrap_or_else(|_| crate::db::today())
-            .min(crate::db::today());
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| crate::db::today());
+        let (from, to) = (date(&period.from), date(&period.to));
+        let p = catalog::Period { from, to, label: format!("{from}至{to}") };
+        let at = Where::new(db, actor, None).await?;
         let mut values = HashMap::new();
-        values.insert(
-            "registry.population".to_string(),
-            population::count_on(db, actor, end).await? as f64,
-        );
-        let households: i64 = sqlx::query(&format!(
-            "SELECT COUNT(DISTINCT h.id) FROM households h JOIN persons p ON p.household_id = h.id \
-             JOIN residence_periods r ON r.person_id = p.id WHERE r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1) AND {}",
-            actor.scope.sql("r")
-        ))
-        .bind(end.to_string())
-        .fetch_one(&db.pool)
-        .await?
-        .get(0);
-        values.insert("registry.households".to_string(), households as f64);
-        values.insert(
-            "registry.buildings".to_string(),
-            nodes::count(db, actor, nodes::Kind::Building).await? as f64,
-        );
-        values.insert(
-            "registry.estates".to_string(),
-            nodes::count(db, actor, nodes::Kind::Estate).await? as f64,
-        );
+        for i in &catalog().indicators {
+            if let Some(v) = i.value(db, &at, &p).await? {
+                values.insert(i.def().code.to_string(), v);
+            }
+        }
         Ok(Indicators { values })
     }
 
