@@ -10,6 +10,7 @@ use super::attachments::{self, Owner, Upload};
 use super::{fmt_ts, now_utc, queries, require_worker, text};
 use crate::accounts::Actor;
 use crate::audit;
+use crate::db::filter::{Filter, Page};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::registry::nodes;
@@ -462,41 +463,25 @@ pub struct HazardPage {
 
 /// Hazards in the actor's scope, newest first.
 pub async fn list(db: &Db, actor: &Actor, q: &HazardQuery) -> Result<HazardPage> {
-    let mut conds = vec![actor.scope.sql("h")];
-    if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
-        if state_label(s).is_empty() {
-            return Err(Error::invalid("状态", "没有这个状态"));
-        }
-        conds.push(format!("h.state = '{s}'"));
+    let state = q.state.clone().filter(|s| !s.is_empty());
+    if state.as_deref().is_some_and(|s| state_label(s).is_empty()) {
+        return Err(Error::invalid("状态", "没有这个状态"));
     }
-    if let Some(g) = q.grid_id {
-        conds.push(format!("h.grid_id = {g}"));
-    }
+    let mut filter = Filter::scoped(actor, "h")
+        .opt_text("h.state = ?", state)
+        .opt_int("h.grid_id = ?", q.grid_id);
     if q.overdue == Some(true) {
-        conds.push(format!(
-            "h.state <> 'rectified' AND h.rectify_by < '{}'",
-            crate::db::today()
-        ));
+        filter = filter
+            .when(true, "h.state <> 'rectified'")
+            .text("h.rectify_by < ?", crate::db::today().to_string());
     }
-    let filter = conds.join(" AND ");
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 5000);
-    let page = q.page.unwrap_or(1).max(1);
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM hazards h WHERE {filter}"))
-        .fetch_one(&db.pool)
+    let p: Page<Hazard> = filter
+        .page(db, "FROM hazards h", SELECT, "h.id DESC", q.page.unwrap_or(1), q.per_page.unwrap_or(50))
         .await?;
-    let items = sqlx::query_as::<_, Hazard>(&format!(
-        "{SELECT} WHERE {filter} ORDER BY h.id DESC LIMIT {per_page} OFFSET {}",
-        (page - 1) * per_page
-    ))
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(labelled)
-    .collect();
     Ok(HazardPage {
-        items,
-        total,
-        page,
-        per_page,
+        items: p.items.into_iter().map(labelled).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
     })
 }

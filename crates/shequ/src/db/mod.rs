@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod constraints;
 pub mod deferred_indexes;
 pub mod dialect;
+pub mod filter;
 pub mod ids;
 pub mod lists;
 pub mod migrate;

@@ -3,6 +3,7 @@
 //! total, by grid and by worker. A worker's coverage counts against the households of their own area inside
 //! the actor's scope (all of the scope for visits by someone without an account).
 
+use crate::db::filter::Filter;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
@@ -60,35 +61,31 @@ pub async fn overdue(
         .await?;
     }
     let cutoff = (on - Duration::days(rule.every_days)).to_string();
-    let mut conds = vec!["h.archived = 0".to_string(), actor.scope.sql("h")];
-    if let Some(g) = grid {
-        conds.push(format!("h.grid_id = {g}"));
-    }
-    if let Some(t) = rule.tag_type_id {
-        conds.push(format!(
+    // $1 is the cutoff (in HAVING); the filter's values follow.
+    let filter = Filter::scoped(actor, "h")
+        .after(1)
+        .when(true, "h.archived = 0")
+        .opt_int("h.grid_id = ?", grid)
+        .opt_int(
             "EXISTS (SELECT 1 FROM persons p JOIN person_tags pt ON pt.person_id = p.id \
              WHERE p.household_id = h.id AND p.archived = 0 AND p.status = '在住' AND pt.archived = 0 \
-             AND pt.tag_type_id = {t})"
-        ));
-    }
+             AND pt.tag_type_id = ?)",
+            rule.tag_type_id,
+        );
     let inner = format!(
         "SELECT h.id, h.number, h.address, h.grid_id, g.name AS grid_name, MAX(v.visited_on) AS last_visit \
          FROM households h JOIN nodes g ON g.id = h.grid_id LEFT JOIN visits v ON v.household_id = h.id \
          WHERE {} GROUP BY h.id, h.number, h.address, h.grid_id, g.name \
          HAVING MAX(v.visited_on) IS NULL OR MAX(v.visited_on) < $1",
-        conds.join(" AND ")
+        filter.sql()
     );
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({inner}) x"))
-        .bind(&cutoff)
-        .fetch_one(&db.pool)
-        .await?;
-    let rows = sqlx::query(&format!(
+    let count_sql = format!("SELECT COUNT(*) FROM ({inner}) x");
+    let total: i64 = filter.bind(sqlx::query(&count_sql).bind(&cutoff)).fetch_one(&db.pool).await?.get(0);
+    let rows_sql = format!(
         "SELECT * FROM ({inner}) x ORDER BY COALESCE(x.last_visit, ''), x.id LIMIT {}",
         limit.clamp(1, 100_000)
-    ))
-    .bind(&cutoff)
-    .fetch_all(&db.pool)
-    .await?;
+    );
+    let rows = filter.bind(sqlx::query(&rows_sql).bind(&cutoff)).fetch_all(&db.pool).await?;
     let items = rows
         .iter()
         .map(|r| {

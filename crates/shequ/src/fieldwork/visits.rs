@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::cases::{fmt_ts, now_utc, require_worker, text};
 use crate::accounts::{Actor, Role};
 use crate::audit;
+use crate::db::filter::Filter;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::registry::{households, validate};
@@ -165,37 +166,20 @@ pub struct VisitQuery {
 
 /// Visits in the actor's scope, newest first.
 pub async fn list(db: &Db, actor: &Actor, q: &VisitQuery) -> Result<Vec<Visit>> {
-    let mut conds = vec![actor.scope.sql("v")];
-    for (col, v) in [
-        ("household_id", q.household_id),
-        ("grid_id", q.grid_id),
-        ("worker_id", q.worker_id),
-    ] {
-        if let Some(v) = v {
-            conds.push(format!("v.{col} = {v}"));
-        }
-    }
-    let mut binds = vec![];
-    for (field, op, v) in [("开始日期", ">=", &q.from), ("结束日期", "<=", &q.to)] {
+    let mut filter = Filter::scoped(actor, "v")
+        .opt_int("v.household_id = ?", q.household_id)
+        .opt_int("v.grid_id = ?", q.grid_id)
+        .opt_int("v.worker_id = ?", q.worker_id);
+    for (field, sql, v) in [("开始日期", "v.visited_on >= ?", &q.from), ("结束日期", "v.visited_on <= ?", &q.to)] {
         if let Some(v) = v.as_deref().filter(|s| !s.is_empty()) {
             let d = validate::parse_date(v)
                 .ok_or_else(|| Error::invalid(field, "日期格式不正确,请按2024-01-31填写"))?;
-            binds.push(d.to_string());
-            conds.push(format!("v.visited_on {op} ${}", binds.len()));
+            filter = filter.text(sql, d.to_string());
         }
     }
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 5000);
-    let page = q.page.unwrap_or(1).max(1);
-    let sql = format!(
-        "{SELECT} WHERE {} ORDER BY v.visited_on DESC, v.id DESC LIMIT {per_page} OFFSET {}",
-        conds.join(" AND "),
-        (page - 1) * per_page
-    );
-    let mut query = sqlx::query_as::<_, Visit>(&sql);
-    for b in binds {
-        query = query.bind(b);
-    }
-    Ok(query.fetch_all(&db.pool).await?)
+    filter
+        .rows(db, SELECT, "v.visited_on DESC, v.id DESC", q.page.unwrap_or(1), q.per_page.unwrap_or(50))
+        .await
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]

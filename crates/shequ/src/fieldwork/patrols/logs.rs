@@ -9,6 +9,7 @@ use crate::audit;
 use crate::cases::hazards::{self, NewHazard};
 use crate::cases::intake::{self, NewCase};
 use crate::cases::{fmt_ts, now_utc, require_worker, text};
+use crate::db::filter::Filter;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::registry::validate;
@@ -233,38 +234,22 @@ pub struct LogQuery {
 
 /// Patrol logs in the actor's scope, newest first.
 pub async fn logs(db: &Db, actor: &Actor, q: &LogQuery) -> Result<Vec<PatrolLog>> {
-    let mut conds = vec![actor.scope.sql("l")];
-    if let Some(t) = q.team_id {
-        conds.push(format!("l.team_id = {t}"));
-    }
-    if let Some(g) = q.grid_id {
-        conds.push(format!("l.grid_id = {g}"));
-    }
-    let mut binds = vec![];
+    let mut filter = Filter::scoped(actor, "l")
+        .opt_int("l.team_id = ?", q.team_id)
+        .opt_int("l.grid_id = ?", q.grid_id);
     if let Some(f) = q.from.as_deref().filter(|s| !s.is_empty()) {
         let d = validate::parse_date(f)
             .ok_or_else(|| Error::invalid("开始日期", "日期格式不正确,请按2024-01-31填写"))?;
-        binds.push(d.to_string());
-        conds.push(format!("l.started_at >= ${}", binds.len()));
+        filter = filter.text("l.started_at >= ?", d.to_string());
     }
     if let Some(t) = q.to.as_deref().filter(|s| !s.is_empty()) {
         let d = validate::parse_date(t)
             .ok_or_else(|| Error::invalid("结束日期", "日期格式不正确,请按2024-01-31填写"))?;
-        binds.push((d + chrono::Duration::days(1)).to_string());
-        conds.push(format!("l.started_at < ${}", binds.len()));
+        filter = filter.text("l.started_at < ?", (d + chrono::Duration::days(1)).to_string());
     }
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 5000);
-    let page = q.page.unwrap_or(1).max(1);
-    let sql = format!(
-        "{LOG_SELECT} WHERE {} ORDER BY l.started_at DESC, l.id DESC LIMIT {per_page} OFFSET {}",
-        conds.join(" AND "),
-        (page - 1) * per_page
-    );
-    let mut query = sqlx::query_as::<_, PatrolLog>(&sql);
-    for b in binds {
-        query = query.bind(b);
-    }
-    Ok(query.fetch_all(&db.pool).await?)
+    filter
+        .rows(db, LOG_SELECT, "l.started_at DESC, l.id DESC", q.page.unwrap_or(1), q.per_page.unwrap_or(50))
+        .await
 }
 
 async fn open_finding(db: &Db, actor: &Actor, id: i64) -> Result<Finding> {
