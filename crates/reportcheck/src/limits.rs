@@ -50,6 +50,14 @@ pub fn file_too_large(len: usize) -> Error {
     ))
 }
 
+/// The refusal of an upload that was cut off at the body limit (its size is not known).
+pub fn upload_too_large() -> Error {
+    Error::TooLarge(format!(
+        "文件超过报告检查的上限 {},已拒绝",
+        mb(MAX_FILE_BYTES as u64)
+    ))
+}
+
 /// The refusal of a text over [`MAX_REPORT_CHARS`].
 pub fn text_too_long() -> Error {
     Error::TooLarge(format!(

@@ -24,4 +24,5 @@ mod privacy;
 mod records_export;
 mod registry_tree;
 mod scope;
+mod uploads;
 mod visits;
