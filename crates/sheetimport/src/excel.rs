@@ -92,7 +92,7 @@ pub(crate) fn read_xlsx<RS: Read + Seek>(
         let mut count = 0u64;
         while let Some(cell) = cells_reader.next_cell().map_err(err)? {
             count += 1;
-            if count % 4096 == 0 && sheet.cells_over(4096) {
+            if count.is_multiple_of(4096) && sheet.cells_over(4096) {
                 flow = ControlFlow::Break(());
                 break;
             }
