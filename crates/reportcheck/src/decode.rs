@@ -1,10 +1,12 @@
 //! Input decoding: UTF-8 / UTF-16 / GBK / GB18030 detection and .docx text extraction.
 
 use std::fmt;
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor};
 
 use quick_xml::events::Event;
 use serde::Serialize;
+
+use crate::limits::{self, Bounded, Stop};
 
 /// Errors of reading an input file (messages in Chinese).
 #[derive(Debug)]
@@ -12,6 +14,8 @@ pub enum Error {
     Io(std::io::Error),
     Docx(String),
     Unsupported(String),
+    /// Over one of the [`crate::limits`]: the message says which, with the limit.
+    TooLarge(String),
 }
 
 impl fmt::Display for Error {
@@ -20,6 +24,7 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "无法读取文件:{e}"),
             Error::Docx(m) => write!(f, "无法读取 Word 文档:{m}"),
             Error::Unsupported(m) => write!(f, "不支持的文件格式:{m}"),
+            Error::TooLarge(m) => f.write_str(m),
         }
     }
 }
@@ -41,7 +46,17 @@ pub struct Decoded {
 }
 
 /// Decode an input file's bytes; `filename_hint` (may be empty) helps recognise .docx and old .doc.
+/// Refuses files over [`limits::MAX_FILE_BYTES`] and texts over [`limits::MAX_REPORT_CHARS`].
 pub fn decode_bytes(bytes: &[u8], filename_hint: &str) -> Result<Decoded, Error> {
+    if bytes.len() > limits::MAX_FILE_BYTES {
+        return Err(limits::file_too_large(bytes.len()));
+    }
+    let decoded = decode_unchecked(bytes, filename_hint)?;
+    limits::check_text(&decoded.text)?;
+    Ok(decoded)
+}
+
+fn decode_unchecked(bytes: &[u8], filename_hint: &str) -> Result<Decoded, Error> {
     let lower = filename_hint.to_lowercase();
     if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".docx") {
         return Ok(Decoded {
@@ -113,21 +128,44 @@ fn has_gb18030_four_byte(bytes: &[u8]) -> bool {
     false
 }
 
-/// Text of a .docx: one line per paragraph of `word/document.xml`.
+/// Text of a .docx: one line per paragraph of `word/document.xml`. The XML is parsed as it is inflated and
+/// every limit of [`crate::limits`] is enforced while reading: entries, inflated bytes (counted, whatever the
+/// archive declares), XML runs and characters of text.
 pub fn docx_text(bytes: &[u8]) -> Result<String, Error> {
+    if let Some(n) = limits::declared_entries(bytes) {
+        if n > limits::MAX_ZIP_ENTRIES as u64 {
+            return Err(limits::too_many_entries(n));
+        }
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| Error::Docx(format!("不是有效的压缩包({e})")))?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .map_err(|_| Error::Docx("缺少 word/document.xml".into()))?
-        .read_to_string(&mut xml)
-        .map_err(|e| Error::Docx(e.to_string()))?;
-    let mut reader = quick_xml::Reader::from_str(&xml);
+    if zip.len() > limits::MAX_ZIP_ENTRIES {
+        return Err(limits::too_many_entries(zip.len() as u64));
+    }
+    let entry = zip
+        .by_name("word/document.xml")
+        .map_err(|_| Error::Docx("缺少 word/document.xml".into()))?;
+    if entry.size() > limits::MAX_DOCUMENT_XML_BYTES {
+        // An honest bomb is refused before anything is inflated.
+        return Err(limits::document_refused(Stop::Bytes(
+            limits::MAX_DOCUMENT_XML_BYTES,
+        )));
+    }
+    let bounded = Bounded::new(entry, limits::MAX_DOCUMENT_XML_BYTES);
+    let mut reader = quick_xml::Reader::from_reader(BufReader::with_capacity(1 << 16, bounded));
+    let mut buf = Vec::new();
     let mut out = String::new();
+    let mut chars = 0usize;
     let mut in_text = false;
     let mut in_para = false;
     loop {
-        match reader.read_event() {
+        buf.clear();
+        let event = reader.read_event_into(&mut buf);
+        if let Some(stop) = reader.get_ref().get_ref().stopped {
+            return Err(limits::document_refused(stop));
+        }
+        let before = out.len();
+        match event {
             Ok(Event::Start(e)) => match e.name().as_ref() {
                 b"w:t" => in_text = true,
                 b"w:p" => in_para = true,
@@ -156,6 +194,12 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, Error> {
             Ok(Event::Eof) => break,
             Err(e) => return Err(Error::Docx(format!("XML 解析失败({e})"))),
             _ => {}
+        }
+        if out.len() > before {
+            chars += out[before..].chars().count();
+            if chars > limits::MAX_REPORT_CHARS {
+                return Err(limits::text_too_long());
+            }
         }
     }
     if out.ends_with('\n') {

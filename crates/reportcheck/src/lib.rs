@@ -11,6 +11,7 @@ pub mod figures;
 pub mod findings;
 pub mod history;
 pub mod html;
+pub mod limits;
 pub mod model;
 pub mod report;
 pub mod structure;

@@ -62,7 +62,9 @@ pub struct Report {
     pub year_over_year: Vec<YearOverYear>,
 }
 
-/// Check pasted or decoded text.
+/// Check pasted or decoded text. The text is not bounded here: callers with text from outside refuse
+/// one over [`crate::limits::MAX_REPORT_CHARS`] first with [`crate::limits::check_text`] (files read through
+/// [`check_bytes`] are bounded there).
 pub fn check_text(text: &str, opts: &Options) -> Report {
     check_decoded(text, "文本", opts)
 }
@@ -139,6 +141,10 @@ pub fn check_bytes_with(
 /// Check a file on disk.
 pub fn check_file(path: impl AsRef<Path>) -> Result<Report, Error> {
     let path = path.as_ref();
+    let len = std::fs::metadata(path)?.len();
+    if len > crate::limits::MAX_FILE_BYTES as u64 {
+        return Err(crate::limits::file_too_large(len as usize));
+    }
     let bytes = std::fs::read(path)?;
     let name = path
         .file_name()

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use encoding_rs::{Decoder, GB18030};
 
 use crate::row::Cell;
-use crate::sheet::SheetReader;
+use crate::sheet::{RowCells, SheetReader};
 use crate::{ImportError, OnRow, Summary};
 
 /// Whether a whole stream is valid UTF-8, read in chunks.
@@ -118,17 +118,13 @@ pub(crate) fn read_csv<'r, R: Read + 'r>(
             Err(e) => return Err(ImportError::Csv(format!("第{}行:{e}", n + 1))),
         }
         n += 1;
-        let cells = record
-            .iter()
-            .map(|s| {
-                if s.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(s.to_string())
-                }
-            })
-            .collect();
-        if sheet.push(n, cells).is_break() {
+        let mut cells = RowCells::default();
+        for (i, field) in record.iter().enumerate() {
+            if !field.is_empty() {
+                cells.set(i, Cell::Text(field.to_string()));
+            }
+        }
+        if sheet.cells_over(record.len() as u64) || cells.push(&mut sheet, n).is_break() {
             return Ok(summary);
         }
     }

@@ -1,18 +1,18 @@
 //! Excel workbooks through calamine: .xlsx cell by cell with its streaming reader (only the shared-string table
 //! is held), .xls one sheet at a time (the format holds at most 65,536 rows a sheet).
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
 use calamine::{Data, DataRef, ExcelDateTime, Reader, Xls, Xlsx};
 
+use crate::limits;
 use crate::row::Cell;
-use crate::sheet::SheetReader;
+use crate::sheet::{RowCells, SheetReader};
 use crate::value::{self, DateError};
 use crate::{ImportError, OnRow, Summary};
 
-/// Columns beyond this are ignored (a stray cell far to the right must not allocate a huge row).
-const MAX_COLUMNS: usize = 1024;
+use crate::limits::MAX_COLUMNS;
 
 fn date(dt: &ExcelDateTime) -> Cell {
     if !dt.is_datetime() {
@@ -69,11 +69,15 @@ fn err(e: impl std::fmt::Display) -> ImportError {
     ImportError::Excel(e.to_string())
 }
 
-/// Reads every sheet of an .xlsx workbook, streaming its cells.
+/// Reads every sheet of an .xlsx workbook, streaming its cells. The archive is checked against the
+/// [`limits`] first ([`limits::check_xlsx`]); rows, cells and each row's characters are counted as they
+/// are read.
 pub(crate) fn read_xlsx<RS: Read + Seek>(
-    rs: RS,
+    mut rs: RS,
     on_row: &mut OnRow<'_>,
 ) -> Result<Summary, ImportError> {
+    limits::check_xlsx(&mut rs)?;
+    rs.seek(SeekFrom::Start(0))?;
     let mut wb: Xlsx<RS> = Xlsx::new(rs).map_err(err)?;
     let mut summary = Summary {
         format: "xlsx",
@@ -83,13 +87,19 @@ pub(crate) fn read_xlsx<RS: Read + Seek>(
         let mut cells_reader = wb.worksheet_cells_reader(&name).map_err(err)?;
         let mut sheet = SheetReader::new(&name, &mut summary, on_row);
         let mut current: Option<u32> = None;
-        let mut cells: Vec<Cell> = Vec::new();
+        let mut cells = RowCells::default();
         let mut flow = ControlFlow::Continue(());
+        let mut count = 0u64;
         while let Some(cell) = cells_reader.next_cell().map_err(err)? {
+            count += 1;
+            if count.is_multiple_of(4096) && sheet.cells_over(4096) {
+                flow = ControlFlow::Break(());
+                break;
+            }
             let (r, c) = cell.get_position();
             if current != Some(r) {
                 if let Some(prev) = current {
-                    flow = sheet.push(prev as usize + 1, std::mem::take(&mut cells));
+                    flow = std::mem::take(&mut cells).push(&mut sheet, prev as usize + 1);
                     if flow.is_break() {
                         break;
                     }
@@ -98,15 +108,15 @@ pub(crate) fn read_xlsx<RS: Read + Seek>(
             }
             let c = c as usize;
             if c < MAX_COLUMNS {
-                if cells.len() <= c {
-                    cells.resize(c + 1, Cell::Empty);
-                }
-                cells[c] = from_ref(cell.get_value().clone());
+                cells.set(c, from_ref(cell.get_value().clone()));
             }
+        }
+        if flow.is_continue() && sheet.cells_over(count % 4096) {
+            flow = ControlFlow::Break(());
         }
         if flow.is_continue() {
             if let Some(prev) = current {
-                flow = sheet.push(prev as usize + 1, cells);
+                flow = cells.push(&mut sheet, prev as usize + 1);
             }
         }
         if flow.is_continue() {
@@ -135,13 +145,21 @@ pub(crate) fn read_xls<RS: Read + Seek>(
         let mut sheet = SheetReader::new(&name, &mut summary, on_row);
         let mut flow = ControlFlow::Continue(());
         for (i, row) in range.rows().enumerate() {
-            let mut cells = vec![Cell::Empty; (c0 as usize).min(MAX_COLUMNS)];
-            cells.extend(
-                row.iter()
-                    .take(MAX_COLUMNS.saturating_sub(c0 as usize))
-                    .map(from_data),
-            );
-            flow = sheet.push(r0 as usize + i + 1, cells);
+            let mut cells = RowCells::default();
+            let first = c0 as usize;
+            for (j, d) in row.iter().enumerate() {
+                if first + j >= MAX_COLUMNS {
+                    break;
+                }
+                if !matches!(d, Data::Empty) {
+                    cells.set(first + j, from_data(d));
+                }
+            }
+            if sheet.cells_over(row.len() as u64) {
+                flow = ControlFlow::Break(());
+                break;
+            }
+            flow = cells.push(&mut sheet, r0 as usize + i + 1);
             if flow.is_break() {
                 break;
             }

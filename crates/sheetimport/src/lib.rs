@@ -17,6 +17,7 @@ pub mod field;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod header;
+pub mod limits;
 mod row;
 mod sheet;
 mod template;
@@ -98,6 +99,8 @@ pub mod codes {
     pub const BOOL_INVALID: &str = "bool_invalid";
     pub const PERSON_TYPE_INVALID: &str = "person_type_invalid";
     pub const CELL_ERROR: &str = "cell_error";
+    /// A row over [`crate::limits::MAX_ROW_CHARS`].
+    pub const ROW_TOO_LONG: &str = "row_too_long";
 }
 
 /// What a whole read found, apart from the rows themselves.
@@ -113,6 +116,12 @@ pub struct Summary {
     pub stopped: bool,
     /// "xlsx", "xls", "csv-utf8" or "csv-gb18030".
     pub format: &'static str,
+    /// Non-empty cells read, over all sheets (bounded by [`limits::MAX_CELLS`]).
+    #[serde(skip)]
+    pub(crate) cells: u64,
+    /// The limit the read stopped at, if any: the read then fails with it.
+    #[serde(skip)]
+    pub(crate) over: Option<String>,
 }
 
 /// Why a file could not be read at all.
@@ -126,6 +135,9 @@ pub enum ImportError {
     Excel(String),
     #[error("CSV 文件无法解析:{0}")]
     Csv(String),
+    /// Over one of the [`limits`]: the message names it.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("在每个工作表的前10行中都找不到表头(至少需要两个可识别的列名,如“姓名”“身份证号”)")]
     NoHeader,
 }
@@ -197,6 +209,9 @@ pub fn read_bytes(
 }
 
 fn finish(summary: Summary) -> Result<Summary, ImportError> {
+    if let Some(m) = summary.over {
+        return Err(ImportError::TooLarge(m));
+    }
     if summary.layouts.is_empty() {
         return Err(ImportError::NoHeader);
     }

@@ -79,7 +79,7 @@ pub fn parse_row(layout: &Layout, row: usize, cells: &[Cell]) -> Option<(Row, Ve
                 sheet: layout.sheet.clone(),
                 row,
                 column: Some(layout.column_label(col)),
-                value: value.to_string(),
+                value: crate::limits::clip(value, crate::limits::MAX_PROBLEM_VALUE_CHARS),
                 message,
                 severity,
                 code,

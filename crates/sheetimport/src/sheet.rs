@@ -4,8 +4,69 @@
 use std::ops::ControlFlow;
 
 use crate::header::{self, Layout, HEADER_SEARCH_ROWS};
+use crate::limits::{self, MAX_PROBLEM_VALUE_CHARS, MAX_ROWS, MAX_ROW_CHARS, MAX_SHEET_NAME_CHARS};
 use crate::row::{parse_row, Cell};
-use crate::{codes, Field, OnRow, Problem, Severity, Summary};
+use crate::{codes, Field, OnRow, Problem, Row, Severity, Summary};
+
+/// Characters of a cell as read (counted in bytes first: a character is at least one).
+fn cell_chars(c: &Cell) -> usize {
+    match c {
+        Cell::Text(s) | Cell::Error(s) => s.len(),
+        _ => 0,
+    }
+}
+
+/// One row's cells as they are read, until they hold more than [`MAX_ROW_CHARS`] characters: then they are
+/// dropped and only counted.
+#[derive(Default)]
+pub(crate) struct RowCells {
+    cells: Vec<Cell>,
+    /// Bytes of text so far (an upper bound of its characters).
+    bytes: usize,
+    oversized: Option<usize>,
+}
+
+impl RowCells {
+    pub(crate) fn set(&mut self, c: usize, cell: Cell) {
+        if c >= limits::MAX_COLUMNS {
+            // A stray cell far to the right must not allocate a huge row.
+            return;
+        }
+        if let Some(n) = self.oversized.as_mut() {
+            *n += cell_chars(&cell);
+            return;
+        }
+        self.bytes += cell_chars(&cell);
+        if self.cells.len() <= c {
+            self.cells.resize(c + 1, Cell::Empty);
+        }
+        self.cells[c] = cell;
+        if self.bytes > MAX_ROW_CHARS {
+            let chars: usize = self
+                .cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(s) | Cell::Error(s) => s.chars().count(),
+                    _ => 0,
+                })
+                .sum();
+            if chars > MAX_ROW_CHARS {
+                self.cells = Vec::new();
+                self.oversized = Some(chars);
+            } else {
+                self.bytes = chars;
+            }
+        }
+    }
+
+    /// Hands the row to the sheet.
+    pub(crate) fn push(self, sheet: &mut SheetReader<'_, '_, '_>, row: usize) -> ControlFlow<()> {
+        match self.oversized {
+            Some(chars) => sheet.push_oversized(row, chars),
+            None => sheet.push(row, self.cells),
+        }
+    }
+}
 
 /// Receives the rows of one sheet in order and passes parsed rows to `on_row`.
 pub(crate) struct SheetReader<'s, 'f, 'a> {
@@ -13,7 +74,8 @@ pub(crate) struct SheetReader<'s, 'f, 'a> {
     summary: &'s mut Summary,
     on_row: &'f mut OnRow<'a>,
     /// Non-empty rows held while looking for the header: (1-based row, cells).
-    pending: Vec<(usize, Vec<Cell>)>,
+    /// An oversized row (see [`SheetReader::push_oversized`]) is held with no cells and its characters.
+    pending: Vec<(usize, Vec<Cell>, Option<usize>)>,
     layout: Option<Layout>,
     /// Whether the next non-empty row may be the comment row.
     comment_possible: bool,
@@ -26,7 +88,7 @@ pub(crate) struct SheetReader<'s, 'f, 'a> {
 impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
     pub fn new(name: &str, summary: &'s mut Summary, on_row: &'f mut OnRow<'a>) -> Self {
         SheetReader {
-            name: name.to_string(),
+            name: limits::clip(name, MAX_SHEET_NAME_CHARS),
             summary,
             on_row,
             pending: Vec::new(),
@@ -46,11 +108,76 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
         if self.layout.is_some() {
             return self.data(row, cells);
         }
-        self.pending.push((row, cells));
+        self.pending.push((row, cells, None));
         if self.pending.len() >= HEADER_SEARCH_ROWS {
             return self.decide();
         }
         ControlFlow::Continue(())
+    }
+
+    /// A row whose cells hold more than [`limits::MAX_ROW_CHARS`] characters (at least `chars`); its cells
+    /// were dropped while reading. Below the header it is an error row (counted, not imported); in a sheet
+    /// without a header it is skipped like every row.
+    pub fn push_oversized(&mut self, row: usize, chars: usize) -> ControlFlow<()> {
+        self.any = true;
+        if self.summary.stopped {
+            return ControlFlow::Continue(());
+        }
+        if self.layout.is_none() {
+            // Still looking for the header: held (it cannot be the header) and decided with the others.
+            self.pending.push((row, Vec::new(), Some(chars)));
+            if self.pending.len() >= HEADER_SEARCH_ROWS {
+                return self.decide();
+            }
+            return ControlFlow::Continue(());
+        }
+        let msg = limits::row_too_long_message(chars);
+        let Some(layout) = self.layout.as_ref().filter(|l| l.header_row > 0) else {
+            return ControlFlow::Continue(());
+        };
+        let r = Row {
+            sheet: layout.sheet.clone(),
+            row,
+            values: Default::default(),
+            tags: Vec::new(),
+            separated: None,
+        };
+        let p = Problem {
+            sheet: self.name.clone(),
+            row,
+            column: None,
+            value: String::new(),
+            message: msg,
+            severity: Severity::Error,
+            code: codes::ROW_TOO_LONG,
+        };
+        self.comment_possible = false;
+        self.emit(r, vec![p])
+    }
+
+    /// Hands a parsed row on, counting it against [`MAX_ROWS`].
+    fn emit(&mut self, r: Row, problems: Vec<Problem>) -> ControlFlow<()> {
+        if self.summary.rows >= MAX_ROWS {
+            self.summary.over = Some(limits::too_many_rows().to_string());
+            return ControlFlow::Break(());
+        }
+        self.summary.rows += 1;
+        if (self.on_row)(r, problems).is_break() {
+            self.summary.stopped = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Counts `n` more cells read; true (and the read is to stop) when the file has more than
+    /// [`limits::MAX_CELLS`].
+    pub fn cells_over(&mut self, n: u64) -> bool {
+        self.summary.cells += n;
+        if self.summary.cells > limits::MAX_CELLS {
+            self.summary.over = Some(limits::too_many_cells().to_string());
+            return true;
+        }
+        false
     }
 
     /// The end of the sheet.
@@ -74,7 +201,7 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
             sheet: self.name.clone(),
             row,
             column,
-            value: value.to_string(),
+            value: limits::clip(value, MAX_PROBLEM_VALUE_CHARS),
             message: msg,
             severity: sev,
             code,
@@ -86,7 +213,7 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
         let pending = std::mem::take(&mut self.pending);
         let texts: Vec<(usize, Vec<String>)> = pending
             .iter()
-            .map(|(r, cells)| (*r, cells.iter().map(Cell::text).collect()))
+            .map(|(r, cells, _)| (*r, cells.iter().map(Cell::text).collect()))
             .collect();
         let Some(i) = header::find_header(&texts) else {
             if self.any {
@@ -139,8 +266,11 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
         self.summary.layouts.push(layout.clone());
         self.layout = Some(layout);
         self.comment_possible = true;
-        for (row, cells) in pending.into_iter().skip(i + 1) {
-            self.data(row, cells)?;
+        for (row, cells, oversized) in pending.into_iter().skip(i + 1) {
+            match oversized {
+                Some(chars) => self.push_oversized(row, chars)?,
+                None => self.data(row, cells)?,
+            }
         }
         ControlFlow::Continue(())
     }
@@ -193,11 +323,7 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
             }
         }
         if let Some((r, problems)) = parse_row(layout, row, cells) {
-            self.summary.rows += 1;
-            if (self.on_row)(r, problems).is_break() {
-                self.summary.stopped = true;
-                return ControlFlow::Break(());
-            }
+            return self.emit(r, problems);
         }
         ControlFlow::Continue(())
     }

@@ -37,6 +37,12 @@ pub struct Sheet {
     text: Format,
 }
 
+/// `s` as a cell's text: cut with "…(已截断)" at its end when longer than Excel's 32,767 characters (which
+/// rust_xlsxwriter refuses).
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    reportcheck::xlsx::cell_text(s)
+}
+
 /// Rows in an Excel worksheet, the header included.
 const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
@@ -101,7 +107,7 @@ impl Sheet {
             let col = i as u16;
             match cell {
                 Cell::Text(s) => {
-                    ws.write_string_with_format(row, col, &s, &self.text)
+                    ws.write_string_with_format(row, col, cell_text(&s).as_ref(), &self.text)
                         .map_err(err)?;
                 }
                 Cell::Date(s) => match parse_date(&s) {

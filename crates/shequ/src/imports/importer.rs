@@ -82,7 +82,8 @@ pub(super) fn problem(
         sheet: row.sheet.clone(),
         row: row.row,
         column,
-        value: value.to_string(),
+        // A cell can be long (up to sheetimport::limits::MAX_ROW_CHARS); 200,000 problems are kept.
+        value: sheetimport::limits::clip(value, sheetimport::limits::MAX_PROBLEM_VALUE_CHARS),
         message,
         severity,
         code,

@@ -4,6 +4,7 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::Outcome;
+use crate::exports::sheet::cell_text;
 
 fn err(e: XlsxError) -> anyhow::Error {
     anyhow::anyhow!("xlsx: {e}")
@@ -46,7 +47,8 @@ pub fn xlsx(outcome: &Outcome, file_name: &str) -> anyhow::Result<Vec<u8>> {
     for (i, (k, v)) in summary.iter().enumerate() {
         ws.write_string_with_format(i as u32, 0, k, &bold)
             .map_err(err)?;
-        ws.write_string(i as u32, 1, v).map_err(err)?;
+        ws.write_string(i as u32, 1, cell_text(v).as_ref())
+            .map_err(err)?;
     }
     let ws = wb.add_worksheet_with_constant_memory();
     ws.set_name("问题明细").map_err(err)?;
@@ -66,14 +68,17 @@ pub fn xlsx(outcome: &Outcome, file_name: &str) -> anyhow::Result<Vec<u8>> {
     ws.set_freeze_panes(1, 0).map_err(err)?;
     for (i, p) in outcome.problems.iter().enumerate() {
         let r = i as u32 + 1;
-        ws.write_string(r, 0, &p.sheet).map_err(err)?;
+        ws.write_string(r, 0, cell_text(&p.sheet).as_ref())
+            .map_err(err)?;
         if p.row > 0 {
             ws.write_number(r, 1, p.row as f64).map_err(err)?;
         }
-        ws.write_string(r, 2, p.column.as_deref().unwrap_or(""))
+        ws.write_string(r, 2, cell_text(p.column.as_deref().unwrap_or("")).as_ref())
             .map_err(err)?;
-        ws.write_string(r, 3, &p.value).map_err(err)?;
-        ws.write_string(r, 4, &p.message).map_err(err)?;
+        ws.write_string(r, 3, cell_text(&p.value).as_ref())
+            .map_err(err)?;
+        ws.write_string(r, 4, cell_text(&p.message).as_ref())
+            .map_err(err)?;
         let level = match p.severity {
             sheetimport::Severity::Error => "错误",
             sheetimport::Severity::Warning => "提示",

@@ -1,6 +1,11 @@
 //! Imports running in the background of the server: each upload becomes a job (first a dry run, then, when
 //! the user chooses, a real run over the same file) whose progress the page polls. Jobs live in memory,
-//! belong to the user who started them, and are forgotten (with their uploaded file) after two hours.
+//! belong to the user who started them, and are forgotten after two hours.
+//!
+//! The uploaded file lives as long as it can still be used: a real run removes it when it ends, a failed
+//! dry run at once, a finished dry run hands it to the real run started from it or removes it when the job
+//! is forgotten. Upload files are named after the server's process ([`upload_file`]); at start the server
+//! removes those of processes that no longer run ([`remove_leftovers`]) — a killed server's uploads.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +27,8 @@ pub struct Job {
     pub grid_id: i64,
     pub grid_name: String,
     pub mode: Mode,
-    pub file: Arc<TempPath>,
+    /// The uploaded file, until it is no longer needed (then removed from disk).
+    pub file: Mutex<Option<Arc<TempPath>>>,
     pub progress: Arc<Progress>,
     pub result: Mutex<Option<Result<Outcome, String>>>,
     pub started: Instant,
@@ -55,19 +61,14 @@ impl Jobs {
             grid_id: new.grid_id,
             grid_name: new.grid_name,
             mode: new.mode,
-            file: new.file,
+            file: Mutex::new(Some(new.file)),
             progress: Arc::new(Progress::default()),
             result: Mutex::new(None),
             started: Instant::now(),
             follow_up: Mutex::new(None),
         });
-        {
-            let mut jobs = self.jobs.lock().expect("jobs lock");
-            jobs.retain(|_, j| {
-                j.started.elapsed() < KEEP || j.result.lock().map(|r| r.is_none()).unwrap_or(false)
-            });
-            jobs.insert(id, job.clone());
-        }
+        self.sweep();
+        self.jobs.lock().expect("jobs lock").insert(id, job.clone());
         let (db, actor, running) = (db.clone(), actor.clone(), job.clone());
         tokio::spawn(async move {
             let opts = Options {
@@ -75,7 +76,13 @@ impl Jobs {
                 mode: running.mode,
                 file_name: running.file_name.clone(),
             };
-            let path = running.file.to_path_buf();
+            let path = running
+                .file
+                .lock()
+                .expect("file lock")
+                .as_ref()
+                .map(|f| f.to_path_buf())
+                .unwrap_or_default();
             let result = imports::run(&db, &actor, path, &opts, &running.progress)
                 .await
                 .map_err(|e| {
@@ -90,13 +97,38 @@ impl Jobs {
                     }
                 });
             running.progress.done.store(true, Ordering::Relaxed);
+            if running.mode != Mode::DryRun || result.is_err() {
+                // Nothing more will read the file: a real run does not run twice, a failed check is not
+                // imported.
+                running.file.lock().expect("file lock").take();
+            }
             *running.result.lock().expect("result lock") = Some(result);
         });
         job
     }
 
+    /// Forgets finished jobs older than two hours, with their files.
+    fn sweep(&self) {
+        let old: Vec<Arc<Job>> = {
+            let mut jobs = self.jobs.lock().expect("jobs lock");
+            let old: Vec<u64> = jobs
+                .iter()
+                .filter(|(_, j)| {
+                    j.started.elapsed() >= KEEP
+                        && j.result.lock().map(|r| r.is_some()).unwrap_or(true)
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            old.iter().filter_map(|id| jobs.remove(id)).collect()
+        };
+        for j in old {
+            j.file.lock().expect("file lock").take();
+        }
+    }
+
     /// The job if it belongs to this user (otherwise, as for records out of scope: not found).
     pub fn get(&self, actor: &Actor, id: u64) -> Option<Arc<Job>> {
+        self.sweep();
         self.jobs
             .lock()
             .expect("jobs lock")
@@ -107,6 +139,7 @@ impl Jobs {
 
     /// This user's jobs, newest first.
     pub fn mine(&self, actor: &Actor) -> Vec<Arc<Job>> {
+        self.sweep();
         let mut v: Vec<Arc<Job>> = self
             .jobs
             .lock()
@@ -118,4 +151,57 @@ impl Jobs {
         v.sort_by_key(|j| std::cmp::Reverse(j.id));
         v
     }
+}
+
+/// The start of every upload file's name; the process id and a dash follow.
+const UPLOAD_PREFIX: &str = "shequ-import-";
+
+/// A new upload file in the system's temp folder, named after this process (`shequ-import-<pid>-…`) and
+/// keeping the upload's extension (the reader tells CSV from it).
+pub fn upload_file(ext: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!("{UPLOAD_PREFIX}{}-", std::process::id()))
+        .suffix(&format!(".{ext}"))
+        .tempfile()
+}
+
+/// Whether process `pid` runs (Linux: /proc; elsewhere every process counts as running).
+fn running(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
+}
+
+/// Removes the upload files in `dir` left by servers that no longer run (killed, or crashed, with jobs in
+/// memory: those jobs ended with them), and unnamed ones (before names carried the process) older than two
+/// hours. Returns how many were removed.
+pub fn remove_leftovers(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(UPLOAD_PREFIX)) else {
+            continue;
+        };
+        let pid = rest
+            .split_once('-')
+            .and_then(|(p, _)| p.parse::<u32>().ok());
+        let leftover = match pid {
+            Some(pid) => !running(pid),
+            None => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= KEEP),
+        };
+        if leftover && e.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => removed += 1,
+                Err(err) => tracing::warn!("removing {}: {err}", e.path().display()),
+            }
+        }
+    }
+    removed
 }

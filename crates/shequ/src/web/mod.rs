@@ -31,6 +31,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db) -> AppState {
+        // Jobs live in memory: uploads of a server that was killed belong to jobs that ended with it.
+        let removed = import_jobs::remove_leftovers(&std::env::temp_dir());
+        if removed > 0 {
+            tracing::info!("removed {removed} upload files left by stopped servers");
+        }
         AppState {
             db,
             templates: Arc::new(templates::environment()),

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -23,8 +23,8 @@ use crate::web::AppState;
 
 /// Uploads up to 300 MB (a million-row sheet is ~100 MB as .xlsx, ~150 MB as .csv).
 const MAX_UPLOAD: usize = 300 * 1024 * 1024;
-/// Problems listed on the page; the report has them all.
-const SHOWN: usize = 300;
+/// Problems listed on a page of the job (`?page=N`, from 1); the report has them all.
+pub const PROBLEMS_PER_PAGE: usize = 200;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -150,10 +150,7 @@ async fn upload(
                     .filter(char::is_ascii_alphanumeric)
                     .take(5)
                     .collect();
-                let mut tmp = tempfile::Builder::new()
-                    .prefix("shequ-import-")
-                    .suffix(&format!(".{ext}"))
-                    .tempfile()
+                let mut tmp = crate::web::import_jobs::upload_file(&ext)
                     .map_err(|e| Error::Other(anyhow::anyhow!("temp file: {e}")))?;
                 let mut size = 0;
                 while let Some(chunk) = field
@@ -194,24 +191,47 @@ async fn upload(
     Ok(go_to(&headers, &format!("/import/jobs/{}", job.id)))
 }
 
-fn job_context(job: &Job) -> minijinja::Value {
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    page: Option<usize>,
+}
+
+/// The job, with page `page` (from 1) of its problems.
+fn job_context(job: &Job, page: usize) -> minijinja::Value {
     let result = job.result.lock().expect("result lock");
     let (outcome, failed) = match result.as_ref() {
-        Some(Ok(o)) => (Some(o.clone()), None),
+        Some(Ok(o)) => (Some(o), None),
         Some(Err(e)) => (None, Some(e.clone())),
         None => (None, None),
     };
     let follow_up = *job.follow_up.lock().expect("follow-up lock");
+    let listed = outcome.map(|o| o.problems.len()).unwrap_or(0);
+    let pages = listed.div_ceil(PROBLEMS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
     let problems: Vec<_> = outcome
-        .as_ref()
-        .map(|o| o.problems.iter().take(SHOWN).cloned().collect())
+        .map(|o| {
+            o.problems
+                .iter()
+                .skip((page - 1) * PROBLEMS_PER_PAGE)
+                .take(PROBLEMS_PER_PAGE)
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
+    // Beyond the problems kept, only counted: the report has the ones kept, the counts all.
     let more = outcome
-        .as_ref()
-        .map(|o| (o.counts.errors + o.counts.warnings) as usize > problems.len())
+        .map(|o| (o.counts.errors + o.counts.warnings) as usize > listed)
         .unwrap_or(false);
+    // The outcome without its problems: the page shows one page of them.
+    let summary = outcome.map(|o| {
+        context! {
+            counts => o.counts, committed => o.committed, refused => o.refused, format => o.format,
+        }
+    });
     context! {
-        job => job_summary(job), outcome, failed, problems, more, shown => SHOWN, max => MAX_PROBLEMS,
+        job => job_summary(job), outcome => summary, failed, problems, more, max => MAX_PROBLEMS,
+        page, pages, listed, first => (page - 1) * PROBLEMS_PER_PAGE + 1,
+        prev => (page > 1).then(|| page - 1), next => (page < pages).then(|| page + 1),
         follow_up,
     }
 }
@@ -220,6 +240,7 @@ async fn job_page(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<u64>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
     let job = state.imports.get(&user.actor, id).ok_or(Error::NotFound)?;
     render(
@@ -227,7 +248,7 @@ async fn job_page(
         "import_job.html",
         Some(&user),
         &user.actor.lang,
-        job_context(&job),
+        job_context(&job, q.page.unwrap_or(1)),
     )
 }
 
@@ -242,7 +263,7 @@ async fn progress(
         "import_progress.html",
         Some(&user),
         &user.actor.lang,
-        job_context(&job),
+        job_context(&job, 1),
     )?;
     let mut r = html.into_response();
     if job.result.lock().expect("result lock").is_some() {
@@ -305,6 +326,10 @@ async fn run(
         "all_or_nothing" => Mode::AllOrNothing,
         _ => return Err(Error::invalid("导入方式", "请选择导入方式").into()),
     };
+    // The real run takes the file over and removes it when it ends.
+    let Some(file) = dry.file.lock().expect("lock").take() else {
+        return Err(Error::invalid("导入", "上传的文件已删除,请重新上传").into());
+    };
     let job = state.imports.start(
         &state.db,
         &user.actor,
@@ -313,7 +338,7 @@ async fn run(
             grid_id: dry.grid_id,
             grid_name: dry.grid_name.clone(),
             mode,
-            file: dry.file.clone(),
+            file,
         },
     );
     *dry.follow_up.lock().expect("lock") = Some(job.id);

@@ -1,7 +1,8 @@
 //! The report check page: upload or paste a report written outside shequ; see what is wrong with it and how
 //! its figures compare with the records of the user's scope.
 
-use axum::extract::{Multipart, State};
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -16,7 +17,12 @@ use crate::web::templates::render;
 use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/reports/check", get(page).post(check))
+    Router::new().route(
+        "/reports/check",
+        get(page)
+            .post(check)
+            .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+    )
 }
 
 async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
@@ -29,7 +35,19 @@ async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>,
     )
 }
 
-const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+/// The report check reads files up to [`reportcheck::limits::MAX_FILE_BYTES`] (20 MB, said on the page);
+/// the body may hold that and a pasted text of [`reportcheck::limits::MAX_REPORT_CHARS`] besides.
+const BODY_LIMIT: usize =
+    reportcheck::limits::MAX_FILE_BYTES + 4 * reportcheck::limits::MAX_REPORT_CHARS + 64 * 1024;
+
+/// An upload that could not be read: over the body limit (the file too large), or broken off.
+fn unreadable(e: MultipartError) -> Error {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Error::invalid("文件", reportcheck::limits::upload_too_large().to_string())
+    } else {
+        Error::invalid("文件", format!("上传内容无法读取:{e}"))
+    }
+}
 
 async fn check(
     State(state): State<AppState>,
@@ -38,24 +56,21 @@ async fn check(
 ) -> Result<Html<String>, PageError> {
     let (mut file, mut name, mut text, mut year, mut keep) =
         (Vec::new(), String::new(), String::new(), None, false);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| Error::invalid("文件", format!("上传内容无法读取:{e}")))?
-    {
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or("") {
             "file" => {
                 name = field.file_name().unwrap_or("").to_string();
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|e| Error::invalid("文件", format!("上传失败:{e}")))?
-                    .to_vec();
-                if file.len() > MAX_UPLOAD {
-                    return Err(Error::invalid("文件", "文件不能超过20MB").into());
+                file = field.bytes().await.map_err(unreadable)?.to_vec();
+                if file.len() > reportcheck::limits::MAX_FILE_BYTES {
+                    let e = reportcheck::limits::file_too_large(file.len());
+                    return Err(Error::invalid("文件", e.to_string()).into());
                 }
             }
-            "text" => text = field.text().await.unwrap_or_default(),
+            "text" => {
+                text = field.text().await.map_err(unreadable)?;
+                reportcheck::limits::check_text(&text)
+                    .map_err(|e| Error::invalid("文本", e.to_string()))?;
+            }
             "year" => {
                 year = field
                     .text()
