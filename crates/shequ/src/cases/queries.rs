@@ -250,68 +250,61 @@ pub struct ListRow {
 const LIST_ROW_COLS: &str = "SELECT c.id, c.number, c.title, c.group_petition, c.repeat_petition, \
     c.category_id, c.grid_id, c.state, c.deadline_status, c.owner_id, c.created_at";
 
-/// A list's condition on `cases c`, its FROM and its parameters (integers, then the state code).
+/// A list's condition on `cases c` (the scoped query builder, every value bound) and its FROM.
 struct Filter {
     from: &'static str,
     cond: String,
-    binds: Vec<i64>,
-    texts: Vec<String>,
+    f: crate::db::filter::Filter,
     /// No filter beyond the scope: the kept per-scope count answers the total.
     whole_scope: bool,
 }
 
+/// Open states, for conditions (fixed text).
+const OPEN: &str = "('reported','accepted','dispatched','handling','verified')";
+
 impl Filter {
     fn new(actor: &Actor, q: &ListQuery) -> Result<Filter> {
-        let mut conds = vec![actor.scope.sql("c")];
-        let mut binds: Vec<i64> = vec![];
-        let mut texts: Vec<String> = vec![];
+        debug_assert_eq!(OPEN, State::open_sql());
+        let mut f = crate::db::filter::Filter::scoped(actor, "c");
         match q.view.unwrap_or_default() {
             View::Mine => {
-                binds.push(actor.user_id);
-                conds.push(format!(
-                    "(c.owner_id = $1 OR (c.assignee_kind = 'user' AND c.assignee_user_id = $1)) AND c.state IN {}",
-                    State::open_sql()
-                ));
+                f = f.int(
+                    "(c.owner_id = ? OR (c.assignee_kind = 'user' AND c.assignee_user_id = ?)) \
+                     AND c.state IN ('reported','accepted','dispatched','handling','verified')",
+                    actor.user_id,
+                );
             }
             View::Escalated => {
-                binds.push(actor.user_id);
-                conds.push(format!(
-                    "c.escalated_to = $1 AND c.state IN {}",
-                    State::open_sql()
-                ));
+                f = f.int(
+                    "c.escalated_to = ? AND c.state IN ('reported','accepted','dispatched','handling','verified')",
+                    actor.user_id,
+                );
             }
             View::Team => {}
         }
-        if let Some(g) = q.grid_id {
-            binds.push(g);
-            conds.push(format!("c.grid_id = ${}", binds.len()));
-        }
-        if let Some(cat) = q.category_id {
-            binds.push(cat);
-            let n = binds.len();
-            conds.push(format!("(c.category_id = ${n} OR k.parent_id = ${n})"));
-        }
-        if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
-            let st = State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?;
-            texts.push(st.code().to_string());
-        }
-        if q.open == Some(true) {
-            conds.push(format!("c.state IN {}", State::open_sql()));
-        }
-        match q.overdue.as_deref() {
-            Some("1") | Some("true") | Some("overdue") => conds.push(format!(
-                "c.deadline_status = 'overdue' AND c.state IN {}",
-                State::open_sql()
-            )),
-            Some("due_soon") => conds.push(format!(
-                "c.deadline_status = 'due_soon' AND c.state IN {}",
-                State::open_sql()
-            )),
-            _ => {}
-        }
-        if !texts.is_empty() {
-            conds.push(format!("c.state = ${}", binds.len() + 1));
-        }
+        f = f
+            .opt_int("c.grid_id = ?", q.grid_id)
+            .opt_int("(c.category_id = ? OR k.parent_id = ?)", q.category_id);
+        let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?),
+            None => None,
+        };
+        f = f.when(
+            q.open == Some(true),
+            "c.state IN ('reported','accepted','dispatched','handling','verified')",
+        );
+        f = match q.overdue.as_deref() {
+            Some("1") | Some("true") | Some("overdue") => f.when(
+                true,
+                "c.deadline_status = 'overdue' AND c.state IN ('reported','accepted','dispatched','handling','verified')",
+            ),
+            Some("due_soon") => f.when(
+                true,
+                "c.deadline_status = 'due_soon' AND c.state IN ('reported','accepted','dispatched','handling','verified')",
+            ),
+            _ => f,
+        };
+        f = f.opt_text("c.state = ?", state.map(|s| s.code().to_string()));
         Ok(Filter {
             // The category join only when the filter needs it: the count then comes from a scope index alone.
             from: if q.category_id.is_some() {
@@ -319,24 +312,17 @@ impl Filter {
             } else {
                 "cases c"
             },
-            whole_scope: conds.len() == 1,
-            cond: conds.join(" AND "),
-            binds,
-            texts,
+            whole_scope: f.conditions() == 1,
+            cond: f.sql(),
+            f,
         })
     }
 
     fn bind<'q, O>(
         &self,
-        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+        query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        for b in &self.binds {
-            query = query.bind(*b);
-        }
-        for t in &self.texts {
-            query = query.bind(t.clone());
-        }
-        query
+        self.f.bind_as(query)
     }
 
     /// The query of how many cases the list holds: the kept count for a whole scope, else counted.
@@ -377,7 +363,7 @@ where
     // The id or the offset is a parameter after the filter's, so that the statement's text is the same for
     // every page of a scope and its prepared form is reused (a literal made a new statement per page:
     // parsed, planned and described again, on PostgreSQL one more round trip).
-    let n = f.binds.len() + f.texts.len() + 1;
+    let n = f.f.placeholders() + 1;
     let (keyset, order, offset, value) = match (q.after, q.before) {
         (Some(a), _) => (format!("AND c.id < ${n}"), "DESC", "0".to_string(), a),
         (None, Some(b)) => (format!("AND c.id > ${n}"), "ASC", "0".to_string(), b),

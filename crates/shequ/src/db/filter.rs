@@ -57,17 +57,28 @@ impl Filter {
         self.offset + self.args.len() + 1
     }
 
-    /// `sql` with `?` standing for the value (e.g. `"h.grid_id = ?"`, `"v.visited_on >= ?"`).
+    /// `sql` with `?` standing for the value (e.g. `"h.grid_id = ?"`, `"v.visited_on >= ?"`); every `?` of
+    /// one condition is the same value.
     pub fn int(mut self, sql: &'static str, v: i64) -> Filter {
-        self.conds.push(sql.replacen('?', &format!("${}", self.next()), 1));
+        self.conds.push(sql.replace('?', &format!("${}", self.next())));
         self.args.push(Arg::I(v));
         self
     }
 
     pub fn text(mut self, sql: &'static str, v: impl Into<String>) -> Filter {
-        self.conds.push(sql.replacen('?', &format!("${}", self.next()), 1));
+        self.conds.push(sql.replace('?', &format!("${}", self.next())));
         self.args.push(Arg::S(v.into()));
         self
+    }
+
+    /// Placeholders used so far (the next free one is this plus one).
+    pub fn placeholders(&self) -> usize {
+        self.offset + self.args.len()
+    }
+
+    /// The number of conditions (1: the scope alone).
+    pub fn conditions(&self) -> usize {
+        self.conds.len()
     }
 
     pub fn opt_int(self, sql: &'static str, v: Option<i64>) -> Filter {
