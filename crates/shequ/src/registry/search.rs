@@ -107,6 +107,14 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<P
     let mut out = Vec::new();
     match shape(q) {
         None => {}
+        // A role that may not unmask sees only the last 4 digits of a phone and no middle digits of an ID
+        // number: searching by digits must not confirm what the mask hides (issue 16). It may search a phone
+        // by the 4 digits it sees, nothing more.
+        Some(Shape::Digits(d)) if d.len() == 4 && !actor.role.can_unmask() => {
+            let rev = reverse(&d);
+            push_unique(&mut out, run(db, &range("phone_rev"), &[rev.clone(), prefix_end(&rev)], limit).await?, limit);
+        }
+        Some(Shape::Digits(_)) if !actor.role.can_unmask() => {}
         Some(Shape::Digits(d)) if d.len() >= 4 => {
             // ID fragment: walk its rarest 4-character window in the street, keep the people who also have
             // the next rarest windows (index probes, no row read), then confirm the whole fragment.

@@ -2,6 +2,7 @@
 //! htmx (no build step); the JSON API under /api mirrors them with the same scope rules and is described by
 //! the OpenAPI document at /api/openapi.json.
 
+mod headers;
 pub mod api;
 pub mod error;
 pub mod i18n;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::csrf_guard,
         ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -28,5 +28,6 @@ mod registry_tree;
 mod reports_catalog;
 mod scope;
 mod scoped_move;
+mod security;
 mod uploads;
 mod visits;

@@ -119,6 +119,8 @@ async fn set_lang(
     Form(f): Form<LangForm>,
 ) -> Result<Response, PageError> {
     users::set_lang(&state.db, user.actor.user_id, &f.lang).await?;
+    // Back to the page the switch was made on: the path of the Referer, and only a path of this site
+    // ("//host" or "/\\host" would send the user to another site).
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
@@ -126,6 +128,7 @@ async fn set_lang(
             r.find("://")
                 .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
         })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n']))
         .unwrap_or_else(|| "/".into());
     Ok(Redirect::to(&back).into_response())
 }
