@@ -6,7 +6,9 @@
 use crate::error::Error;
 
 /// The message of a duplicate person (the pre-check in `registry::persons` says the same).
-pub const DUPLICATE_PERSON: &str = "该证件号码已在本街道登记,同一街道内不能重复登记";
+pub const DUPLICATE_PERSON: &str = "该证件号码已有登记,请在人员列表中查找该人员,不要重复登记";
+/// A duplicate outside the user's scope: the message does not say that (or where) the number is registered.
+pub const PERSON_ELSEWHERE: &str = "该证件号码不能在此登记,请联系街道管理员核实";
 pub const DUPLICATE_USERNAME: &str = "该用户名已存在";
 pub const DUPLICATE_CATEGORY: &str = "该分类编码已存在";
 pub const DUPLICATE_DEVICE: &str = "该设备编码已存在";

@@ -285,20 +285,39 @@ async fn household_for_write(db: &Db, actor: &Actor, id: i64) -> Result<househol
     Ok(h)
 }
 
+/// Refuses an ID number already registered in the street. Inside the actor's scope the message says so;
+/// outside it, only that the number cannot be registered here (no oracle of who lives where, issue 16), and
+/// the attempt is written to the audit log for the street administrator.
 async fn check_duplicate(
     db: &Db,
+    actor: &Actor,
     street: i64,
     id_number: &Option<String>,
     except: Option<i64>,
 ) -> Result<()> {
     let Some(id) = id_number else { return Ok(()) };
-    let row = sqlx::query("SELECT id FROM persons WHERE street_id = $1 AND id_number = $2")
-        .bind(street)
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let sql = format!(
+        "SELECT id, CASE WHEN {} THEN 1 ELSE 0 END FROM persons WHERE street_id = $1 AND id_number = $2",
+        actor.scope.sql("")
+    );
+    let row = sqlx::query(&sql).bind(street).bind(id).fetch_optional(&db.pool).await?;
     match row {
-        Some(r) if Some(r.get::<i64, _>(0)) != except => Err(duplicate()),
+        Some(r) if Some(r.get::<i64, _>(0)) != except => {
+            if r.get::<i64, _>(1) == 1 {
+                return Err(duplicate());
+            }
+            audit::record(
+                &db.pool,
+                actor,
+                "duplicate_elsewhere",
+                "person",
+                Some(r.get::<i64, _>(0)),
+                None,
+                Some(&serde_json::json!({"attempt": if except.is_some() { "update" } else { "create" }})),
+            )
+            .await?;
+            Err(Error::conflict("身份证号", crate::db::constraints::PERSON_ELSEWHERE))
+        }
         _ => Ok(()),
     }
 }
@@ -372,7 +391,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
         }
     }
     let h = household_for_write(db, actor, v.household_id).await?;
-    check_duplicate(db, h.street_id, &v.id_number, None).await?;
+    check_duplicate(db, actor, h.street_id, &v.id_number, None).await?;
     let (pinyin, initials) = search_keys::pinyin_keys(&v.name);
     let mut tx = db.begin().await?;
     let now = db::now();
@@ -452,7 +471,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
     }
     let v = validate_input(&input, db::today())?;
     let h = household_for_write(db, actor, v.household_id).await?;
-    check_duplicate(db, h.street_id, &v.id_number, Some(id)).await?;
+    check_duplicate(db, actor, h.street_id, &v.id_number, Some(id)).await?;
     let mut tx = db.begin().await?;
     let after = write_update(&mut tx, &before, &v, &h).await?;
     audit::record(

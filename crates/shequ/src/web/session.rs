@@ -31,7 +31,31 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+    cookie_line(name, value, max_age_secs, secure_cookies())
+}
+
+fn cookie_line(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+}
+
+/// Cookies carry `Secure` when the public URL (`SHEQU_PUBLIC_URL`, the address users open, e.g. behind an
+/// HTTPS proxy) is https, or when `SHEQU_SECURE_COOKIES=1`.
+pub fn secure_cookies() -> bool {
+    static SECURE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SECURE.get_or_init(|| {
+        std::env::var("SHEQU_PUBLIC_URL").is_ok_and(|u| u.trim().starts_with("https://"))
+            || std::env::var("SHEQU_SECURE_COOKIES").is_ok_and(|v| v == "1")
+    })
+}
+
+#[cfg(test)]
+mod cookie_tests {
+    #[test]
+    fn secure_is_added_only_when_asked() {
+        assert!(super::cookie_line("s", "v", 60, true).ends_with("; Secure"));
+        assert!(!super::cookie_line("s", "v", 60, false).contains("Secure"));
+    }
 }
 
 /// The signed-in user of a request, with the session's CSRF token for forms.

@@ -25,7 +25,7 @@ async fn concurrent_duplicates_get_one_success_and_clear_conflicts() {
         let (st, body) = t.await.unwrap();
         match st {
             StatusCode::OK => ok += 1,
-            StatusCode::CONFLICT => assert!(body.to_string().contains("该证件号码已在本街道登记"), "{body}"),
+            StatusCode::CONFLICT => assert!(body.to_string().contains(shequ::db::constraints::DUPLICATE_PERSON), "{body}"),
             other => panic!("unexpected {other}: {body}"),
         }
     }

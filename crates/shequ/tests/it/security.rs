@@ -67,3 +67,29 @@ async fn a_role_that_may_not_unmask_cannot_confirm_masked_digits_by_search() {
     let (_, found) = louzu.get_json("/api/persons?q=5678").await;
     assert_eq!(names(&found), vec!["赵军杰"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duplicate_outside_the_scope_does_not_say_it_is_registered() {
+    let app = App::start().await;
+    let w = &app.world;
+    // 赵军杰 lives in grid 1. The worker of grid 2 learns only that the number cannot be registered here.
+    let g2 = app.login("wangge2").await;
+    let (st, e) = g2.post_json("/api/persons", crate::support::person_json("冒名", &w.zhao_id, w.household2)).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(e.to_string().contains(shequ::db::constraints::PERSON_ELSEWHERE), "{e}");
+    assert!(!e.to_string().contains("已有登记"));
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'duplicate_elsewhere' AND entity_id = $1")
+            .bind(w.zhao)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap(),
+        0,
+    );
+    assert_eq!(n, 1, "the street administrator can see the attempt");
+    // Inside the scope the message says the person is registered.
+    let g1 = app.login("wangge1").await;
+    let (st, e) = g1.post_json("/api/persons", crate::support::person_json("赵军杰", &w.zhao_id, w.household1)).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(e.to_string().contains(shequ::db::constraints::DUPLICATE_PERSON), "{e}");
+}
