@@ -253,6 +253,25 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Person> {
     Ok(stored(db, actor, id).await?.for_role(actor.role))
 }
 
+/// A person as a screen or an answer shows it: [`get`], and when the record holds health data the role may
+/// see, the sensitive read is written to the audit log (one place for pages and API).
+pub async fn view(db: &Db, actor: &Actor, id: i64) -> Result<Person> {
+    let p = get(db, actor, id).await?;
+    if p.health.is_some() && actor.role.sees_sensitive() {
+        audit::record(
+            &db.pool,
+            actor,
+            "read_sensitive",
+            "person",
+            Some(id),
+            None,
+            Some(&serde_json::json!({"fields": ["health"]})),
+        )
+        .await?;
+    }
+    Ok(p)
+}
+
 /// A person inside the actor's scope with every stored field, for writes (never shown as such).
 async fn stored(db: &Db, actor: &Actor, id: i64) -> Result<Person> {
     let sql = format!(

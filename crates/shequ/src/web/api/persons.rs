@@ -6,7 +6,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::ApiResult;
-use crate::audit::{self, Entry};
+use crate::audit::Entry;
 use crate::privacy::Revealed;
 use crate::registry::persons::{self, Person, PersonInput};
 use crate::registry::population::{self, EventInput};
@@ -64,20 +64,7 @@ pub async fn get_person(
     user: User,
     Path(id): Path<i64>,
 ) -> ApiResult<Person> {
-    let p = persons::get(&state.db, &user.actor, id).await?;
-    if p.health.is_some() && user.actor.role.sees_sensitive() {
-        audit::record(
-            &state.db.pool,
-            &user.actor,
-            "read_sensitive",
-            "person",
-            Some(id),
-            None,
-            Some(&serde_json::json!({"fields": ["health"]})),
-        )
-        .await?;
-    }
-    Ok(Json(shown(p, &user)))
+    Ok(Json(persons::view(&state.db, &user.actor, id).await?))
 }
 
 /// Registers a person in a household.

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::accounts::Actor;
-use crate::audit;
 use crate::error::Error;
 use crate::registry::persons::{self, ListRow, Person, PersonInput};
 use crate::registry::population::{self, EventInput, EventKind};
@@ -195,19 +194,7 @@ async fn show(
 ) -> Result<Html<String>, PageError> {
     let db = &state.db;
     let actor = &user.actor;
-    let p = persons::get(db, actor, id).await?;
-    if p.health.is_some() && actor.role.sees_sensitive() {
-        audit::record(
-            &db.pool,
-            actor,
-            "read_sensitive",
-            "person",
-            Some(id),
-            None,
-            Some(&serde_json::json!({"fields": ["health"]})),
-        )
-        .await?;
-    }
+    let p = persons::view(db, actor, id).await?;
     let person_tags = tags::for_person(db, actor, id).await?;
     let types = tags::types(db, actor).await?;
     let tag_rows: Vec<_> = person_tags
