@@ -158,6 +158,22 @@ pub async fn put_days(
     days: &[(NaiveDate, DayKind, String)],
     source: &str,
 ) -> Result<usize> {
+    write_days(db, actor, days, source, true).await
+}
+
+/// Lists one day by hand: its year counts as known only once the administrator confirms it
+/// ([`confirm_year`]) or imports it — one day is not a year's calendar.
+pub async fn add_day(db: &Db, actor: &Actor, day: (NaiveDate, DayKind, String)) -> Result<usize> {
+    write_days(db, actor, &[day], "手工录入", false).await
+}
+
+async fn write_days(
+    db: &Db,
+    actor: &Actor,
+    days: &[(NaiveDate, DayKind, String)],
+    source: &str,
+    mark_years: bool,
+) -> Result<usize> {
     require_admin(actor)?;
     if days.is_empty() {
         return Err(Error::invalid("日期", "没有可导入的日期"));
@@ -185,7 +201,7 @@ pub async fn put_days(
     let mut years: Vec<i32> = days.iter().map(|(d, _, _)| d.year()).collect();
     years.sort();
     years.dedup();
-    for y in &years {
+    for y in years.iter().filter(|_| mark_years) {
         sqlx::query("DELETE FROM calendar_years WHERE year = $1")
             .bind(*y as i64)
             .execute(&mut *tx)

@@ -117,7 +117,10 @@ pub fn plugin() -> Plugin {
             due: "月报",
             columns: DISPUTE_COLS,
             alias: "c",
-            sql: "SELECT c.number, c.created_at, k.name, c.title, c.address, m.mediators, m.result, c.state \
+            sql: "SELECT c.number, c.created_at, k.name, c.title, c.address, m.mediators, m.result, \
+                  CASE c.state WHEN 'reported' THEN '上报' WHEN 'accepted' THEN '立案' WHEN 'rejected' THEN '不予立案' \
+                  WHEN 'dispatched' THEN '派遣' WHEN 'handling' THEN '处置' WHEN 'verified' THEN '核查' \
+                  WHEN 'closed' THEN '结案' WHEN 'rated' THEN '已评价' ELSE c.state END \
                   FROM cases c JOIN case_categories k ON k.id = c.category_id LEFT JOIN mediations m ON m.case_id = c.id \
                   WHERE k.dispute = 1 AND c.created_at >= $1 AND c.created_at < $2 AND {scope} ORDER BY c.created_at, c.id LIMIT {limit}",
             binds: Timestamps,

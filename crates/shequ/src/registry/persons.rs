@@ -119,7 +119,7 @@ pub struct PersonInput {
 }
 
 /// Accepts 12, "12" or "" (forms send text).
-fn lenient_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn lenient_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum V {

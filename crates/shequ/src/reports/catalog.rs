@@ -120,7 +120,9 @@ pub struct Where {
 impl Where {
     pub async fn new(db: &Db, actor: &Actor, node: Option<i64>) -> Result<Where> {
         let mut conds = Vec::new();
-        let mut name = "管辖范围".to_string();
+        // The unit a figure or a ledger is for: the user's roots (和平街道, 第三网格 …), or the chosen node.
+        let roots: Vec<String> = nodes::roots(db, actor).await?.into_iter().map(|n| n.name).collect();
+        let mut name = if roots.is_empty() { "管辖范围".to_string() } else { roots.join("、") };
         if let Some(id) = node {
             let n = nodes::get(db, actor, id).await?;
             let col = match n.kind() {

@@ -124,7 +124,7 @@ pub fn render(
         } else {
             u.actor.role.label_zh()
         };
-        context! { display_name => u.actor.display_name.clone(), role => role }
+        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry() }
     });
     let full = context! { user => who, csrf => user.map(|u| u.csrf.clone()), lang => lang, ..ctx };
     let tpl = env.get_template(name).map_err(|e| Error::Other(e.into()))?;

@@ -111,6 +111,16 @@ async fn the_street_administrator_edits_and_imports_the_calendar() {
     let page = g1.get("/").await.text().await.unwrap();
     assert!(!page.contains("id=\"calendar-missing\""));
 
+    // One day added by hand does not make its year known; confirming the year does.
+    let r = admin.post_form("/calendar/days", &[("day", "2029-01-01"), ("kind", "holiday"), ("name", "元旦")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, y) = g1.get_json("/api/calendar?year=2029").await;
+    assert_eq!((y["known"].as_bool(), y["days"].as_array().unwrap().len()), (Some(false), 1));
+    let r = admin.post_form("/calendar/confirm", &[("year", "2029"), ("source", "国办发明电〔2028〕")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, y) = g1.get_json("/api/calendar?year=2029").await;
+    assert_eq!(y["known"], true);
+
     // An .ics import through the page: 2028's National Day (1–7 October) and a 调休 Sunday.
     let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20281001\r\nDTEND;VALUE=DATE:20281008\r\nSUMMARY:国庆节\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20280924\r\nDTEND;VALUE=DATE:20280925\r\nSUMMARY:国庆节(班)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let form = Form::new().part("file", Part::bytes(ics.as_bytes().to_vec()).file_name("2028.ics").mime_str("text/calendar").unwrap());
@@ -133,5 +143,5 @@ async fn the_street_administrator_edits_and_imports_the_calendar() {
         &sqlx::query("SELECT COUNT(*) FROM audit_log WHERE entity = 'calendar'").fetch_one(&app.db.pool).await.unwrap(),
         0,
     );
-    assert_eq!(n, missing.len() as i64 + 2);
+    assert_eq!(n, missing.len() as i64 + 4);
 }

@@ -67,6 +67,13 @@ async fn indicators_and_ledgers_count_the_records_in_scope() {
     let rows = l["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows.iter().filter(|r| r[6] == "调解成功").count(), 3);
+    assert!(rows.iter().all(|r| r[7] == "立案"), "states as people say them: {rows:?}");
+    // The period form sends an empty node for the whole area; the unit is the user's area by name.
+    let r = g1.get("/reports/indicators?period=2026&node=").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = g1.get("/reports/ledgers/cases.disputes?period=&node=").await.text().await.unwrap();
+    assert!(page.contains("填报单位:第一网格"), "the unit is named");
+    assert!(!page.contains("填报单位:管辖范围"));
     let page = g1.get("/reports/ledgers/cases.disputes").await.text().await.unwrap();
     assert!(page.contains("矛盾纠纷排查调处台账") && page.contains("邻里纠纷3"));
     let r = g1.get("/reports/ledgers/cases.disputes/export.xlsx").await;

@@ -25,7 +25,7 @@ pub struct At {
     #[serde(default)]
     pub period: String,
     /// A street, community, grid or building inside the caller's scope (default: the whole scope).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::registry::persons::lenient_id")]
     pub node: Option<i64>,
 }
 

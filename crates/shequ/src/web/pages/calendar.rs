@@ -70,7 +70,7 @@ async fn add_day(
 ) -> Result<Redirect, PageError> {
     let day = validate::parse_date(&f.day).ok_or_else(|| Error::invalid("日期", "日期格式不正确"))?;
     let kind = DayKind::from_code(&f.kind).ok_or_else(|| Error::invalid("类型", "类型应为放假或调休上班"))?;
-    store::put_days(&state.db, &user.actor, &[(day, kind, f.name)], "手工录入").await?;
+    store::add_day(&state.db, &user.actor, (day, kind, f.name)).await?;
     Ok(Redirect::to(&format!("/calendar?year={}", day.year())))
 }
 

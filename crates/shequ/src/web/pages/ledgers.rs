@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
 #[serde(default)]
 struct At {
     period: String,
+    /// Empty (the form's 全部管辖范围) is none.
+    #[serde(deserialize_with = "crate::registry::persons::lenient_id")]
     node: Option<i64>,
 }
 
