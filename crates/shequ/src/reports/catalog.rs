@@ -211,6 +211,24 @@ pub enum Binds {
     AsOf,
 }
 
+impl Binds {
+    /// Binds a period on a query as this variant says.
+    fn bind<'q>(
+        self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        period: &Period,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Binds::Timestamps => {
+                let (f, t) = period.utc_bounds();
+                q.bind(f).bind(t)
+            }
+            Binds::Dates => q.bind(period.from.to_string()).bind(period.to.to_string()),
+            Binds::AsOf => q.bind(period.to.min(crate::db::today()).to_string()),
+        }
+    }
+}
+
 /// An indicator that is one `SELECT COUNT…` (or SUM) statement: `{scope}` in the SQL is replaced by the
 /// place's condition on `alias`; the period is bound as [`Binds`] says.
 pub struct Count {
@@ -228,15 +246,7 @@ impl Indicator for Count {
     fn value<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period) -> BoxFuture<'a, Result<Option<f64>>> {
         Box::pin(async move {
             let sql = self.sql.replace("{scope}", &at.sql(self.alias));
-            let q = sqlx::query(&sql);
-            let q = match self.binds {
-                Binds::Timestamps => {
-                    let (f, t) = period.utc_bounds();
-                    q.bind(f).bind(t)
-                }
-                Binds::Dates => q.bind(period.from.to_string()).bind(period.to.to_string()),
-                Binds::AsOf => q.bind(period.to.min(crate::db::today()).to_string()),
-            };
+            let q = self.binds.bind(sqlx::query(&sql), period);
             let row = q.fetch_one(&db.pool).await?;
             let v: Option<i64> = row.try_get(0).ok().flatten();
             Ok(Some(v.unwrap_or(0) as f64))
@@ -346,15 +356,7 @@ impl Ledger for SqlLedger {
     fn rows<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period, limit: i64) -> BoxFuture<'a, Result<Vec<Vec<String>>>> {
         Box::pin(async move {
             let sql = self.sql.replace("{scope}", &at.sql(self.alias)).replace("{limit}", &limit.clamp(1, 1_000_000).to_string());
-            let q = sqlx::query(&sql);
-            let q = match self.binds {
-                Binds::Timestamps => {
-                    let (f, t) = period.utc_bounds();
-                    q.bind(f).bind(t)
-                }
-                Binds::Dates => q.bind(period.from.to_string()).bind(period.to.to_string()),
-                Binds::AsOf => q.bind(period.to.min(crate::db::today()).to_string()),
-            };
+            let q = self.binds.bind(sqlx::query(&sql), period);
             let rows = q.fetch_all(&db.pool).await?;
             Ok(rows
                 .iter()
