@@ -111,7 +111,11 @@ pub fn mask(kind: Kind, v: &str) -> String {
 pub mod ser {
     use super::*;
 
-    fn one<S: Serializer>(kind: Kind, v: &Option<String>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn one<S: Serializer>(
+        kind: Kind,
+        v: &Option<String>,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         match v {
             None => s.serialize_none(),
             Some(v) if full() => s.serialize_some(v),
@@ -119,7 +123,10 @@ pub mod ser {
         }
     }
 
-    pub fn id_number<S: Serializer>(v: &Option<String>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    pub fn id_number<S: Serializer>(
+        v: &Option<String>,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         one(Kind::IdNumber, v, s)
     }
 

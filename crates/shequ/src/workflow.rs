@@ -88,7 +88,12 @@ impl<S: FlowState> Flow<S> {
         if !step.from.contains(&from) {
             return Err(Error::invalid(
                 "状态",
-                format!("{}当前为“{}”,不能{}", self.subject, from.label_zh(), step.label),
+                format!(
+                    "{}当前为“{}”,不能{}",
+                    self.subject,
+                    from.label_zh(),
+                    step.label
+                ),
             ));
         }
         if !step.who.allows(role) {
@@ -164,26 +169,51 @@ mod tests {
     const FLOW: Flow<S> = Flow {
         subject: "申请",
         steps: &[
-            Step { code: "submit", label: "提交", from: &[S::Draft], to: Some(S::Review), who: Who::Workers, reason: Reason::Optional },
+            Step {
+                code: "submit",
+                label: "提交",
+                from: &[S::Draft],
+                to: Some(S::Review),
+                who: Who::Workers,
+                reason: Reason::Optional,
+            },
             Step {
                 code: "approve",
                 label: "审批",
                 from: &[S::Review],
                 to: Some(S::Done),
                 who: Who::Roles(&[Role::StreetAdmin]),
-                reason: Reason::Required { field: "审批意见", message: "请填写审批意见" },
+                reason: Reason::Required {
+                    field: "审批意见",
+                    message: "请填写审批意见",
+                },
             },
         ],
-        stages: &[Stage { name: "办理", states: &[S::Draft] }, Stage { name: "审核", states: &[S::Review] }],
+        stages: &[
+            Stage {
+                name: "办理",
+                states: &[S::Draft],
+            },
+            Stage {
+                name: "审核",
+                states: &[S::Review],
+            },
+        ],
     };
 
     #[test]
     fn the_table_decides_states_roles_and_reasons() {
         let (_, to) = FLOW.check("submit", S::Draft, Role::GridWorker).unwrap();
         assert_eq!(to, S::Review);
-        let err = FLOW.check("approve", S::Draft, Role::StreetAdmin).unwrap_err().to_string();
+        let err = FLOW
+            .check("approve", S::Draft, Role::StreetAdmin)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("申请当前为“草稿”,不能审批"), "{err}");
-        assert!(matches!(FLOW.check("approve", S::Review, Role::GridWorker), Err(Error::Forbidden(_))));
+        assert!(matches!(
+            FLOW.check("approve", S::Review, Role::GridWorker),
+            Err(Error::Forbidden(_))
+        ));
         let (step, _) = FLOW.check("approve", S::Review, Role::StreetAdmin).unwrap();
         assert!(FLOW.check_reason(step, " ").is_err());
         assert_eq!(FLOW.available(S::Review, Role::StreetAdmin).len(), 1);

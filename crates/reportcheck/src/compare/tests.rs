@@ -63,10 +63,7 @@ fn mapping_json_round_trip_and_extension() {
     let back = Mapping::from_json(&m.to_json()).unwrap();
     assert_eq!(back, m);
     assert_eq!(back.lookup("参与垃圾分类").unwrap().code, "env.sorting");
-    assert_eq!(
-        back.lookup("受理各类纠纷").unwrap().code,
-        "cases.disputes"
-    );
+    assert_eq!(back.lookup("受理各类纠纷").unwrap().code, "cases.disputes");
     assert_eq!(
         back.lookup("**社区总人数").unwrap().code,
         "registry.population"

@@ -22,7 +22,11 @@ pub fn parse(file_name: &str, bytes: &[u8]) -> Result<Vec<(NaiveDate, DayKind, S
         xlsx(bytes)?
     } else if lower.ends_with(".csv") || lower.ends_with(".txt") {
         let text = String::from_utf8_lossy(bytes);
-        rows(text.lines().map(|l| l.split(',').map(|c| c.trim().to_string()).collect()).collect())?
+        rows(
+            text.lines()
+                .map(|l| l.split(',').map(|c| c.trim().to_string()).collect())
+                .collect(),
+        )?
     } else {
         return Err(Error::invalid("文件", "请上传 .ics、.xlsx 或 .csv 文件"));
     };
@@ -30,7 +34,10 @@ pub fn parse(file_name: &str, bytes: &[u8]) -> Result<Vec<(NaiveDate, DayKind, S
         return Err(Error::invalid("文件", "文件中没有找到日期"));
     }
     if days.len() > MAX_DAYS {
-        return Err(Error::invalid("文件", format!("一个文件最多 {MAX_DAYS} 天")));
+        return Err(Error::invalid(
+            "文件",
+            format!("一个文件最多 {MAX_DAYS} 天"),
+        ));
     }
     Ok(days)
 }
@@ -41,7 +48,11 @@ fn date_text(s: &str) -> Option<NaiveDate> {
     ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-        .or_else(|| (digits.len() == 8 && digits.len() == s.len()).then(|| NaiveDate::parse_from_str(&digits, "%Y%m%d").ok()).flatten())
+        .or_else(|| {
+            (digits.len() == 8 && digits.len() == s.len())
+                .then(|| NaiveDate::parse_from_str(&digits, "%Y%m%d").ok())
+                .flatten()
+        })
 }
 
 fn ics(text: &str) -> Result<Vec<(NaiveDate, DayKind, String)>> {
@@ -61,7 +72,10 @@ fn ics(text: &str) -> Result<Vec<(NaiveDate, DayKind, String)>> {
     let (mut start, mut end, mut summary) = (None, None, String::new());
     for (n, line) in lines.iter().enumerate() {
         let (key, value) = match line.split_once(':') {
-            Some((k, v)) => (k.split(';').next().unwrap_or("").to_ascii_uppercase(), v.trim()),
+            Some((k, v)) => (
+                k.split(';').next().unwrap_or("").to_ascii_uppercase(),
+                v.trim(),
+            ),
             None => continue,
         };
         match key.as_str() {
@@ -79,11 +93,24 @@ fn ics(text: &str) -> Result<Vec<(NaiveDate, DayKind, String)>> {
                 // DTEND of an all-day event is the day after the last one.
                 let e = end.map(|e| e - Duration::days(1)).unwrap_or(s).max(s);
                 if (e - s).num_days() >= MAX_EVENT_DAYS {
-                    bad.push(format!("第{}行:事件“{summary}”超过{MAX_EVENT_DAYS}天", n + 1));
+                    bad.push(format!(
+                        "第{}行:事件“{summary}”超过{MAX_EVENT_DAYS}天",
+                        n + 1
+                    ));
                     continue;
                 }
-                let kind = if summary.contains('班') { DayKind::Workday } else { DayKind::Holiday };
-                let name = summary.replace("(班)", "").replace("(休)", "").replace("补班", "").replace("上班", "").replace("放假", "").replace(['班', '休'], "");
+                let kind = if summary.contains('班') {
+                    DayKind::Workday
+                } else {
+                    DayKind::Holiday
+                };
+                let name = summary
+                    .replace("(班)", "")
+                    .replace("(休)", "")
+                    .replace("补班", "")
+                    .replace("上班", "")
+                    .replace("放假", "")
+                    .replace(['班', '休'], "");
                 let mut d = s;
                 while d <= e {
                     out.push((d, kind, name.trim().to_string()));
@@ -135,7 +162,11 @@ fn rows(rows: Vec<Vec<String>>) -> Result<Vec<(NaiveDate, DayKind, String)>> {
     let mut bad = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let first = r.first().map(String::as_str).unwrap_or("");
-        if r.iter().all(|c| c.is_empty()) || first.starts_with('#') || first.contains("日期") || first.eq_ignore_ascii_case("date") {
+        if r.iter().all(|c| c.is_empty())
+            || first.starts_with('#')
+            || first.contains("日期")
+            || first.eq_ignore_ascii_case("date")
+        {
             continue;
         }
         let Some(d) = date_text(first) else {
@@ -150,7 +181,10 @@ fn rows(rows: Vec<Vec<String>>) -> Result<Vec<(NaiveDate, DayKind, String)>> {
         out.push((d, k, r.get(2).cloned().unwrap_or_default()));
     }
     if !bad.is_empty() {
-        return Err(Error::invalid("文件", bad.into_iter().take(20).collect::<Vec<_>>().join(";")));
+        return Err(Error::invalid(
+            "文件",
+            bad.into_iter().take(20).collect::<Vec<_>>().join(";"),
+        ));
     }
     Ok(out)
 }
@@ -164,8 +198,22 @@ mod tests {
         let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20271001\r\nDTEND;VALUE=DATE:20271008\r\nSUMMARY:国庆节\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270926\r\nSUMMARY:国庆节(班)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let days = parse("2027.ics", ics.as_bytes()).unwrap();
         assert_eq!(days.len(), 8);
-        assert_eq!(days[0], (NaiveDate::from_ymd_opt(2027, 10, 1).unwrap(), DayKind::Holiday, "国庆节".into()));
-        assert_eq!(days[7], (NaiveDate::from_ymd_opt(2027, 9, 26).unwrap(), DayKind::Workday, "国庆节".into()));
+        assert_eq!(
+            days[0],
+            (
+                NaiveDate::from_ymd_opt(2027, 10, 1).unwrap(),
+                DayKind::Holiday,
+                "国庆节".into()
+            )
+        );
+        assert_eq!(
+            days[7],
+            (
+                NaiveDate::from_ymd_opt(2027, 9, 26).unwrap(),
+                DayKind::Workday,
+                "国庆节".into()
+            )
+        );
     }
 
     #[test]
@@ -173,7 +221,11 @@ mod tests {
         let csv = "日期,类型,名称\n2027-01-01,放假,元旦\n2027-13-01,放假,x\n2027-02-06,休息,春节\n";
         let err = parse("2027.csv", csv.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("第3行") && err.contains("第4行"), "{err}");
-        let ok = parse("2027.csv", "日期,类型,名称\n2027/01/01,放假,元旦\n".as_bytes()).unwrap();
+        let ok = parse(
+            "2027.csv",
+            "日期,类型,名称\n2027/01/01,放假,元旦\n".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(ok.len(), 1);
     }
 }

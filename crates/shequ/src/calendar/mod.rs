@@ -55,7 +55,10 @@ pub struct Calendar {
 const BEIJING: i64 = 8;
 
 impl Calendar {
-    pub fn new(days: impl IntoIterator<Item = (NaiveDate, DayKind)>, years: impl IntoIterator<Item = i32>) -> Calendar {
+    pub fn new(
+        days: impl IntoIterator<Item = (NaiveDate, DayKind)>,
+        years: impl IntoIterator<Item = i32>,
+    ) -> Calendar {
         Calendar {
             days: days.into_iter().collect(),
             years: years.into_iter().collect(),
@@ -198,7 +201,10 @@ mod tests {
         let cal = builtin();
         // Sunday 18 February 2024 is a 调休 working day.
         assert_eq!(cal.add_working_days(d("2024-02-08"), 3), d("2024-02-19"));
-        assert_eq!(cal.working_days_between(d("2024-02-08"), d("2024-02-19")), 3);
+        assert_eq!(
+            cal.working_days_between(d("2024-02-08"), d("2024-02-19")),
+            3
+        );
     }
 
     #[test]

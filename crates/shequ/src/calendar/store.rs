@@ -29,7 +29,10 @@ pub fn builtin_days() -> (Vec<(NaiveDate, DayKind, String)>, Vec<i32>) {
         let (Some(d), Some(k), name) = (f.next(), f.next(), f.next().unwrap_or("")) else {
             continue;
         };
-        if let (Ok(d), Some(k)) = (NaiveDate::parse_from_str(d, "%Y-%m-%d"), DayKind::from_code(k)) {
+        if let (Ok(d), Some(k)) = (
+            NaiveDate::parse_from_str(d, "%Y-%m-%d"),
+            DayKind::from_code(k),
+        ) {
             days.push((d, k, name.to_string()));
         }
     }
@@ -48,16 +51,31 @@ pub async fn seed(db: &Db) -> Result<()> {
         .map(|r| r.get(0))
         .collect();
     let (days, years) = builtin_days();
-    let new_years: Vec<i32> = years.into_iter().filter(|y| !known.contains(&(*y as i64))).collect();
+    let new_years: Vec<i32> = years
+        .into_iter()
+        .filter(|y| !known.contains(&(*y as i64)))
+        .collect();
     if new_years.is_empty() {
         return Ok(());
     }
     let at = db::now();
     let mut tx = db.begin().await?;
-    let rows: Vec<_> = days.iter().filter(|(d, _, _)| new_years.contains(&d.year())).collect();
+    let rows: Vec<_> = days
+        .iter()
+        .filter(|(d, _, _)| new_years.contains(&d.year()))
+        .collect();
     for chunk in rows.chunks(100) {
         let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${}, ${}, ${})", i * 5 + 1, i * 5 + 2, i * 5 + 3, i * 5 + 4, i * 5 + 5))
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    i * 5 + 1,
+                    i * 5 + 2,
+                    i * 5 + 3,
+                    i * 5 + 4,
+                    i * 5 + 5
+                )
+            })
             .collect();
         let sql = format!(
             "INSERT INTO calendar_days (day, kind, name, source, updated_at) VALUES {} ON CONFLICT (day) DO NOTHING",
@@ -65,7 +83,12 @@ pub async fn seed(db: &Db) -> Result<()> {
         );
         let mut q = sqlx::query(&sql);
         for (d, k, name) in chunk {
-            q = q.bind(d.to_string()).bind(k.code()).bind(name.clone()).bind(BUILTIN_SOURCE).bind(at.clone());
+            q = q
+                .bind(d.to_string())
+                .bind(k.code())
+                .bind(name.clone())
+                .bind(BUILTIN_SOURCE)
+                .bind(at.clone());
         }
         q.execute(&mut *tx).await?;
     }
@@ -95,7 +118,10 @@ pub async fn load(db: &Db) -> Result<Arc<Calendar>> {
         .filter_map(|r| {
             let d: String = r.get(0);
             let k: String = r.get(1);
-            Some((NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()?, DayKind::from_code(&k)?))
+            Some((
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()?,
+                DayKind::from_code(&k)?,
+            ))
         });
     let years: Vec<i32> = sqlx::query("SELECT year FROM calendar_years")
         .fetch_all(&db.pool)
@@ -274,7 +300,16 @@ pub async fn confirm_year(db: &Db, actor: &Actor, year: i32, source: &str) -> Re
         .bind(db::now())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut *tx, actor, "calendar_year", "calendar", None, None, Some(&json!({"year": year, "source": source}))).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "calendar_year",
+        "calendar",
+        None,
+        None,
+        Some(&json!({"year": year, "source": source})),
+    )
+    .await?;
     tx.commit().await?;
     db.lists.clear();
     Ok(())

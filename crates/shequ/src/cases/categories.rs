@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::accounts::Actor;
-use crate::calendar::Limit;
 use crate::audit;
+use crate::calendar::Limit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 
@@ -191,7 +191,10 @@ pub async fn create(db: &Db, actor: &Actor, input: &CategoryInput) -> Result<Cat
             .map_err(|_| Error::invalid("上级分类", "上级分类不存在"))?;
     }
     if by_code(db, code).await.is_ok() {
-        return Err(Error::conflict("编码", crate::db::constraints::DUPLICATE_CATEGORY));
+        return Err(Error::conflict(
+            "编码",
+            crate::db::constraints::DUPLICATE_CATEGORY,
+        ));
     }
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(

@@ -129,7 +129,10 @@ pub async fn register(db: &Db, actor: &Actor, input: &DeviceInput) -> Result<New
         .fetch_optional(&db.pool)
         .await?;
     if exists.is_some() {
-        return Err(Error::conflict("设备编码", crate::db::constraints::DUPLICATE_DEVICE));
+        return Err(Error::conflict(
+            "设备编码",
+            crate::db::constraints::DUPLICATE_DEVICE,
+        ));
     }
     let secret = sessions::random_token();
     let mut tx = db.begin().await?;

@@ -22,14 +22,24 @@ const OPEN: &[State] = &[Reported, Accepted, Dispatched, Handling, Verified];
 pub const CASE_FLOW: Flow<State> = Flow {
     subject: "案件",
     steps: &[
-        Step { code: "accept", label: "立案", from: &[Reported], to: Some(Accepted), who: Who::Workers, reason: Reason::Optional },
+        Step {
+            code: "accept",
+            label: "立案",
+            from: &[Reported],
+            to: Some(Accepted),
+            who: Who::Workers,
+            reason: Reason::Optional,
+        },
         Step {
             code: "reject",
             label: "不予立案",
             from: &[Reported],
             to: Some(Rejected),
             who: Who::Workers,
-            reason: Reason::Required { field: "不予立案理由", message: "不予立案必须填写理由" },
+            reason: Reason::Required {
+                field: "不予立案理由",
+                message: "不予立案必须填写理由",
+            },
         },
         Step {
             code: "dispatch",
@@ -39,33 +49,86 @@ pub const CASE_FLOW: Flow<State> = Flow {
             who: Who::Workers,
             reason: Reason::Optional,
         },
-        Step { code: "handover", label: "移交", from: OPEN, to: None, who: Who::Workers, reason: Reason::Optional },
+        Step {
+            code: "handover",
+            label: "移交",
+            from: OPEN,
+            to: None,
+            who: Who::Workers,
+            reason: Reason::Optional,
+        },
         Step {
             code: "handle",
             label: "处置",
             from: &[Dispatched, Handling],
             to: Some(Handling),
             who: Who::Workers,
-            reason: Reason::Required { field: "处置情况", message: "请填写处置情况" },
+            reason: Reason::Required {
+                field: "处置情况",
+                message: "请填写处置情况",
+            },
         },
-        Step { code: "verify", label: "核查", from: &[Handling], to: Some(Verified), who: Who::Workers, reason: Reason::Optional },
+        Step {
+            code: "verify",
+            label: "核查",
+            from: &[Handling],
+            to: Some(Verified),
+            who: Who::Workers,
+            reason: Reason::Optional,
+        },
         Step {
             code: "verify_failed",
             label: "核查",
             from: &[Handling],
             to: Some(Handling),
             who: Who::Workers,
-            reason: Reason::Required { field: "核查意见", message: "核查未通过时请写明原因" },
+            reason: Reason::Required {
+                field: "核查意见",
+                message: "核查未通过时请写明原因",
+            },
         },
-        Step { code: "close", label: "结案", from: &[Verified], to: Some(Closed), who: Who::Workers, reason: Reason::Optional },
-        Step { code: "rate", label: "评价", from: &[Closed], to: Some(Rated), who: Who::Workers, reason: Reason::Optional },
-        Step { code: "reopen", label: "评价", from: &[Closed], to: Some(Handling), who: Who::Workers, reason: Reason::Optional },
+        Step {
+            code: "close",
+            label: "结案",
+            from: &[Verified],
+            to: Some(Closed),
+            who: Who::Workers,
+            reason: Reason::Optional,
+        },
+        Step {
+            code: "rate",
+            label: "评价",
+            from: &[Closed],
+            to: Some(Rated),
+            who: Who::Workers,
+            reason: Reason::Optional,
+        },
+        Step {
+            code: "reopen",
+            label: "评价",
+            from: &[Closed],
+            to: Some(Handling),
+            who: Who::Workers,
+            reason: Reason::Optional,
+        },
     ],
     stages: &[
-        Stage { name: "立案", states: &[Reported] },
-        Stage { name: "派遣", states: &[Accepted] },
-        Stage { name: "处置", states: &[Dispatched, Handling] },
-        Stage { name: "结案", states: &[Verified] },
+        Stage {
+            name: "立案",
+            states: &[Reported],
+        },
+        Stage {
+            name: "派遣",
+            states: &[Accepted],
+        },
+        Stage {
+            name: "处置",
+            states: &[Dispatched, Handling],
+        },
+        Stage {
+            name: "结案",
+            states: &[Verified],
+        },
     ],
 };
 
@@ -80,6 +143,8 @@ mod tests {
             let steps = CASE_FLOW.available(s, Role::GridWorker);
             assert_eq!(steps.is_empty(), !s.is_open() && s != Closed, "{s:?}");
         }
-        assert!(CASE_FLOW.available(Reported, Role::BuildingLeader).is_empty());
+        assert!(CASE_FLOW
+            .available(Reported, Role::BuildingLeader)
+            .is_empty());
     }
 }

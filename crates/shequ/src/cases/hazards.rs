@@ -138,7 +138,8 @@ pub async fn prepare(db: &Db, actor: &Actor, input: &NewHazard) -> Result<Prepar
     }
     let description = text("隐患描述", &input.description, 5000)?;
     let address = text("地址", &input.address, 200)?;
-    let (location, grid) = crate::registry::place::place(db, actor, "地点", input.location_id).await?;
+    let (location, grid) =
+        crate::registry::place::place(db, actor, "地点", input.location_id).await?;
     let today = crate::db::today();
     let found_on = if input.found_on.trim().is_empty() {
         today
@@ -476,7 +477,14 @@ pub async fn list(db: &Db, actor: &Actor, q: &HazardQuery) -> Result<HazardPage>
             .text("h.rectify_by < ?", crate::db::today().to_string());
     }
     let p: Page<Hazard> = filter
-        .page(db, "FROM hazards h", SELECT, "h.id DESC", q.page.unwrap_or(1), q.per_page.unwrap_or(50))
+        .page(
+            db,
+            "FROM hazards h",
+            SELECT,
+            "h.id DESC",
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
         .await?;
     Ok(HazardPage {
         items: p.items.into_iter().map(labelled).collect(),

@@ -2,20 +2,57 @@
 //! overdue; disputes and mediation (调解成功率); petitions; satisfaction; hazards found and rectified; patrols
 //! and findings; home visits and their coverage — and the ledgers offices keep of them.
 
-use crate::reports::catalog::{Plugin, Binds, Column, Count, Def, Indicator, Ledger, Rate, SqlLedger, ALL_LEVELS};
+use crate::reports::catalog::{
+    Binds, Column, Count, Def, Indicator, Ledger, Plugin, Rate, SqlLedger, ALL_LEVELS,
+};
 
-const fn def(domain: &'static str, code: &'static str, name: &'static str, unit: &'static str, definition: &'static str) -> Def {
-    Def { code, name, unit, definition, domain, levels: ALL_LEVELS, numerator: None, denominator: None }
+const fn def(
+    domain: &'static str,
+    code: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    definition: &'static str,
+) -> Def {
+    Def {
+        code,
+        name,
+        unit,
+        definition,
+        domain,
+        levels: ALL_LEVELS,
+        numerator: None,
+        denominator: None,
+    }
 }
 
-const fn rate(domain: &'static str, code: &'static str, name: &'static str, definition: &'static str, n: &'static str, d: &'static str) -> Def {
-    Def { code, name, unit: "%", definition, domain, levels: ALL_LEVELS, numerator: Some(n), denominator: Some(d) }
+const fn rate(
+    domain: &'static str,
+    code: &'static str,
+    name: &'static str,
+    definition: &'static str,
+    n: &'static str,
+    d: &'static str,
+) -> Def {
+    Def {
+        code,
+        name,
+        unit: "%",
+        definition,
+        domain,
+        levels: ALL_LEVELS,
+        numerator: Some(n),
+        denominator: Some(d),
+    }
 }
 
 fn count(def: Def, alias: &'static str, sql: &'static str, binds: Binds) -> Box<dyn Indicator> {
-    Box::new(Count { def, alias, sql, binds })
+    Box::new(Count {
+        def,
+        alias,
+        sql,
+        binds,
+    })
 }
-
 
 pub fn plugin() -> Plugin {
     use Binds::*;

@@ -286,7 +286,9 @@ impl Filter {
             .opt_int("c.grid_id = ?", q.grid_id)
             .opt_int("(c.category_id = ? OR k.parent_id = ?)", q.category_id);
         let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => Some(State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?),
+            Some(s) => {
+                Some(State::from_code(s).ok_or_else(|| Error::invalid("状态", "没有这个状态"))?)
+            }
             None => None,
         };
         f = f.when(

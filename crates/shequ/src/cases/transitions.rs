@@ -276,7 +276,8 @@ pub async fn apply_at(
 
     // A new stage restarts the stage clock and clears the deadline marks (the overall due time stays).
     debug_assert_eq!(kind, step.code);
-    let new_stage = CASE_FLOW.enters_new_stage(from, to) || kind == "verify_failed" || kind == "reopen";
+    let new_stage =
+        CASE_FLOW.enters_new_stage(from, to) || kind == "verify_failed" || kind == "reopen";
     if new_stage {
         let calendar = crate::calendar::store::load(db).await?;
         let (warn, due) = match stage_limit(&category, to) {

@@ -16,14 +16,54 @@ pub const DUPLICATE_TAG_TYPE: &str = "已有同代码或同名称的特殊群体
 
 /// (PostgreSQL constraint name, the columns SQLite names in its message, field, message).
 const UNIQUE: &[(&str, &str, &str, &str)] = &[
-    ("persons_street_idnumber", "persons.street_id, persons.id_number", "身份证号", DUPLICATE_PERSON),
-    ("users_username_key", "users.username", "用户名", DUPLICATE_USERNAME),
-    ("case_categories_code_key", "case_categories.code", "编码", DUPLICATE_CATEGORY),
-    ("devices_code_key", "devices.code", "设备编码", DUPLICATE_DEVICE),
-    ("tag_types_code_key", "tag_types.code", "代码", DUPLICATE_TAG_TYPE),
-    ("mediations_case_id_key", "mediations.case_id", "调解", "该案件的调解记录已由他人建立,请刷新后重试"),
-    ("diary_notes_user_id_day_key", "diary_notes.user_id, diary_notes.day", "日记", "当日日记已保存,请刷新后重试"),
-    ("calendar_days_pkey", "calendar_days.day", "日期", "该日期已由他人录入,请刷新后重试"),
+    (
+        "persons_street_idnumber",
+        "persons.street_id, persons.id_number",
+        "身份证号",
+        DUPLICATE_PERSON,
+    ),
+    (
+        "users_username_key",
+        "users.username",
+        "用户名",
+        DUPLICATE_USERNAME,
+    ),
+    (
+        "case_categories_code_key",
+        "case_categories.code",
+        "编码",
+        DUPLICATE_CATEGORY,
+    ),
+    (
+        "devices_code_key",
+        "devices.code",
+        "设备编码",
+        DUPLICATE_DEVICE,
+    ),
+    (
+        "tag_types_code_key",
+        "tag_types.code",
+        "代码",
+        DUPLICATE_TAG_TYPE,
+    ),
+    (
+        "mediations_case_id_key",
+        "mediations.case_id",
+        "调解",
+        "该案件的调解记录已由他人建立,请刷新后重试",
+    ),
+    (
+        "diary_notes_user_id_day_key",
+        "diary_notes.user_id, diary_notes.day",
+        "日记",
+        "当日日记已保存,请刷新后重试",
+    ),
+    (
+        "calendar_days_pkey",
+        "calendar_days.day",
+        "日期",
+        "该日期已由他人录入,请刷新后重试",
+    ),
 ];
 
 /// The error a database error stands for.

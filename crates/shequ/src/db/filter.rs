@@ -43,7 +43,11 @@ pub struct Page<T> {
 impl Filter {
     /// The actor's scope on a table alias.
     pub fn scoped(actor: &Actor, alias: &str) -> Filter {
-        Filter { conds: vec![actor.scope.sql(alias)], args: vec![], offset: 0 }
+        Filter {
+            conds: vec![actor.scope.sql(alias)],
+            args: vec![],
+            offset: 0,
+        }
     }
 
     /// Leaves `$1` … `$n` to the caller, who binds them before calling [`Filter::bind`]. Call it first.
@@ -60,13 +64,15 @@ impl Filter {
     /// `sql` with `?` standing for the value (e.g. `"h.grid_id = ?"`, `"v.visited_on >= ?"`); every `?` of
     /// one condition is the same value.
     pub fn int(mut self, sql: &'static str, v: i64) -> Filter {
-        self.conds.push(sql.replace('?', &format!("${}", self.next())));
+        self.conds
+            .push(sql.replace('?', &format!("${}", self.next())));
         self.args.push(Arg::I(v));
         self
     }
 
     pub fn text(mut self, sql: &'static str, v: impl Into<String>) -> Filter {
-        self.conds.push(sql.replace('?', &format!("${}", self.next())));
+        self.conds
+            .push(sql.replace('?', &format!("${}", self.next())));
         self.args.push(Arg::S(v.into()));
         self
     }
@@ -109,7 +115,10 @@ impl Filter {
     }
 
     /// Binds the values in order.
-    pub fn bind<'q>(&self, mut q: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
+    pub fn bind<'q>(
+        &self,
+        mut q: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
         for a in &self.args {
             q = match a {
                 Arg::I(i) => q.bind(*i),
@@ -119,7 +128,10 @@ impl Filter {
         q
     }
 
-    pub fn bind_as<'q, T>(&self, mut q: QueryAs<'q, Any, T, AnyArguments<'q>>) -> QueryAs<'q, Any, T, AnyArguments<'q>> {
+    pub fn bind_as<'q, T>(
+        &self,
+        mut q: QueryAs<'q, Any, T, AnyArguments<'q>>,
+    ) -> QueryAs<'q, Any, T, AnyArguments<'q>> {
         for a in &self.args {
             q = match a {
                 Arg::I(i) => q.bind(*i),
@@ -130,13 +142,24 @@ impl Filter {
     }
 
     /// One page of rows: `{select} WHERE … ORDER BY {order}` (fixed text), without the total.
-    pub async fn rows<T>(&self, db: &Db, select: &str, order: &str, page: i64, per_page: i64) -> Result<Vec<T>>
+    pub async fn rows<T>(
+        &self,
+        db: &Db,
+        select: &str,
+        order: &str,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
         let (per_page, page) = (per_page.clamp(1, 5000), page.max(1));
         let n = self.next();
-        let sql = format!("{select} WHERE {} ORDER BY {order} LIMIT ${n} OFFSET ${}", self.sql(), n + 1);
+        let sql = format!(
+            "{select} WHERE {} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+            self.sql(),
+            n + 1
+        );
         Ok(self
             .bind_as(sqlx::query_as::<_, T>(&sql))
             .bind(per_page)
@@ -147,7 +170,15 @@ impl Filter {
 
     /// Runs `SELECT COUNT(*) {from} WHERE …` and `{select} WHERE … ORDER BY {order}` for one page.
     /// `from` is `FROM table alias`, `select` the full `SELECT … FROM …` of the rows; both fixed text.
-    pub async fn page<T>(&self, db: &Db, from: &str, select: &str, order: &str, page: i64, per_page: i64) -> Result<Page<T>>
+    pub async fn page<T>(
+        &self,
+        db: &Db,
+        from: &str,
+        select: &str,
+        order: &str,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<T>>
     where
         T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
@@ -155,16 +186,30 @@ impl Filter {
         let page = page.max(1);
         let where_ = self.sql();
         let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_}");
-        let total: i64 = sqlx::Row::get(&self.bind(sqlx::query(&count_sql)).fetch_one(&db.pool).await?, 0);
+        let total: i64 = sqlx::Row::get(
+            &self
+                .bind(sqlx::query(&count_sql))
+                .fetch_one(&db.pool)
+                .await?,
+            0,
+        );
         let n = self.next();
-        let rows_sql = format!("{select} WHERE {where_} ORDER BY {order} LIMIT ${n} OFFSET ${}", n + 1);
+        let rows_sql = format!(
+            "{select} WHERE {where_} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+            n + 1
+        );
         let items = self
             .bind_as(sqlx::query_as::<_, T>(&rows_sql))
             .bind(per_page)
             .bind((page - 1) * per_page)
             .fetch_all(&db.pool)
             .await?;
-        Ok(Page { items, total, page, per_page })
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 }
 
@@ -179,7 +224,10 @@ mod tests {
             .opt_int("h.grid_id = ?", Some(7))
             .opt_int("h.team_id = ?", None)
             .when(true, "h.archived = 0");
-        assert_eq!(f.sql(), "1=1 AND h.state = $1 AND h.grid_id = $2 AND h.archived = 0");
+        assert_eq!(
+            f.sql(),
+            "1=1 AND h.state = $1 AND h.grid_id = $2 AND h.archived = 0"
+        );
         assert!(!f.sql().contains("OR"));
     }
 }

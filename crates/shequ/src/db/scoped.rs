@@ -143,7 +143,12 @@ pub async fn follow_move(tx: &mut Tx<'_>, path_like: &str) -> Result<Vec<(&'stat
         let sets: Vec<String> = t
             .columns
             .iter()
-            .map(|c| format!("{c} = (SELECT n.{c} FROM nodes n WHERE n.id = {})", t.anchor))
+            .map(|c| {
+                format!(
+                    "{c} = (SELECT n.{c} FROM nodes n WHERE n.id = {})",
+                    t.anchor
+                )
+            })
             .collect();
         let sql = format!(
             "UPDATE {} SET {} WHERE {} IN (SELECT id FROM nodes WHERE path LIKE $1){cond}",

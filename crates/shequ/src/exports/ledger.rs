@@ -17,20 +17,36 @@ pub const MAX_ROWS: i64 = 100_000;
 const MAX_CELL: usize = 32_000;
 
 /// The ledger's rows in a place and a period as .xlsx bytes, with the row count.
-pub async fn xlsx(db: &Db, actor: &Actor, ledger: &dyn Ledger, at: &Where, period: &Period) -> Result<(Vec<u8>, usize)> {
+pub async fn xlsx(
+    db: &Db,
+    actor: &Actor,
+    ledger: &dyn Ledger,
+    at: &Where,
+    period: &Period,
+) -> Result<(Vec<u8>, usize)> {
     let rows = ledger.rows(db, at, period, MAX_ROWS).await?;
     let columns = ledger.columns();
     let title = format!("{}({})", ledger.title(), period.label);
-    let unit = format!("填报单位:{}    统计期间:{} 至 {}", at.name, period.from, period.to);
+    let unit = format!(
+        "填报单位:{}    统计期间:{} 至 {}",
+        at.name, period.from, period.to
+    );
     let n = rows.len();
     let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
         ws.set_name("台账")?;
         let last = columns.len().saturating_sub(1) as u16;
-        let bold = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
+        let bold = Format::new()
+            .set_bold()
+            .set_font_size(16)
+            .set_align(FormatAlign::Center);
         let cellf = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-        let head = Format::new().set_bold().set_border(FormatBorder::Thin).set_align(FormatAlign::Center).set_background_color("#EEEEEE");
+        let head = Format::new()
+            .set_bold()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center)
+            .set_background_color("#EEEEEE");
         if last > 0 {
             ws.merge_range(0, 0, 0, last, &title, &bold)?;
             ws.merge_range(1, 0, 1, last, &unit, &Format::new())?;
@@ -91,7 +107,9 @@ pub async fn xlsx(db: &Db, actor: &Actor, ledger: &dyn Ledger, at: &Where, perio
         "ledger",
         None,
         None,
-        Some(&json!({"ledger": ledger.code(), "period": period.label, "scope": at.name, "rows": n})),
+        Some(
+            &json!({"ledger": ledger.code(), "period": period.label, "scope": at.name, "rows": n}),
+        ),
     )
     .await?;
     Ok((bytes, n))

@@ -8,12 +8,12 @@ use super::sheet::{Cell, Column, Sheet};
 use crate::accounts::Actor;
 use crate::audit;
 use crate::cases::hazards::{self, HazardQuery};
-use crate::fieldwork::patrols::{self, LogQuery};
 use crate::cases::queries::{self, ListQuery};
-use crate::fieldwork::visit_stats;
-use crate::fieldwork::visits::{self, VisitQuery};
 use crate::db::Db;
 use crate::error::Result;
+use crate::fieldwork::patrols::{self, LogQuery};
+use crate::fieldwork::visit_stats;
+use crate::fieldwork::visits::{self, VisitQuery};
 use crate::registry::mask;
 
 const PAGE: i64 = 5000;

@@ -8,12 +8,12 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::cases::hazards::{self, Hazard};
 use super::patrols::{PatrolLog, LOG_SELECT};
 use super::visits::{self, Visit};
-use crate::cases::{fmt_ts, now_utc, stats, text};
 use crate::accounts::{Actor, Role};
 use crate::audit;
+use crate::cases::hazards::{self, Hazard};
+use crate::cases::{fmt_ts, now_utc, stats, text};
 use crate::db::Db;
 use crate::error::{Error, Result};
 

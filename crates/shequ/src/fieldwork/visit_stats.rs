@@ -8,9 +8,9 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::cases::stats::percent;
 use super::visits;
 use crate::accounts::{users, Actor};
+use crate::cases::stats::percent;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -80,12 +80,19 @@ pub async fn overdue(
         filter.sql()
     );
     let count_sql = format!("SELECT COUNT(*) FROM ({inner}) x");
-    let total: i64 = filter.bind(sqlx::query(&count_sql).bind(&cutoff)).fetch_one(&db.pool).await?.get(0);
+    let total: i64 = filter
+        .bind(sqlx::query(&count_sql).bind(&cutoff))
+        .fetch_one(&db.pool)
+        .await?
+        .get(0);
     let rows_sql = format!(
         "SELECT * FROM ({inner}) x ORDER BY COALESCE(x.last_visit, ''), x.id LIMIT {}",
         limit.clamp(1, 100_000)
     );
-    let rows = filter.bind(sqlx::query(&rows_sql).bind(&cutoff)).fetch_all(&db.pool).await?;
+    let rows = filter
+        .bind(sqlx::query(&rows_sql).bind(&cutoff))
+        .fetch_all(&db.pool)
+        .await?;
     let items = rows
         .iter()
         .map(|r| {

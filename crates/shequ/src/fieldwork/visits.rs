@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cases::{fmt_ts, now_utc, require_worker, text};
 use crate::accounts::{Actor, Role};
 use crate::audit;
+use crate::cases::{fmt_ts, now_utc, require_worker, text};
 use crate::db::filter::Filter;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -170,7 +170,10 @@ pub async fn list(db: &Db, actor: &Actor, q: &VisitQuery) -> Result<Vec<Visit>> 
         .opt_int("v.household_id = ?", q.household_id)
         .opt_int("v.grid_id = ?", q.grid_id)
         .opt_int("v.worker_id = ?", q.worker_id);
-    for (field, sql, v) in [("开始日期", "v.visited_on >= ?", &q.from), ("结束日期", "v.visited_on <= ?", &q.to)] {
+    for (field, sql, v) in [
+        ("开始日期", "v.visited_on >= ?", &q.from),
+        ("结束日期", "v.visited_on <= ?", &q.to),
+    ] {
         if let Some(v) = v.as_deref().filter(|s| !s.is_empty()) {
             let d = validate::parse_date(v)
                 .ok_or_else(|| Error::invalid(field, "日期格式不正确,请按2024-01-31填写"))?;
@@ -178,7 +181,13 @@ pub async fn list(db: &Db, actor: &Actor, q: &VisitQuery) -> Result<Vec<Visit>> 
         }
     }
     filter
-        .rows(db, SELECT, "v.visited_on DESC, v.id DESC", q.page.unwrap_or(1), q.per_page.unwrap_or(50))
+        .rows(
+            db,
+            SELECT,
+            "v.visited_on DESC, v.id DESC",
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
         .await
 }
 
@@ -210,7 +219,11 @@ pub async fn rules(db: &Db, actor: &Actor) -> Result<Vec<Rule>> {
     let Some(street) = actor.scope.street() else {
         return Ok(vec![]);
     };
-    let visible: Vec<i64> = crate::registry::tags::types(db, actor).await?.iter().map(|t| t.id).collect();
+    let visible: Vec<i64> = crate::registry::tags::types(db, actor)
+        .await?
+        .iter()
+        .map(|t| t.id)
+        .collect();
     Ok(sqlx::query_as::<_, Rule>(
         "SELECT r.id, r.name, r.tag_type_id, t.name AS tag_name, r.every_days, r.street_id FROM visit_rules r \
          LEFT JOIN tag_types t ON t.id = r.tag_type_id WHERE r.street_id = $1 AND r.archived = 0 ORDER BY r.id",
@@ -225,8 +238,13 @@ pub async fn rules(db: &Db, actor: &Actor) -> Result<Vec<Rule>> {
 
 /// Whether a rule is on a sensitive group (its overdue list is then a sensitive read, audited).
 pub async fn is_sensitive(db: &Db, rule: &Rule) -> Result<bool> {
-    let Some(t) = rule.tag_type_id else { return Ok(false) };
-    Ok(crate::registry::tags::get_type(db, &Actor::system(), t).await.map(|t| t.sensitive).unwrap_or(false))
+    let Some(t) = rule.tag_type_id else {
+        return Ok(false);
+    };
+    Ok(crate::registry::tags::get_type(db, &Actor::system(), t)
+        .await
+        .map(|t| t.sensitive)
+        .unwrap_or(false))
 }
 
 /// One rule of the actor's street, or NotFound.

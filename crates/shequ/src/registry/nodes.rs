@@ -425,7 +425,8 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent: i64) -> Result
     let moved = crate::db::scoped::follow_move(&mut tx, &format!("{new_path}%")).await?;
     tracing::debug!(?moved, "node move");
     if set_ids(true).contains("street_id") {
-        let hh = format!("household_id IN (SELECT id FROM households WHERE dwelling_id IN ({subtree}))");
+        let hh =
+            format!("household_id IN (SELECT id FROM households WHERE dwelling_id IN ({subtree}))");
         super::persons::follow_street(&mut tx, &hh, Some(format!("{new_path}%"))).await?;
     }
     let after = fetch(&mut tx, id).await?;

@@ -28,7 +28,6 @@ pub struct ListRow {
 pub const LIST_ROW_COLS: &str =
     "id, name, sex, birth_date, id_number, phone, residence_address, status";
 
-
 impl From<Person> for ListRow {
     fn from(p: Person) -> ListRow {
         ListRow {

@@ -319,7 +319,11 @@ async fn check_duplicate(
         "SELECT id, CASE WHEN {} THEN 1 ELSE 0 END FROM persons WHERE street_id = $1 AND id_number = $2",
         actor.scope.sql("")
     );
-    let row = sqlx::query(&sql).bind(street).bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(street)
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     match row {
         Some(r) if Some(r.get::<i64, _>(0)) != except => {
             if r.get::<i64, _>(1) == 1 {
@@ -335,7 +339,10 @@ async fn check_duplicate(
                 Some(&serde_json::json!({"attempt": if except.is_some() { "update" } else { "create" }})),
             )
             .await?;
-            Err(Error::conflict("身份证号", crate::db::constraints::PERSON_ELSEWHERE))
+            Err(Error::conflict(
+                "身份证号",
+                crate::db::constraints::PERSON_ELSEWHERE,
+            ))
         }
         _ => Ok(()),
     }
@@ -344,7 +351,6 @@ async fn check_duplicate(
 fn duplicate() -> Error {
     Error::conflict("身份证号", crate::db::constraints::DUPLICATE_PERSON)
 }
-
 
 /// Replaces a person's ID grams (kept with the person's street, see migration 0007).
 pub(crate) async fn write_grams(

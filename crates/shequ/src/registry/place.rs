@@ -27,4 +27,3 @@ pub async fn place(
         _ => Err(Error::invalid(field, format!("{field}不在任何网格内"))),
     }
 }
-

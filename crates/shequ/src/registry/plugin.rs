@@ -1,15 +1,32 @@
 //! What the registry contributes to reports: population, households, floating population, 人户分离,
 //! rentals and their safety agreements, estates and buildings (as of a period's end), and the rental ledger.
 
-use crate::reports::catalog::{Plugin, Binds, Column, Count, Def, Indicator, Ledger, SqlLedger, ALL_LEVELS};
+use crate::reports::catalog::{
+    Binds, Column, Count, Def, Indicator, Ledger, Plugin, SqlLedger, ALL_LEVELS,
+};
 
 const D: &str = "registry";
 
-const fn def(code: &'static str, name: &'static str, unit: &'static str, definition: &'static str) -> Def {
-    Def { code, name, unit, definition, domain: D, levels: ALL_LEVELS, numerator: None, denominator: None }
+const fn def(
+    code: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    definition: &'static str,
+) -> Def {
+    Def {
+        code,
+        name,
+        unit,
+        definition,
+        domain: D,
+        levels: ALL_LEVELS,
+        numerator: None,
+        denominator: None,
+    }
 }
 
-const LIVING: &str = "SELECT COUNT(*) FROM residence_periods r JOIN persons p ON p.id = r.person_id \
+const LIVING: &str =
+    "SELECT COUNT(*) FROM residence_periods r JOIN persons p ON p.id = r.person_id \
      WHERE r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1) AND {scope}";
 
 pub fn plugin() -> Plugin {

@@ -112,7 +112,17 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: i64) -> Result<Vec<P
         // by the 4 digits it sees, nothing more.
         Some(Shape::Digits(d)) if d.len() == 4 && !actor.role.can_unmask() => {
             let rev = reverse(&d);
-            push_unique(&mut out, run(db, &range("phone_rev"), &[rev.clone(), prefix_end(&rev)], limit).await?, limit);
+            push_unique(
+                &mut out,
+                run(
+                    db,
+                    &range("phone_rev"),
+                    &[rev.clone(), prefix_end(&rev)],
+                    limit,
+                )
+                .await?,
+                limit,
+            );
         }
         Some(Shape::Digits(_)) if !actor.role.can_unmask() => {}
         Some(Shape::Digits(d)) if d.len() >= 4 => {

@@ -142,7 +142,10 @@ pub async fn create_type(db: &Db, actor: &Actor, input: &TagTypeInput) -> Result
         .fetch_optional(&db.pool)
         .await?;
     if exists.is_some() {
-        return Err(Error::conflict("代码", crate::db::constraints::DUPLICATE_TAG_TYPE));
+        return Err(Error::conflict(
+            "代码",
+            crate::db::constraints::DUPLICATE_TAG_TYPE,
+        ));
     }
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query("INSERT INTO tag_types (code, name, fields, sensitive, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")

@@ -36,27 +36,52 @@ pub struct Period {
 
 impl Period {
     pub fn year(y: i32) -> Period {
-        Period { from: ymd(y, 1, 1), to: ymd(y, 12, 31), label: format!("{y}年") }
+        Period {
+            from: ymd(y, 1, 1),
+            to: ymd(y, 12, 31),
+            label: format!("{y}年"),
+        }
     }
 
     pub fn quarter(y: i32, q: u32) -> Period {
         let from = ymd(y, (q - 1) * 3 + 1, 1);
         let names = ["一", "二", "三", "四"];
-        Period { from, to: month_end(y, q * 3), label: format!("{y}年第{}季度", names[(q - 1) as usize]) }
+        Period {
+            from,
+            to: month_end(y, q * 3),
+            label: format!("{y}年第{}季度", names[(q - 1) as usize]),
+        }
     }
 
     pub fn half(y: i32, h: u32) -> Period {
-        let (from, to) = if h == 1 { (ymd(y, 1, 1), ymd(y, 6, 30)) } else { (ymd(y, 7, 1), ymd(y, 12, 31)) };
-        Period { from, to, label: format!("{y}年{}", if h == 1 { "上半年" } else { "下半年" }) }
+        let (from, to) = if h == 1 {
+            (ymd(y, 1, 1), ymd(y, 6, 30))
+        } else {
+            (ymd(y, 7, 1), ymd(y, 12, 31))
+        };
+        Period {
+            from,
+            to,
+            label: format!("{y}年{}", if h == 1 { "上半年" } else { "下半年" }),
+        }
     }
 
     pub fn month(y: i32, m: u32) -> Period {
-        Period { from: ymd(y, m, 1), to: month_end(y, m), label: format!("{y}年{m}月") }
+        Period {
+            from: ymd(y, m, 1),
+            to: month_end(y, m),
+            label: format!("{y}年{m}月"),
+        }
     }
 
     /// Parses `2025`, `2025-Q1`, `2025-H1`, `2025-03` or `2025-01-01..2025-06-30`.
     pub fn parse(s: &str) -> Result<Period> {
-        let bad = || Error::invalid("统计期间", "统计期间应写作 2025、2025-Q1、2025-H1、2025-03 或 2025-01-01..2025-06-30");
+        let bad = || {
+            Error::invalid(
+                "统计期间",
+                "统计期间应写作 2025、2025-Q1、2025-H1、2025-03 或 2025-01-01..2025-06-30",
+            )
+        };
         let s = s.trim();
         if let Some((a, b)) = s.split_once("..") {
             let p = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| bad());
@@ -64,22 +89,45 @@ impl Period {
             if to < from || (to - from).num_days() > 3660 {
                 return Err(bad());
             }
-            return Ok(Period { from, to, label: format!("{from}至{to}") });
+            return Ok(Period {
+                from,
+                to,
+                label: format!("{from}至{to}"),
+            });
         }
-        let (y, rest) = s.split_once('-').map(|(y, r)| (y, Some(r))).unwrap_or((s, None));
-        let y: i32 = y.parse().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(bad)?;
+        let (y, rest) = s
+            .split_once('-')
+            .map(|(y, r)| (y, Some(r)))
+            .unwrap_or((s, None));
+        let y: i32 = y
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(bad)?;
         Ok(match rest {
             None => Period::year(y),
             Some(r) if r.len() == 2 && (r.starts_with('Q') || r.starts_with('q')) => {
-                let q: u32 = r[1..].parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
+                let q: u32 = r[1..]
+                    .parse()
+                    .ok()
+                    .filter(|q| (1..=4).contains(q))
+                    .ok_or_else(bad)?;
                 Period::quarter(y, q)
             }
             Some(r) if r.len() == 2 && (r.starts_with('H') || r.starts_with('h')) => {
-                let h: u32 = r[1..].parse().ok().filter(|h| (1..=2).contains(h)).ok_or_else(bad)?;
+                let h: u32 = r[1..]
+                    .parse()
+                    .ok()
+                    .filter(|h| (1..=2).contains(h))
+                    .ok_or_else(bad)?;
                 Period::half(y, h)
             }
             Some(r) => {
-                let m: u32 = r.parse().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)?;
+                let m: u32 = r
+                    .parse()
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(bad)?;
                 Period::month(y, m)
             }
         })
@@ -88,12 +136,20 @@ impl Period {
     /// The same period a year earlier (for 同比).
     pub fn year_before(&self) -> Period {
         let back = |d: NaiveDate| d.with_year(d.year() - 1).unwrap_or(d - Duration::days(365));
-        Period { from: back(self.from), to: back(self.to), label: format!("上年同期({})", self.label) }
+        Period {
+            from: back(self.from),
+            to: back(self.to),
+            label: format!("上年同期({})", self.label),
+        }
     }
 
     /// UTC timestamps bounding the period, for `*_at` columns: [from 00:00, to+1 00:00) Beijing time.
     pub fn utc_bounds(&self) -> (String, String) {
-        let f = |d: NaiveDate| (d.and_hms_opt(0, 0, 0).unwrap() - Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string();
+        let f = |d: NaiveDate| {
+            (d.and_hms_opt(0, 0, 0).unwrap() - Duration::hours(8))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
         (f(self.from), f(self.to + Duration::days(1)))
     }
 }
@@ -121,8 +177,16 @@ impl Where {
     pub async fn new(db: &Db, actor: &Actor, node: Option<i64>) -> Result<Where> {
         let mut conds = Vec::new();
         // The unit a figure or a ledger is for: the user's roots (和平街道, 第三网格 …), or the chosen node.
-        let roots: Vec<String> = nodes::roots(db, actor).await?.into_iter().map(|n| n.name).collect();
-        let mut name = if roots.is_empty() { "管辖范围".to_string() } else { roots.join("、") };
+        let roots: Vec<String> = nodes::roots(db, actor)
+            .await?
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        let mut name = if roots.is_empty() {
+            "管辖范围".to_string()
+        } else {
+            roots.join("、")
+        };
         if let Some(id) = node {
             let n = nodes::get(db, actor, id).await?;
             let col = match n.kind() {
@@ -130,17 +194,30 @@ impl Where {
                 Kind::Community => "community_id",
                 Kind::Grid => "grid_id",
                 Kind::Building => "building_id",
-                _ => return Err(Error::invalid("统计范围", "统计范围应为街道、社区、网格或楼栋")),
+                _ => {
+                    return Err(Error::invalid(
+                        "统计范围",
+                        "统计范围应为街道、社区、网格或楼栋",
+                    ))
+                }
             };
             conds.push((col.to_string(), n.id));
             name = n.name;
         }
-        Ok(Where { conds, actor: actor.clone(), name })
+        Ok(Where {
+            conds,
+            actor: actor.clone(),
+            name,
+        })
     }
 
     /// The condition for a table alias ("" for none).
     pub fn sql(&self, alias: &str) -> String {
-        let a = if alias.is_empty() { String::new() } else { format!("{alias}.") };
+        let a = if alias.is_empty() {
+            String::new()
+        } else {
+            format!("{alias}.")
+        };
         let mut parts = vec![self.actor.scope.sql(alias)];
         parts.extend(self.conds.iter().map(|(c, v)| format!("{a}{c} = {v}")));
         parts.join(" AND ")
@@ -197,7 +274,12 @@ pub struct IndicatorValue {
 pub trait Indicator: Send + Sync {
     fn def(&self) -> &Def;
     /// The value in a place and a period (None: no data).
-    fn value<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period) -> BoxFuture<'a, Result<Option<f64>>>;
+    fn value<'a>(
+        &'a self,
+        db: &'a Db,
+        at: &'a Where,
+        period: &'a Period,
+    ) -> BoxFuture<'a, Result<Option<f64>>>;
 }
 
 /// How a counting query binds the period.
@@ -243,7 +325,12 @@ impl Indicator for Count {
         &self.def
     }
 
-    fn value<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period) -> BoxFuture<'a, Result<Option<f64>>> {
+    fn value<'a>(
+        &'a self,
+        db: &'a Db,
+        at: &'a Where,
+        period: &'a Period,
+    ) -> BoxFuture<'a, Result<Option<f64>>> {
         Box::pin(async move {
             let sql = self.sql.replace("{scope}", &at.sql(self.alias));
             let q = self.binds.bind(sqlx::query(&sql), period);
@@ -264,7 +351,12 @@ impl Indicator for Rate {
         &self.def
     }
 
-    fn value<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period) -> BoxFuture<'a, Result<Option<f64>>> {
+    fn value<'a>(
+        &'a self,
+        db: &'a Db,
+        at: &'a Where,
+        period: &'a Period,
+    ) -> BoxFuture<'a, Result<Option<f64>>> {
         Box::pin(async move {
             let (Some(n), Some(d)) = (self.def.numerator, self.def.denominator) else {
                 return Ok(None);
@@ -293,20 +385,37 @@ pub struct Column {
 
 impl Column {
     pub const fn text(header: &'static str, width: f64) -> Column {
-        Column { header, total: false, utc_time: false, width }
+        Column {
+            header,
+            total: false,
+            utc_time: false,
+            width,
+        }
     }
     pub const fn time(header: &'static str) -> Column {
-        Column { header, total: false, utc_time: true, width: 16.0 }
+        Column {
+            header,
+            total: false,
+            utc_time: true,
+            width: 16.0,
+        }
     }
     pub const fn number(header: &'static str) -> Column {
-        Column { header, total: true, utc_time: false, width: 10.0 }
+        Column {
+            header,
+            total: true,
+            utc_time: false,
+            width: 10.0,
+        }
     }
 }
 
 /// A stored UTC timestamp ("2025-01-01 02:00:00") as Beijing time ("2025-01-01 10:00"); other text as it is.
 pub fn beijing_time(utc: &str) -> String {
     match chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S") {
-        Ok(t) => (t + Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string(),
+        Ok(t) => (t + Duration::hours(8))
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         Err(_) => utc.to_string(),
     }
 }
@@ -320,7 +429,13 @@ pub trait Ledger: Send + Sync {
     fn due(&self) -> &'static str;
     fn columns(&self) -> &'static [Column];
     /// The rows in a place and a period (text cells, at most `limit`).
-    fn rows<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period, limit: i64) -> BoxFuture<'a, Result<Vec<Vec<String>>>>;
+    fn rows<'a>(
+        &'a self,
+        db: &'a Db,
+        at: &'a Where,
+        period: &'a Period,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Vec<String>>>>;
 }
 
 /// A ledger that is one SELECT: `{scope}` replaced as for [`Count`], the period bound as [`Binds`] says,
@@ -353,9 +468,18 @@ impl Ledger for SqlLedger {
         self.columns
     }
 
-    fn rows<'a>(&'a self, db: &'a Db, at: &'a Where, period: &'a Period, limit: i64) -> BoxFuture<'a, Result<Vec<Vec<String>>>> {
+    fn rows<'a>(
+        &'a self,
+        db: &'a Db,
+        at: &'a Where,
+        period: &'a Period,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<Vec<String>>>> {
         Box::pin(async move {
-            let sql = self.sql.replace("{scope}", &at.sql(self.alias)).replace("{limit}", &limit.clamp(1, 1_000_000).to_string());
+            let sql = self
+                .sql
+                .replace("{scope}", &at.sql(self.alias))
+                .replace("{limit}", &limit.clamp(1, 1_000_000).to_string());
             let q = self.binds.bind(sqlx::query(&sql), period);
             let rows = q.fetch_all(&db.pool).await?;
             Ok(rows
@@ -368,9 +492,16 @@ impl Ledger for SqlLedger {
                             let text = r
                                 .try_get::<Option<String>, _>(i)
                                 .map(|v| v.unwrap_or_default())
-                                .or_else(|_| r.try_get::<Option<i64>, _>(i).map(|v| v.map(|n| n.to_string()).unwrap_or_default()))
+                                .or_else(|_| {
+                                    r.try_get::<Option<i64>, _>(i)
+                                        .map(|v| v.map(|n| n.to_string()).unwrap_or_default())
+                                })
                                 .unwrap_or_default();
-                            if col.utc_time { beijing_time(&text) } else { text }
+                            if col.utc_time {
+                                beijing_time(&text)
+                            } else {
+                                text
+                            }
                         })
                         .collect()
                 })
@@ -387,15 +518,29 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn indicator(&self, code: &str) -> Result<&dyn Indicator> {
-        self.indicators.iter().find(|i| i.def().code == code).map(|b| b.as_ref()).ok_or(Error::NotFound)
+        self.indicators
+            .iter()
+            .find(|i| i.def().code == code)
+            .map(|b| b.as_ref())
+            .ok_or(Error::NotFound)
     }
 
     pub fn ledger(&self, code: &str) -> Result<&dyn Ledger> {
-        self.ledgers.iter().find(|l| l.code() == code).map(|b| b.as_ref()).ok_or(Error::NotFound)
+        self.ledgers
+            .iter()
+            .find(|l| l.code() == code)
+            .map(|b| b.as_ref())
+            .ok_or(Error::NotFound)
     }
 
     /// One indicator's value in a place and a period, with its parts.
-    pub async fn value(&self, db: &Db, at: &Where, code: &str, period: &Period) -> Result<IndicatorValue> {
+    pub async fn value(
+        &self,
+        db: &Db,
+        at: &Where,
+        code: &str,
+        period: &Period,
+    ) -> Result<IndicatorValue> {
         let i = self.indicator(code)?;
         let d = i.def();
         let part = |c: Option<&'static str>| async move {
@@ -421,8 +566,14 @@ impl Catalog {
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let mut c = Catalog { indicators: Vec::new(), ledgers: Vec::new() };
-        for plugin in [crate::registry::plugin::plugin, crate::cases::plugin::plugin] {
+        let mut c = Catalog {
+            indicators: Vec::new(),
+            ledgers: Vec::new(),
+        };
+        for plugin in [
+            crate::registry::plugin::plugin,
+            crate::cases::plugin::plugin,
+        ] {
             let (i, l) = plugin();
             c.indicators.extend(i);
             c.ledgers.extend(l);
@@ -438,12 +589,18 @@ mod tests {
     #[test]
     fn periods_parse_as_offices_name_them() {
         let q = Period::parse("2025-Q1").unwrap();
-        assert_eq!((q.from, q.to, q.label.as_str()), (ymd(2025, 1, 1), ymd(2025, 3, 31), "2025年第一季度"));
+        assert_eq!(
+            (q.from, q.to, q.label.as_str()),
+            (ymd(2025, 1, 1), ymd(2025, 3, 31), "2025年第一季度")
+        );
         assert_eq!(Period::parse("2024-02").unwrap().to, ymd(2024, 2, 29));
         assert_eq!(Period::parse("2025-H2").unwrap().from, ymd(2025, 7, 1));
         assert!(Period::parse("2025-Q5").is_err());
         let p = Period::year(2025);
-        assert_eq!(p.utc_bounds(), ("2024-12-31 16:00:00".into(), "2025-12-31 16:00:00".into()));
+        assert_eq!(
+            p.utc_bounds(),
+            ("2024-12-31 16:00:00".into(), "2025-12-31 16:00:00".into())
+        );
         assert_eq!(p.year_before().from, ymd(2024, 1, 1));
     }
 
@@ -456,8 +613,15 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), n, "duplicate indicator codes");
         for i in &c.indicators {
-            for part in [i.def().numerator, i.def().denominator].into_iter().flatten() {
-                assert!(c.indicator(part).is_ok(), "{} names unknown {part}", i.def().code);
+            for part in [i.def().numerator, i.def().denominator]
+                .into_iter()
+                .flatten()
+            {
+                assert!(
+                    c.indicator(part).is_ok(),
+                    "{} names unknown {part}",
+                    i.def().code
+                );
             }
         }
         assert!(c.ledgers.len() >= 3);

@@ -21,9 +21,15 @@ pub struct Indicators {
 impl Indicators {
     /// Computes every indicator of the catalogue for `period` (a state "as of" its end, counts within it).
     pub async fn compute(db: &Db, actor: &Actor, period: &Period) -> Result<Indicators> {
-        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| crate::db::today());
+        let date = |s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| crate::db::today())
+        };
         let (from, to) = (date(&period.from), date(&period.to));
-        let p = catalog::Period { from, to, label: format!("{from}至{to}") };
+        let p = catalog::Period {
+            from,
+            to,
+            label: format!("{from}至{to}"),
+        };
         let at = Where::new(db, actor, None).await?;
         let mut values = HashMap::new();
         for i in &catalog().indicators {

@@ -2,9 +2,9 @@
 //! htmx (no build step); the JSON API under /api mirrors them with the same scope rules and is described by
 //! the OpenAPI document at /api/openapi.json.
 
-mod headers;
 pub mod api;
 pub mod error;
+mod headers;
 pub mod i18n;
 pub mod import_jobs;
 pub mod pages;

@@ -11,11 +11,20 @@ use crate::error::Error;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
-    ("calendar.html", include_str!("../../templates/calendar.html")),
-    ("indicators.html", include_str!("../../templates/indicators.html")),
+    (
+        "calendar.html",
+        include_str!("../../templates/calendar.html"),
+    ),
+    (
+        "indicators.html",
+        include_str!("../../templates/indicators.html"),
+    ),
     ("ledgers.html", include_str!("../../templates/ledgers.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
-    ("period_form.html", include_str!("../../templates/period_form.html")),
+    (
+        "period_form.html",
+        include_str!("../../templates/period_form.html"),
+    ),
     ("login.html", include_str!("../../templates/login.html")),
     (
         "dashboard.html",

@@ -131,8 +131,14 @@ async fn a_pasted_report_is_checked_and_its_figures_compared_with_the_records() 
         "{html}"
     );
     // Disputes come from the case records (none in 2026 here); volunteers are not a domain yet: no value.
-    assert!(html.contains("<td>受理纠纷数</td><td>3起</td><td>0"), "{html}");
-    assert!(html.contains("<td>志愿者人数</td><td>120人</td><td>无数据</td>"), "{html}");
+    assert!(
+        html.contains("<td>受理纠纷数</td><td>3起</td><td>0"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>志愿者人数</td><td>120人</td><td>无数据</td>"),
+        "{html}"
+    );
     // Without the CSRF header the upload is refused.
     let form = reqwest::multipart::Form::new().text("text", text);
     let r = s

@@ -388,9 +388,18 @@ async fn edits_are_audited_with_before_and_after_and_reveals_are_logged() {
         .expect("update entry");
     assert_eq!(update["username"], "wangge1");
     // History values are masked exactly like the record (issue 16: they used to be full).
-    let (before, after) = (update["before_json"].as_str().unwrap(), update["after_json"].as_str().unwrap());
-    assert!(before.contains("138****5678") && !before.contains("13812345678"), "{before}");
-    assert!(after.contains("139****1111") && !after.contains("13900001111"), "{after}");
+    let (before, after) = (
+        update["before_json"].as_str().unwrap(),
+        update["after_json"].as_str().unwrap(),
+    );
+    assert!(
+        before.contains("138****5678") && !before.contains("13812345678"),
+        "{before}"
+    );
+    assert!(
+        after.contains("139****1111") && !after.contains("13900001111"),
+        "{after}"
+    );
     assert!(!before.contains(&w.zhao_id) && !after.contains(&w.zhao_id));
     // The audit log itself keeps the stored values.
     let stored: String = sqlx::query("SELECT after_json FROM audit_log WHERE action = 'update' AND entity = 'person' ORDER BY id DESC LIMIT 1")

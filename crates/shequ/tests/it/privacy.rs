@@ -21,8 +21,15 @@ const PER_SHAPE: usize = 3;
 
 fn shape(path: &str) -> String {
     let (p, q) = path.split_once('?').unwrap_or((path, ""));
-    let p: String = p.split('/').map(|seg| if seg.parse::<i64>().is_ok() { "N" } else { seg }).collect::<Vec<_>>().join("/");
-    let keys: Vec<&str> = q.split('&').map(|kv| kv.split('=').next().unwrap_or("")).collect();
+    let p: String = p
+        .split('/')
+        .map(|seg| if seg.parse::<i64>().is_ok() { "N" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/");
+    let keys: Vec<&str> = q
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap_or(""))
+        .collect();
     format!("{p}?{}", keys.join("&"))
 }
 /// Ids tried per parameterised API path.
@@ -220,7 +227,8 @@ async fn no_answer_of_any_route_shows_personal_data_a_role_may_not_see() {
         };
         // The API: lists first (they name the ids), then every parameterised path with those ids.
         let mut ids: Vec<i64> = Vec::new();
-        let (fixed, with_params): (Vec<_>, Vec<_>) = get_paths.iter().partition(|p| !p.contains('{'));
+        let (fixed, with_params): (Vec<_>, Vec<_>) =
+            get_paths.iter().partition(|p| !p.contains('{'));
         for p in &fixed {
             let (status, _, text) = walk.check(&s, p).await;
             if status.is_success() {
@@ -238,7 +246,10 @@ async fn no_answer_of_any_route_shows_personal_data_a_role_may_not_see() {
             if pages >= MAX_PAGES {
                 break;
             }
-            if !seen.insert(path.clone()) || path.starts_with("/logout") || path.starts_with("/lang") {
+            if !seen.insert(path.clone())
+                || path.starts_with("/logout")
+                || path.starts_with("/lang")
+            {
                 continue;
             }
             let n = shapes.entry(shape(&path)).or_default();
@@ -268,7 +279,12 @@ async fn no_answer_of_any_route_shows_personal_data_a_role_may_not_see() {
             }
         }
         for p in &with_params {
-            let tried: Vec<i64> = uniq.iter().copied().take(MAX_IDS).chain(uniq.iter().rev().copied().take(4)).collect();
+            let tried: Vec<i64> = uniq
+                .iter()
+                .copied()
+                .take(MAX_IDS)
+                .chain(uniq.iter().rev().copied().take(4))
+                .collect();
             for id in tried {
                 let mut path = String::new();
                 let mut rest = p.as_str();
@@ -287,11 +303,23 @@ async fn no_answer_of_any_route_shows_personal_data_a_role_may_not_see() {
             walk.requests,
             shapes.len(),
             walk.revealed,
-            if std::env::var("SHEQU_PRIVACY_SHAPES").is_ok() { shapes.keys().cloned().collect::<BTreeSet<_>>() } else { BTreeSet::new() }
+            if std::env::var("SHEQU_PRIVACY_SHAPES").is_ok() {
+                shapes.keys().cloned().collect::<BTreeSet<_>>()
+            } else {
+                BTreeSet::new()
+            }
         ));
-        assert!(walk.requests > 100, "{user} walked too little: {}", walk.requests);
+        assert!(
+            walk.requests > 100,
+            "{user} walked too little: {}",
+            walk.requests
+        );
         leaks.extend(walk.leaks);
     }
     println!("{}", summary.join("\n"));
-    assert!(leaks.is_empty(), "personal data shown:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "personal data shown:\n{}",
+        leaks.join("\n")
+    );
 }

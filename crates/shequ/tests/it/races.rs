@@ -18,19 +18,27 @@ async fn concurrent_duplicates_get_one_success_and_clear_conflicts() {
     for given in names.chars() {
         let s = s.clone();
         let body = person_json(&format!("并发{given}"), &number, w.household1);
-        tasks.push(tokio::spawn(async move { s.post_json("/api/persons", body).await }));
+        tasks.push(tokio::spawn(async move {
+            s.post_json("/api/persons", body).await
+        }));
     }
     let mut ok = 0;
     for t in tasks {
         let (st, body) = t.await.unwrap();
         match st {
             StatusCode::OK => ok += 1,
-            StatusCode::CONFLICT => assert!(body.to_string().contains(shequ::db::constraints::DUPLICATE_PERSON), "{body}"),
+            StatusCode::CONFLICT => assert!(
+                body.to_string()
+                    .contains(shequ::db::constraints::DUPLICATE_PERSON),
+                "{body}"
+            ),
             other => panic!("unexpected {other}: {body}"),
         }
     }
     assert_eq!(ok, 1);
-    let (_, found) = s.get_json(&format!("/api/persons?q={}", &number[14..])).await;
+    let (_, found) = s
+        .get_json(&format!("/api/persons?q={}", &number[14..]))
+        .await;
     assert_eq!(found.as_array().unwrap().len(), 1);
 
     let mut tasks = Vec::new();
@@ -59,7 +67,9 @@ async fn concurrent_duplicates_get_one_success_and_clear_conflicts() {
     for t in tasks {
         match t.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(Error::Conflict { message, .. }) => assert_eq!(message, shequ::db::constraints::DUPLICATE_USERNAME),
+            Err(Error::Conflict { message, .. }) => {
+                assert_eq!(message, shequ::db::constraints::DUPLICATE_USERNAME)
+            }
             Err(other) => panic!("unexpected {other:?}"),
         }
     }

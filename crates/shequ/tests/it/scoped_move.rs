@@ -38,7 +38,9 @@ async fn snapshot(db: &shequ::db::Db, path_like: &str) -> Snapshot {
         for r in q.fetch_all(&db.pool).await.unwrap() {
             let id: i64 = r.get(0);
             let follows: i64 = r.get(1);
-            let cols = (0..t.columns.len()).map(|i| r.get::<Option<i64>, _>(i + 2)).collect();
+            let cols = (0..t.columns.len())
+                .map(|i| r.get::<Option<i64>, _>(i + 2))
+                .collect();
             out.insert((t.table, id), (follows == 1, cols));
         }
     }
@@ -53,24 +55,47 @@ async fn anchor_scope(db: &shequ::db::Db, table: &str, id: i64) -> Vec<Option<i6
         .iter()
         .map(|c| format!("(SELECT n.{c} FROM nodes n WHERE n.id = {})", t.anchor))
         .collect();
-    let sql = format!("SELECT {} FROM {} WHERE {}.id = $1", cols.join(", "), t.table, t.table);
-    let r = sqlx::query(&sql).bind(id).fetch_one(&db.pool).await.unwrap();
-    (0..t.columns.len()).map(|i| r.get::<Option<i64>, _>(i)).collect()
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {}.id = $1",
+        cols.join(", "),
+        t.table,
+        t.table
+    );
+    let r = sqlx::query(&sql)
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    (0..t.columns.len())
+        .map(|i| r.get::<Option<i64>, _>(i))
+        .collect()
 }
 
-async fn check_move(db: &shequ::db::Db, moved: i64, new_parent: i64) -> HashMap<&'static str, (usize, usize)> {
+async fn check_move(
+    db: &shequ::db::Db,
+    moved: i64,
+    new_parent: i64,
+) -> HashMap<&'static str, (usize, usize)> {
     let node = nodes::get(db, &Actor::system(), moved).await.unwrap();
     let before = snapshot(db, &format!("{}%", node.path)).await;
-    nodes::move_to(db, &Actor::system(), moved, new_parent).await.unwrap();
+    nodes::move_to(db, &Actor::system(), moved, new_parent)
+        .await
+        .unwrap();
     let node = nodes::get(db, &Actor::system(), moved).await.unwrap();
     let after = snapshot(db, &format!("{}%", node.path)).await;
     let mut counts: HashMap<&'static str, (usize, usize)> = HashMap::new();
     for ((table, id), (follows, cols)) in &before {
-        let (_, now) = after.get(&(*table, *id)).unwrap_or_else(|| panic!("{table} {id} left the subtree"));
+        let (_, now) = after
+            .get(&(*table, *id))
+            .unwrap_or_else(|| panic!("{table} {id} left the subtree"));
         let c = counts.entry(table).or_default();
         if *follows {
             c.0 += 1;
-            assert_eq!(now, &anchor_scope(db, table, *id).await, "{table} {id} follows the move");
+            assert_eq!(
+                now,
+                &anchor_scope(db, table, *id).await,
+                "{table} {id} follows the move"
+            );
         } else {
             c.1 += 1;
             assert_eq!(now, cols, "{table} {id} keeps its place");
@@ -89,35 +114,53 @@ async fn every_declared_scoped_table_follows_or_keeps_as_declared() {
         .await
         .unwrap()
         .get(0);
-    let other_grid: i64 = sqlx::query("SELECT id FROM nodes WHERE kind = 'grid' ORDER BY id DESC LIMIT 1")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
+    let other_grid: i64 =
+        sqlx::query("SELECT id FROM nodes WHERE kind = 'grid' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
     let g = nodes::get(&db, &sys, grid).await.unwrap();
-    let community = nodes::create(&db, &sys, g.street_id, Kind::Community, &NodeInput { name: "新建社区".into(), code: None })
-        .await
-        .unwrap();
-
-    // Open work the tiny demo lacks: an active device, a mediation of an open dispute, a shift from today.
-    let dwelling: i64 = sqlx::query("SELECT id FROM nodes WHERE kind = 'dwelling' AND grid_id = $1 ORDER BY id LIMIT 1")
-        .bind(grid)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
-    shequ::cases::devices::register(
+    let community = nodes::create(
         &db,
         &sys,
-        &shequ::cases::devices::DeviceInput { code: "smoke-move-1".into(), name: "烟感".into(), kind: "smoke".into(), location_id: dwelling },
+        g.street_id,
+        Kind::Community,
+        &NodeInput {
+            name: "新建社区".into(),
+            code: None,
+        },
     )
     .await
     .unwrap();
-    let dispute: i64 = sqlx::query("SELECT id FROM case_categories WHERE dispute = 1 ORDER BY id LIMIT 1")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
+
+    // Open work the tiny demo lacks: an active device, a mediation of an open dispute, a shift from today.
+    let dwelling: i64 = sqlx::query(
+        "SELECT id FROM nodes WHERE kind = 'dwelling' AND grid_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(grid)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    shequ::cases::devices::register(
+        &db,
+        &sys,
+        &shequ::cases::devices::DeviceInput {
+            code: "smoke-move-1".into(),
+            name: "烟感".into(),
+            kind: "smoke".into(),
+            location_id: dwelling,
+        },
+    )
+    .await
+    .unwrap();
+    let dispute: i64 =
+        sqlx::query("SELECT id FROM case_categories WHERE dispute = 1 ORDER BY id LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
     let case = shequ::cases::intake::create(
         &db,
         &sys,
@@ -136,7 +179,10 @@ async fn every_declared_scoped_table_follows_or_keeps_as_declared() {
         &db,
         &sys,
         case.id,
-        &shequ::cases::mediation::MediationInput { mediators: "人民调解员".into(), ..Default::default() },
+        &shequ::cases::mediation::MediationInput {
+            mediators: "人民调解员".into(),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
@@ -147,12 +193,13 @@ async fn every_declared_scoped_table_follows_or_keeps_as_declared() {
         .await
         .unwrap()
         .get(0);
-    let member: i64 = sqlx::query("SELECT id FROM patrol_members WHERE team_id = $1 ORDER BY id LIMIT 1")
-        .bind(team)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
+    let member: i64 =
+        sqlx::query("SELECT id FROM patrol_members WHERE team_id = $1 ORDER BY id LIMIT 1")
+            .bind(team)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
     shequ::fieldwork::patrols::add_shift(
         &db,
         &sys,
@@ -178,21 +225,51 @@ async fn every_declared_scoped_table_follows_or_keeps_as_declared() {
         }
     }
     println!("{counts:?}");
-    assert!(missing.is_empty(), "the demo has no rows to move in {missing:?}");
-    for (table, must_keep) in [("cases", true), ("hazards", true), ("patrol_logs", true), ("visits", true)] {
-        assert!(counts[table].1 > 0 || !must_keep, "{table}: closed records kept {:?}", counts[table]);
+    assert!(
+        missing.is_empty(),
+        "the demo has no rows to move in {missing:?}"
+    );
+    for (table, must_keep) in [
+        ("cases", true),
+        ("hazards", true),
+        ("patrol_logs", true),
+        ("visits", true),
+    ] {
+        assert!(
+            counts[table].1 > 0 || !must_keep,
+            "{table}: closed records kept {:?}",
+            counts[table]
+        );
     }
-    for table in ["cases", "hazards", "devices", "patrol_teams", "patrol_shifts", "mediations", "persons", "households"] {
-        assert!(counts[table].0 > 0, "{table}: open records follow {:?}", counts[table]);
+    for table in [
+        "cases",
+        "hazards",
+        "devices",
+        "patrol_teams",
+        "patrol_shifts",
+        "mediations",
+        "persons",
+        "households",
+    ] {
+        assert!(
+            counts[table].0 > 0,
+            "{table}: open records follow {:?}",
+            counts[table]
+        );
     }
 
     // An estate of the moved grid moves to the other grid: the other grid's worker sees what followed.
-    let estate: i64 = sqlx::query("SELECT id FROM nodes WHERE kind = 'estate' AND grid_id = $1 ORDER BY id LIMIT 1")
-        .bind(grid)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
+    let estate: i64 = sqlx::query(
+        "SELECT id FROM nodes WHERE kind = 'estate' AND grid_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(grid)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .get(0);
     let counts = check_move(&db, estate, other_grid).await;
-    assert!(counts.get("persons").map(|c| c.0).unwrap_or(0) > 0, "{counts:?}");
+    assert!(
+        counts.get("persons").map(|c| c.0).unwrap_or(0) > 0,
+        "{counts:?}"
+    );
 }

@@ -361,7 +361,11 @@ impl Session {
             csrf: String::new(),
         };
         let r = s.login_form(username, password).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username} failed");
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "login of {username} failed"
+        );
         let me: Value = s.get("/api/me").await.json().await.unwrap();
         s.csrf = me["csrf_token"].as_str().unwrap().to_string();
         s

@@ -381,7 +381,14 @@ async fn a_rule_on_a_sensitive_group_is_hidden_like_the_group() {
     let app = App::start().await;
     let admin = app.login("admin").await;
     let (_, types) = admin.get_json("/api/tag-types").await;
-    let correction = types.as_array().unwrap().iter().find(|t| t["code"] == "correction").unwrap()["id"].as_i64().unwrap();
+    let correction = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "correction")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let (st, rule) = admin
         .post_json("/api/visit-rules", serde_json::json!({"name": "矫正人员每周走访", "tag_type_id": correction, "every_days": 7}))
         .await;
@@ -391,15 +398,30 @@ async fn a_rule_on_a_sensitive_group_is_hidden_like_the_group() {
         let s = app.login(user).await;
         let (st, _) = s.get_json(&format!("/api/visit-rules/{id}/overdue")).await;
         assert_eq!(st, reqwest::StatusCode::NOT_FOUND, "{user}");
-        assert_eq!(s.get(&format!("/visits/rules/{id}/overdue")).await.status(), reqwest::StatusCode::NOT_FOUND, "{user}");
-        assert_eq!(s.get(&format!("/visits/rules/{id}/overdue.xlsx")).await.status(), reqwest::StatusCode::NOT_FOUND, "{user}");
+        assert_eq!(
+            s.get(&format!("/visits/rules/{id}/overdue")).await.status(),
+            reqwest::StatusCode::NOT_FOUND,
+            "{user}"
+        );
+        assert_eq!(
+            s.get(&format!("/visits/rules/{id}/overdue.xlsx"))
+                .await
+                .status(),
+            reqwest::StatusCode::NOT_FOUND,
+            "{user}"
+        );
         let (_, list) = s.get_json("/api/visit-rules").await;
-        assert!(!list.to_string().contains("矫正人员每周走访"), "{user}: {list}");
+        assert!(
+            !list.to_string().contains("矫正人员每周走访"),
+            "{user}: {list}"
+        );
         let page = s.get("/visits/rules").await.text().await.unwrap();
         assert!(!page.contains("矫正人员每周走访"), "{user}");
     }
     let shegong = app.login("shegong").await;
-    let (st, _) = shegong.get_json(&format!("/api/visit-rules/{id}/overdue")).await;
+    let (st, _) = shegong
+        .get_json(&format!("/api/visit-rules/{id}/overdue"))
+        .await;
     assert_eq!(st, reqwest::StatusCode::OK);
     let audited: i64 = sqlx::Row::get(
         &sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'read_sensitive' AND entity = 'visit_rule' AND entity_id = $1")

@@ -245,10 +245,19 @@ pub async fn logs(db: &Db, actor: &Actor, q: &LogQuery) -> Result<Vec<PatrolLog>
     if let Some(t) = q.to.as_deref().filter(|s| !s.is_empty()) {
         let d = validate::parse_date(t)
             .ok_or_else(|| Error::invalid("结束日期", "日期格式不正确,请按2024-01-31填写"))?;
-        filter = filter.text("l.started_at < ?", (d + chrono::Duration::days(1)).to_string());
+        filter = filter.text(
+            "l.started_at < ?",
+            (d + chrono::Duration::days(1)).to_string(),
+        );
     }
     filter
-        .rows(db, LOG_SELECT, "l.started_at DESC, l.id DESC", q.page.unwrap_or(1), q.per_page.unwrap_or(50))
+        .rows(
+            db,
+            LOG_SELECT,
+            "l.started_at DESC, l.id DESC",
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
         .await
 }
 

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::cases::{fmt_ts, intake, now_utc, text};
 use crate::accounts::{Actor, Scope};
 use crate::audit;
+use crate::cases::{fmt_ts, intake, now_utc, text};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::registry::nodes::{self, Kind};

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiResult;
 use crate::cases::hazards::Hazard;
+use crate::cases::queries::Case;
+use crate::error::Error;
 use crate::fieldwork::patrols::{
     self, Finding, LogInput, LogQuery, Member, MemberInput, PatrolLog, Shift, ShiftInput, Team,
     TeamInput, ToCase, ToHazard,
 };
-use crate::cases::queries::Case;
-use crate::error::Error;
 use crate::registry::validate;
 use crate::web::session::User;
 use crate::web::AppState;

@@ -41,12 +41,23 @@ pub(crate) fn period_or_this_year(s: &str) -> Result<Period, crate::error::Error
 /// Every indicator with its definition.
 #[utoipa::path(get, path = "/api/indicators", responses((status = 200, body = [Def])))]
 pub async fn list(_user: User) -> ApiResult<Vec<Def>> {
-    Ok(Json(catalog().indicators.iter().map(|i| i.def().clone()).collect()))
+    Ok(Json(
+        catalog()
+            .indicators
+            .iter()
+            .map(|i| i.def().clone())
+            .collect(),
+    ))
 }
 
 /// One indicator's value (with numerator and denominator for rates); value null means 无数据.
 #[utoipa::path(get, path = "/api/indicators/{code}", params(("code" = String, Path), At), responses((status = 200, body = IndicatorValue), (status = 404), (status = 422)))]
-pub async fn value(State(state): State<AppState>, user: User, Path(code): Path<String>, Query(q): Query<At>) -> ApiResult<IndicatorValue> {
+pub async fn value(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> ApiResult<IndicatorValue> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
     Ok(Json(catalog().value(&state.db, &at, &code, &period).await?))
@@ -68,7 +79,13 @@ pub async fn ledgers(_user: User) -> ApiResult<Vec<LedgerInfo>> {
         catalog()
             .ledgers
             .iter()
-            .map(|l| LedgerInfo { code: l.code(), title: l.title(), domain: l.domain(), due: l.due(), columns: l.columns().to_vec() })
+            .map(|l| LedgerInfo {
+                code: l.code(),
+                title: l.title(),
+                domain: l.domain(),
+                due: l.due(),
+                columns: l.columns().to_vec(),
+            })
             .collect(),
     ))
 }
@@ -85,10 +102,21 @@ pub struct LedgerRows {
 
 /// A ledger's rows for a place and a period (first 1,000).
 #[utoipa::path(get, path = "/api/ledgers/{code}", params(("code" = String, Path), At), responses((status = 200, body = LedgerRows), (status = 404), (status = 422)))]
-pub async fn ledger(State(state): State<AppState>, user: User, Path(code): Path<String>, Query(q): Query<At>) -> ApiResult<LedgerRows> {
+pub async fn ledger(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> ApiResult<LedgerRows> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
     let l = catalog().ledger(&code)?;
     let rows = l.rows(&state.db, &at, &period, 1000).await?;
-    Ok(Json(LedgerRows { title: l.title(), period, scope: at.name.clone(), columns: l.columns().to_vec(), rows }))
+    Ok(Json(LedgerRows {
+        title: l.title(),
+        period,
+        scope: at.name.clone(),
+        columns: l.columns().to_vec(),
+        rows,
+    }))
 }

@@ -6,10 +6,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::ApiResult;
+use crate::error::Error;
 use crate::fieldwork::diary::{self, Diary};
 use crate::fieldwork::visit_stats::{self, Coverage, OverdueList};
 use crate::fieldwork::visits::{self, Rule, RuleInput, Visit, VisitInput, VisitQuery};
-use crate::error::Error;
 use crate::registry::validate;
 use crate::web::session::User;
 use crate::web::AppState;

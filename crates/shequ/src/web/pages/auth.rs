@@ -128,7 +128,12 @@ async fn set_lang(
             r.find("://")
                 .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
         })
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n']))
+        .filter(|p| {
+            p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.contains(['\r', '\n'])
+        })
         .unwrap_or_else(|| "/".into());
     Ok(Redirect::to(&back).into_response())
 }

@@ -41,7 +41,10 @@ async fn page(
     Query(q): Query<YearQuery>,
 ) -> Result<Html<String>, PageError> {
     let today = crate::db::today();
-    let year = q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or(today.year());
+    let year = q
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(today.year());
     let cal = store::load(&state.db).await?;
     let days = store::days_of(&state.db, year).await?;
     let known: Vec<i32> = cal.years().collect();
@@ -51,7 +54,7 @@ async fn page(
         Some(&user),
         &user.actor.lang,
         context! { year, days, known => cal.knows_year(year), years => known, is_admin => user.actor.role.is_admin(),
-            missing => store::missing_soon(&state.db, today).await? },
+        missing => store::missing_soon(&state.db, today).await? },
     )
 }
 
@@ -68,8 +71,10 @@ async fn add_day(
     user: User,
     Form(f): Form<DayForm>,
 ) -> Result<Redirect, PageError> {
-    let day = validate::parse_date(&f.day).ok_or_else(|| Error::invalid("日期", "日期格式不正确"))?;
-    let kind = DayKind::from_code(&f.kind).ok_or_else(|| Error::invalid("类型", "类型应为放假或调休上班"))?;
+    let day =
+        validate::parse_date(&f.day).ok_or_else(|| Error::invalid("日期", "日期格式不正确"))?;
+    let kind = DayKind::from_code(&f.kind)
+        .ok_or_else(|| Error::invalid("类型", "类型应为放假或调休上班"))?;
     store::add_day(&state.db, &user.actor, (day, kind, f.name)).await?;
     Ok(Redirect::to(&format!("/calendar?year={}", day.year())))
 }
@@ -84,7 +89,8 @@ async fn remove_day(
     user: User,
     Form(f): Form<RemoveForm>,
 ) -> Result<Redirect, PageError> {
-    let day = validate::parse_date(&f.day).ok_or_else(|| Error::invalid("日期", "日期格式不正确"))?;
+    let day =
+        validate::parse_date(&f.day).ok_or_else(|| Error::invalid("日期", "日期格式不正确"))?;
     store::remove_day(&state.db, &user.actor, day).await?;
     Ok(Redirect::to(&format!("/calendar?year={}", day.year())))
 }
@@ -101,7 +107,11 @@ async fn confirm(
     user: User,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Redirect, PageError> {
-    let source = if f.source.trim().is_empty() { "手工确认".to_string() } else { f.source.trim().chars().take(100).collect() };
+    let source = if f.source.trim().is_empty() {
+        "手工确认".to_string()
+    } else {
+        f.source.trim().chars().take(100).collect()
+    };
     store::confirm_year(&state.db, &user.actor, f.year, &source).await?;
     Ok(Redirect::to(&format!("/calendar?year={}", f.year)))
 }
@@ -120,7 +130,10 @@ async fn import_file(
         return Err(Error::invalid("文件", "请选择文件").into());
     }
     let days = import::parse(&file.filename, &file.bytes)?;
-    let source = format!("导入:{}", file.filename.chars().take(80).collect::<String>());
+    let source = format!(
+        "导入:{}",
+        file.filename.chars().take(80).collect::<String>()
+    );
     let n = store::put_days(&state.db, &user.actor, &days, &source).await?;
     let mut years: Vec<i32> = days.iter().map(|(d, _, _)| d.year()).collect();
     years.dedup();

@@ -76,7 +76,7 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Result<Html<Str
         Some(&user),
         &user.actor.lang,
         context! { stats, chart, scope_name => name, today => db::today().to_string(),
-            calendar_missing => crate::calendar::store::missing_soon(&state.db, db::today()).await? },
+        calendar_missing => crate::calendar::store::missing_soon(&state.db, db::today()).await? },
     )
 }
 

@@ -35,7 +35,10 @@ struct At {
 }
 
 /// The places a user may narrow a figure to: their roots and the communities and grids below them.
-async fn places(state: &AppState, user: &User) -> Result<Vec<minijinja::Value>, crate::error::Error> {
+async fn places(
+    state: &AppState,
+    user: &User,
+) -> Result<Vec<minijinja::Value>, crate::error::Error> {
     let mut out = Vec::new();
     for root in nodes::roots(&state.db, &user.actor).await? {
         let kids = if matches!(root.kind(), Kind::Street | Kind::Community) {
@@ -44,19 +47,28 @@ async fn places(state: &AppState, user: &User) -> Result<Vec<minijinja::Value>, 
             vec![]
         };
         out.push(context! { id => root.id, name => root.name });
-        for k in kids.into_iter().filter(|k| matches!(k.kind(), Kind::Community | Kind::Grid)) {
+        for k in kids
+            .into_iter()
+            .filter(|k| matches!(k.kind(), Kind::Community | Kind::Grid))
+        {
             out.push(context! { id => k.id, name => format!("— {}", k.name) });
         }
     }
     Ok(out)
 }
 
-async fn indicators(State(state): State<AppState>, user: User, Query(q): Query<At>) -> Result<Html<String>, PageError> {
+async fn indicators(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<At>,
+) -> Result<Html<String>, PageError> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
     let mut rows = Vec::new();
     for i in &catalog().indicators {
-        let v = catalog().value(&state.db, &at, i.def().code, &period).await?;
+        let v = catalog()
+            .value(&state.db, &at, i.def().code, &period)
+            .await?;
         rows.push(context! { def => i.def(), value => v.value.map(shown), numerator => v.numerator.map(shown), denominator => v.denominator.map(shown) });
     }
     render(
@@ -70,7 +82,11 @@ async fn indicators(State(state): State<AppState>, user: User, Query(q): Query<A
 
 /// A figure as Chinese reports write it: whole numbers without decimals, rates with one.
 fn shown(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v:.1}") }
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 async fn ledgers(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
@@ -79,13 +95,24 @@ async fn ledgers(State(state): State<AppState>, user: User) -> Result<Html<Strin
         .iter()
         .map(|l| context! { code => l.code(), title => l.title(), due => l.due(), columns => l.columns().len() })
         .collect();
-    render(&state.templates, "ledgers.html", Some(&user), &user.actor.lang, context! { ledgers => list })
+    render(
+        &state.templates,
+        "ledgers.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { ledgers => list },
+    )
 }
 
 /// Rows a ledger page shows (the .xlsx has all).
 const PAGE_ROWS: i64 = 500;
 
-async fn ledger(State(state): State<AppState>, user: User, Path(code): Path<String>, Query(q): Query<At>) -> Result<Html<String>, PageError> {
+async fn ledger(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> Result<Html<String>, PageError> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
     let l = catalog().ledger(&code)?;
@@ -96,7 +123,17 @@ async fn ledger(State(state): State<AppState>, user: User, Path(code): Path<Stri
         .columns()
         .iter()
         .enumerate()
-        .map(|(i, c)| if c.total { shown(rows.iter().map(|r| r[i].parse::<f64>().unwrap_or(0.0)).sum()) } else { String::new() })
+        .map(|(i, c)| {
+            if c.total {
+                shown(
+                    rows.iter()
+                        .map(|r| r[i].parse::<f64>().unwrap_or(0.0))
+                        .sum(),
+                )
+            } else {
+                String::new()
+            }
+        })
         .collect();
     render(
         &state.templates,
@@ -104,11 +141,16 @@ async fn ledger(State(state): State<AppState>, user: User, Path(code): Path<Stri
         Some(&user),
         &user.actor.lang,
         context! { code, title => l.title(), columns => l.columns(), rows, totals, more, period, period_text => q.period, node => q.node,
-            scope => at.name, places => places(&state, &user).await? },
+        scope => at.name, places => places(&state, &user).await? },
     )
 }
 
-async fn export(State(state): State<AppState>, user: User, Path(code): Path<String>, Query(q): Query<At>) -> Result<Response, PageError> {
+async fn export(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> Result<Response, PageError> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
     let l = catalog().ledger(&code)?;

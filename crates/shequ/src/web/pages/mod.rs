@@ -1,8 +1,8 @@
 //! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
 
 mod auth;
-mod case_rows;
 mod calendar;
+mod case_rows;
 mod cases;
 mod dashboard;
 mod hazards;

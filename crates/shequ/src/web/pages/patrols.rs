@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use super::cases::{grids, opt_id, xlsx_response};
 use crate::accounts::Role;
+use crate::cases::{categories, hazards};
+use crate::error::Error;
 use crate::fieldwork::patrols::{
     self, FindingInput, LogInput, LogQuery, MemberInput, ShiftInput, TeamInput, ToCase, ToHazard,
 };
-use crate::cases::{categories, hazards};
-use crate::error::Error;
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;

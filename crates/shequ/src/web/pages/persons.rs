@@ -261,7 +261,9 @@ async fn reveal(
     user: User,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let p = persons::reveal(&state.db, &user.actor, id).await?.into_inner();
+    let p = persons::reveal(&state.db, &user.actor, id)
+        .await?
+        .into_inner();
     let phones = [p.phone, p.phone2]
         .into_iter()
         .flatten()

@@ -12,9 +12,9 @@ use sqlx::Row;
 
 use super::cases::{grids, opt_id, xlsx_response};
 use crate::accounts::Role;
+use crate::error::Error;
 use crate::fieldwork::visits::{self, RuleInput, VisitInput, VisitQuery};
 use crate::fieldwork::{diary, visit_stats};
-use crate::error::Error;
 use crate::registry::{tags, validate};
 use crate::web::error::PageError;
 use crate::web::session::User;
