@@ -24,7 +24,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub type Plugin = (Vec<Box<dyn Indicator>>, Vec<Box<dyn Ledger>>);
 
 /// A reporting period: Beijing-time dates, both ends included.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Period {
     #[schema(value_type = String, example = "2025-01-01")]
     pub from: NaiveDate,

@@ -4,3 +4,9 @@
 pub mod catalog;
 pub mod history;
 pub mod indicators;
+pub mod chart;
+pub mod document;
+pub mod numbers;
+pub mod template;
+pub mod word;
+pub mod work;

@@ -9,6 +9,7 @@ mod patrols;
 mod persons;
 mod reports;
 mod visits;
+mod work_reports;
 
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -118,6 +119,17 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         reports::value,
         reports::ledgers,
         reports::ledger,
+        work_reports::list,
+        work_reports::create,
+        work_reports::show,
+        work_reports::update,
+        work_reports::finalise,
+        work_reports::new_version,
+        work_reports::docx,
+        work_reports::md,
+        work_reports::templates,
+        work_reports::template,
+        work_reports::save_template,
     ),
     components(schemas(
         Me,
@@ -220,6 +232,12 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::reports::catalog::Column,
         reports::LedgerInfo,
         reports::LedgerRows,
+        crate::reports::work::Report,
+        crate::reports::work::TemplateInfo,
+        work_reports::NewReport,
+        work_reports::ReportWithDoc,
+        work_reports::ReportText,
+        work_reports::TemplateText,
     ))
 )]
 pub struct ApiDoc;
@@ -238,6 +256,7 @@ pub fn routes() -> Router<AppState> {
         .merge(visits::routes())
         .merge(calendar::routes())
         .merge(reports::routes())
+        .merge(work_reports::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -35,7 +35,7 @@ struct At {
 }
 
 /// The places a user may narrow a figure to: their roots and the communities and grids below them.
-async fn places(
+pub(crate) async fn places(
     state: &AppState,
     user: &User,
 ) -> Result<Vec<minijinja::Value>, crate::error::Error> {

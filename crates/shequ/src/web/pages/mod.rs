@@ -8,6 +8,7 @@ mod dashboard;
 mod hazards;
 mod imports;
 mod ledgers;
+pub(crate) mod work_reports;
 mod patrols;
 mod persons;
 mod registry;
@@ -34,4 +35,5 @@ pub fn routes() -> Router<AppState> {
         .merge(visits::routes())
         .merge(calendar::routes())
         .merge(ledgers::routes())
+        .merge(work_reports::routes())
 }
