@@ -144,11 +144,7 @@ fn lines(root: &Area, chart: &Chart) -> Drawn {
         c.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
             .label(series.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
-        c.draw_series(
-            points
-                .iter()
-                .map(|p| Circle::new(*p, 3, color.filled())),
-        )?;
+        c.draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
     }
     c.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -174,7 +170,11 @@ fn pie(root: &Area, chart: &Chart) -> Drawn {
         }
     }
     if sizes.is_empty() {
-        root.draw(&Text::new("无数据", ((W / 2 - 30) as i32, (H / 2) as i32), (FONT, 20)))?;
+        root.draw(&Text::new(
+            "无数据",
+            ((W / 2 - 30) as i32, (H / 2) as i32),
+            (FONT, 20),
+        ))?;
         return Ok(());
     }
     let (w, h) = root.dim_in_pixel();
@@ -244,10 +244,20 @@ mod tests {
         Chart {
             kind,
             title: "2025年与上年同期".into(),
-            labels: vec!["排查安全隐患".into(), "整改安全隐患".into(), "巡逻发现问题".into()],
+            labels: vec![
+                "排查安全隐患".into(),
+                "整改安全隐患".into(),
+                "巡逻发现问题".into(),
+            ],
             series: vec![
-                Series { name: "2025年".into(), values: vec![Some(12.0), Some(11.0), None] },
-                Series { name: "上年同期".into(), values: vec![Some(9.0), Some(9.0), Some(3.0)] },
+                Series {
+                    name: "2025年".into(),
+                    values: vec![Some(12.0), Some(11.0), None],
+                },
+                Series {
+                    name: "上年同期".into(),
+                    values: vec![Some(9.0), Some(9.0), Some(3.0)],
+                },
             ],
         }
     }
@@ -256,7 +266,10 @@ mod tests {
     fn charts_carry_their_chinese_labels_and_rasterise() {
         for kind in [ChartKind::Bar, ChartKind::Line, ChartKind::Pie] {
             let s = svg(&sample(kind));
-            assert!(s.starts_with("<svg") && s.contains("排查安全隐患"), "{kind:?}: {s:.300}");
+            assert!(
+                s.starts_with("<svg") && s.contains("排查安全隐患"),
+                "{kind:?}: {s:.300}"
+            );
             let png = png(&sample(kind)).unwrap();
             assert_eq!(&png[1..4], b"PNG");
             if let Ok(dir) = std::env::var("SHEQU_CHART_DIR") {

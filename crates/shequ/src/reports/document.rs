@@ -50,10 +50,20 @@ pub struct Chart {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
-    Heading { level: u8, spans: Vec<Span> },
-    Para { spans: Vec<Span> },
-    Table { headers: Vec<String>, rows: Vec<Vec<String>> },
-    Chart { chart: Chart },
+    Heading {
+        level: u8,
+        spans: Vec<Span>,
+    },
+    Para {
+        spans: Vec<Span>,
+    },
+    Table {
+        headers: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+    Chart {
+        chart: Chart,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -204,9 +214,7 @@ fn spans<'f>(
                             .map(numbers::plain)
                             .unwrap_or_else(|| "无数据".into()),
                         Form::PreviousYear => numbers::value(f.previous, &f.unit),
-                        Form::YearOverYear => {
-                            numbers::year_over_year(f.value, f.previous, &f.unit)
-                        }
+                        Form::YearOverYear => numbers::year_over_year(f.value, f.previous, &f.unit),
                     };
                     Span {
                         text,
@@ -343,7 +351,11 @@ fn md_table(headers: &[String], rows: &[Vec<String>]) -> String {
     let cell = |s: &str| s.replace('|', "\\|");
     let mut out = format!(
         "| {} |\n|{}|\n",
-        headers.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "),
+        headers
+            .iter()
+            .map(|h| cell(h))
+            .collect::<Vec<_>>()
+            .join(" | "),
         headers.iter().map(|_| "---").collect::<Vec<_>>().join("|")
     );
     for r in rows {

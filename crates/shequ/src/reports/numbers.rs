@@ -99,7 +99,10 @@ mod tests {
         assert_eq!(rounded(Some(280.0), "件"), "280件");
         assert_eq!(rounded(Some(1260.0), "人"), "1200余人");
         assert_eq!(rounded(Some(13.0), "户"), "13户");
-        assert_eq!(year_over_year(Some(45.0), Some(40.0), "件"), "同比增长12.5%");
+        assert_eq!(
+            year_over_year(Some(45.0), Some(40.0), "件"),
+            "同比增长12.5%"
+        );
         assert_eq!(year_over_year(Some(46.0), Some(50.0), "件"), "同比下降8%");
         assert_eq!(year_over_year(Some(4.0), Some(4.0), "起"), "与上年同期持平");
         assert_eq!(year_over_year(Some(4.0), None, "起"), "上年同期无数据");

@@ -89,7 +89,9 @@ pub enum BlockField {
 }
 
 /// Units an indicator may have: a number followed by one of them in prose is a typed figure.
-const UNITS: &[&str] = &["人次", "人", "户", "起", "件", "次", "处", "%", "万元", "元", "个", "家", "份"];
+const UNITS: &[&str] = &[
+    "人次", "人", "户", "起", "件", "次", "处", "%", "万元", "元", "个", "家", "份",
+];
 
 /// Parses and checks a template; the first bad line is refused with its number.
 pub fn parse(source: &str) -> Result<Template> {
@@ -232,7 +234,9 @@ fn field(inner: &str) -> std::result::Result<Field, String> {
     let code = words.next().ok_or("“{{}}”里没有写字段")?;
     let opt = words.next();
     if words.next().is_some() {
-        return Err(format!("字段“{inner}”只能带一个写法(约数、数值、上年、同比)"));
+        return Err(format!(
+            "字段“{inner}”只能带一个写法(约数、数值、上年、同比)"
+        ));
     }
     match (code, opt) {
         ("范围", None) => return Ok(Field::Scope),
@@ -333,12 +337,7 @@ mod tests {
             panic!()
         };
         assert_eq!(parts.len(), 7);
-        assert_eq!(
-            parts[6],
-            Part::Text {
-                text: "。".into()
-            }
-        );
+        assert_eq!(parts[6], Part::Text { text: "。".into() });
         assert!(matches!(
             &t.lines[3],
             Line::Block {
@@ -362,9 +361,13 @@ mod tests {
 
     #[test]
     fn a_bad_field_is_refused_with_its_line() {
-        let e = parse("# 标题\n共{{cases.nonsense}}").unwrap_err().to_string();
+        let e = parse("# 标题\n共{{cases.nonsense}}")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("第2行") && e.contains("cases.nonsense"), "{e}");
-        let e = parse("一\n二\n受理{{cases.disputes 大约}}").unwrap_err().to_string();
+        let e = parse("一\n二\n受理{{cases.disputes 大约}}")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("第3行") && e.contains("大约"), "{e}");
         let e = parse("受理{{cases.disputes").unwrap_err().to_string();
         assert!(e.contains("第1行"), "{e}");

@@ -3,8 +3,8 @@
 //! were computed. Fonts are named for East Asian text (宋体 / 黑体), as offices expect.
 
 use docx_rs::{
-    AlignmentType, Docx, LineSpacing, Paragraph, Pic, Run, RunFonts, Table, TableCell,
-    TableRow, WidthType,
+    AlignmentType, Docx, LineSpacing, Paragraph, Pic, Run, RunFonts, Table, TableCell, TableRow,
+    WidthType,
 };
 
 use crate::reports::catalog::beijing_time;
@@ -34,8 +34,12 @@ pub fn docx(doc: &Doc) -> anyhow::Result<Vec<u8>> {
             .add_run(run(&doc.title, 36, "黑体").bold()),
     );
     let body = |p: Paragraph| {
-        p.line_spacing(LineSpacing::new().line(440))
-            .indent(None, Some(docx_rs::SpecialIndentType::FirstLine(560)), None, None)
+        p.line_spacing(LineSpacing::new().line(440)).indent(
+            None,
+            Some(docx_rs::SpecialIndentType::FirstLine(560)),
+            None,
+            None,
+        )
     };
     for b in &doc.blocks {
         d = match b {
@@ -43,13 +47,19 @@ pub fn docx(doc: &Doc) -> anyhow::Result<Vec<u8>> {
                 Paragraph::new()
                     .line_spacing(LineSpacing::new().before(120).after(60))
                     .add_run(
-                        run(&Block::text(spans), if *level == 1 { 30 } else { 28 }, "黑体")
-                            .bold(),
+                        run(
+                            &Block::text(spans),
+                            if *level == 1 { 30 } else { 28 },
+                            "黑体",
+                        )
+                        .bold(),
                     ),
             ),
-            Block::Para { spans } => d.add_paragraph(body(
-                Paragraph::new().add_run(run(&Block::text(spans), 28, "宋体")),
-            )),
+            Block::Para { spans } => d.add_paragraph(body(Paragraph::new().add_run(run(
+                &Block::text(spans),
+                28,
+                "宋体",
+            )))),
             Block::Table { headers, rows } => {
                 let mut trs = vec![TableRow::new(
                     headers.iter().map(|h| cell(h, true)).collect(),
@@ -67,13 +77,9 @@ pub fn docx(doc: &Doc) -> anyhow::Result<Vec<u8>> {
                 // 15 cm wide, the height in proportion (EMU).
                 let w_emu = 5_400_000u32;
                 let h_emu = (w_emu as u64 * h as u64 / w as u64) as u32;
-                d.add_paragraph(
-                    Paragraph::new()
-                        .align(AlignmentType::Center)
-                        .add_run(Run::new().add_image(
-                            Pic::new_with_dimensions(png, w, h).size(w_emu, h_emu),
-                        )),
-                )
+                d.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(
+                    Run::new().add_image(Pic::new_with_dimensions(png, w, h).size(w_emu, h_emu)),
+                ))
                 .add_paragraph(
                     Paragraph::new()
                         .align(AlignmentType::Center)
@@ -82,20 +88,16 @@ pub fn docx(doc: &Doc) -> anyhow::Result<Vec<u8>> {
             }
         };
     }
-    d = d.add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Right)
-            .add_run(run(
-                &format!(
-                    "{} {}(数据计算于 {} 北京时间)",
-                    doc.scope,
-                    doc.period.label,
-                    beijing_time(&doc.computed_at)
-                ),
-                21,
-                "宋体",
-            )),
-    );
+    d = d.add_paragraph(Paragraph::new().align(AlignmentType::Right).add_run(run(
+        &format!(
+            "{} {}(数据计算于 {} 北京时间)",
+            doc.scope,
+            doc.period.label,
+            beijing_time(&doc.computed_at)
+        ),
+        21,
+        "宋体",
+    )));
     let mut out = std::io::Cursor::new(Vec::new());
     d.build().pack(&mut out)?;
     Ok(out.into_inner())

@@ -37,10 +37,30 @@ pub struct TemplateInfo {
 }
 
 const BUILTIN: &[(&str, &str, &str, &str)] = &[
-    ("annual", "年度工作总结", "annual", include_str!("../../data/report_templates/annual.md")),
-    ("half", "半年工作总结", "half", include_str!("../../data/report_templates/half.md")),
-    ("quarter", "季度工作报告", "quarter", include_str!("../../data/report_templates/quarter.md")),
-    ("plan", "工作计划", "plan", include_str!("../../data/report_templates/plan.md")),
+    (
+        "annual",
+        "年度工作总结",
+        "annual",
+        include_str!("../../data/report_templates/annual.md"),
+    ),
+    (
+        "half",
+        "半年工作总结",
+        "half",
+        include_str!("../../data/report_templates/half.md"),
+    ),
+    (
+        "quarter",
+        "季度工作报告",
+        "quarter",
+        include_str!("../../data/report_templates/quarter.md"),
+    ),
+    (
+        "plan",
+        "工作计划",
+        "plan",
+        include_str!("../../data/report_templates/plan.md"),
+    ),
 ];
 
 fn builtin(code: &str) -> Option<TemplateInfo> {
@@ -124,20 +144,26 @@ pub async fn save_template(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(Error::invalid("代码", "模板代码只能用字母、数字、- 和 _(最多40个)"));
+        return Err(Error::invalid(
+            "代码",
+            "模板代码只能用字母、数字、- 和 _(最多40个)",
+        ));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(Error::invalid("名称", "请填写模板名称(最多60字)"));
     }
     template::parse(body)?;
-    let kind = builtin(code).map(|b| b.kind).unwrap_or_else(|| "other".into());
+    let kind = builtin(code)
+        .map(|b| b.kind)
+        .unwrap_or_else(|| "other".into());
     let mut tx = db.begin().await?;
-    let before = sqlx::query("SELECT id, body FROM report_templates WHERE street_id = $1 AND code = $2")
-        .bind(street)
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let before =
+        sqlx::query("SELECT id, body FROM report_templates WHERE street_id = $1 AND code = $2")
+            .bind(street)
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await?;
     let now = db::now();
     let id: i64 = match &before {
         Some(r) => {

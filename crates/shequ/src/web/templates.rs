@@ -19,11 +19,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         "indicators.html",
         include_str!("../../templates/indicators.html"),
     ),
-    ("work_reports.html", include_str!("../../templates/work_reports.html")),
-    ("work_report.html", include_str!("../../templates/work_report.html")),
-    ("report_doc.html", include_str!("../../templates/report_doc.html")),
-    ("report_templates.html", include_str!("../../templates/report_templates.html")),
-    ("report_template.html", include_str!("../../templates/report_template.html")),
+    (
+        "work_reports.html",
+        include_str!("../../templates/work_reports.html"),
+    ),
+    (
+        "work_report.html",
+        include_str!("../../templates/work_report.html"),
+    ),
+    (
+        "report_doc.html",
+        include_str!("../../templates/report_doc.html"),
+    ),
+    (
+        "report_templates.html",
+        include_str!("../../templates/report_templates.html"),
+    ),
+    (
+        "report_template.html",
+        include_str!("../../templates/report_template.html"),
+    ),
     ("ledgers.html", include_str!("../../templates/ledgers.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     (

@@ -26,10 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}/docx", get(docx))
         .route("/reports/{id}/md", get(md))
         .route("/report-templates", get(templates))
-        .route(
-            "/report-templates/{code}",
-            get(template).put(save_template),
-        )
+        .route("/report-templates/{code}", get(template).put(save_template))
 }
 
 /// Reports the caller may read, newest first.

@@ -8,13 +8,13 @@ mod dashboard;
 mod hazards;
 mod imports;
 mod ledgers;
-pub(crate) mod work_reports;
 mod patrols;
 mod persons;
 mod registry;
 mod reports;
 mod tags;
 mod visits;
+pub(crate) mod work_reports;
 
 use axum::Router;
 

@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/work/{id}/report.docx", get(docx))
         .route("/reports/work/{id}/report.md", get(md))
         .route("/reports/templates", get(templates))
-        .route("/reports/templates/{code}", get(template).post(save_template))
+        .route(
+            "/reports/templates/{code}",
+            get(template).post(save_template),
+        )
 }
 
 /// The blocks of a document as the page template lays them out (charts as inline SVG).
@@ -260,8 +263,8 @@ async fn templates(State(state): State<AppState>, user: User) -> Result<Html<Str
         Some(&user),
         &user.actor.lang,
         context! { templates => list.iter().map(|t| context! { code => t.code, name => t.name, builtin => t.builtin,
-            updated_by => t.updated_by, updated_at => t.updated_at.as_deref().map(beijing_time) }).collect::<Vec<_>>(),
-            is_admin => user.actor.role.is_admin() },
+        updated_by => t.updated_by, updated_at => t.updated_at.as_deref().map(beijing_time) }).collect::<Vec<_>>(),
+        is_admin => user.actor.role.is_admin() },
     )
 }
 
