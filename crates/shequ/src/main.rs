@@ -76,6 +76,14 @@ enum Command {
 enum ImportWhat {
     /// Persons (with households and the estate/building tree they name). By default nothing is written if
     /// any row has an error; --valid-rows imports the valid rows; --dry-run only checks.
+    ///
+    /// Columns are found by meaning, not position: 姓名, 身份证号/公民身份号码, 联系电话/手机号, 户号/户编号,
+    /// 现住小区/建筑/所属小区 + 现住详细门牌/门牌号 (or 楼栋, 单元, 门牌), 户籍小区/建筑 + 户籍详细地址, 迁入日期,
+    /// 是否已迁出 + 迁出日期 + 迁往地, 是否已死亡 + 死亡日期, 护照/其他证件号码 + 其他证件类型, 重点类别 …
+    /// (the peer system's 34-column 人员信息 template is read as it is; every header and synonym is listed in
+    /// docs/IMPORT.md). When two columns mean the same, the usual header wins (户号 over 户编号) and the dry
+    /// run says so. Values are read as typed (离异 → 离婚, 本科 → 大学本科, 退休 → 离退休, two phones in a cell);
+    /// every change is a notice in the report, every bad cell of a row an error.
     Persons {
         file: std::path::PathBuf,
         /// The grid the rows go to: its id, its name, or 社区名/网格名.

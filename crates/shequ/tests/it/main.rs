@@ -16,6 +16,7 @@ mod hazards;
 mod imports;
 mod imports_big;
 mod imports_flow;
+mod imports_peer;
 mod pages;
 mod patrols;
 mod persons;
