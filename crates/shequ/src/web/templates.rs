@@ -39,6 +39,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "report_template.html",
         include_str!("../../templates/report_template.html"),
     ),
+    (
+        "indicator_records.html",
+        include_str!("../../templates/indicator_records.html"),
+    ),
     ("ledgers.html", include_str!("../../templates/ledgers.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     (

@@ -461,3 +461,136 @@ async fn reports_stay_inside_the_writers_scope() {
         .unwrap()
         .starts_with("# 一、基本情况\n{{期间}}受理矛盾纠纷"));
 }
+
+fn labels(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_down_lists_exactly_the_records_counted_within_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let g1 = app.login("wangge1").await;
+    let g2 = app.login("wangge2").await;
+    let dispute = category(&shuji, "dispute.neighbour").await;
+    let help = category(&shuji, "help").await;
+    let mut numbers = Vec::new();
+    for (s, grid) in [
+        (&g1, w.grid1),
+        (&g1, w.grid1),
+        (&g1, w.grid1),
+        (&g2, w.grid2),
+    ] {
+        let (st, c) = s
+            .post_json(
+                "/api/cases",
+                json!({"category_id": dispute, "source": "来访", "title": "邻里纠纷", "location_id": grid, "description": "x"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{c}");
+        numbers.push(c["number"].as_str().unwrap().to_string());
+    }
+    // Not a dispute: never in the disputes' records.
+    shuji
+        .post_json(
+            "/api/cases",
+            json!({"category_id": help, "source": "来访", "title": "求助", "location_id": w.grid1, "description": "x"}),
+        )
+        .await;
+    numbers.sort();
+    let (st, all) = shuji
+        .get_json("/api/indicators/cases.disputes/records")
+        .await;
+    assert_eq!(st, StatusCode::OK, "{all}");
+    assert_eq!(all["indicator"]["value"], 4.0);
+    assert_eq!(labels(&all), numbers);
+    assert!(all["items"][0]["link"]
+        .as_str()
+        .unwrap()
+        .starts_with("/cases/"));
+    let (_, mine) = g1.get_json("/api/indicators/cases.disputes/records").await;
+    assert_eq!(
+        labels(&mine),
+        numbers[..3].to_vec(),
+        "a grid worker's drill-down is their grid"
+    );
+    let (_, g) = shuji
+        .get_json(&format!(
+            "/api/indicators/cases.disputes/records?node={}",
+            w.grid2
+        ))
+        .await;
+    assert_eq!(labels(&g), vec![numbers[3].clone()]);
+    let (st, _) = g2
+        .get_json(&format!(
+            "/api/indicators/cases.disputes/records?node={}",
+            w.grid1
+        ))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // A rate names its parts.
+    let (st, e) = shuji
+        .get_json("/api/indicators/cases.mediation_rate/records")
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        e["error"].as_str().unwrap().contains("cases.mediated_ok"),
+        "{e}"
+    );
+
+    // People by sex and age band, as of the period's end: 赵军杰 (male, 1980) and 钱小红 (female, 1990).
+    let (_, men) = shuji
+        .get_json("/api/indicators/registry.male/records")
+        .await;
+    assert_eq!(labels(&men), vec!["赵军杰".to_string()]);
+    let (_, women) = shuji
+        .get_json("/api/indicators/registry.female/records")
+        .await;
+    assert_eq!(labels(&women), vec!["钱小红".to_string()]);
+    let (_, adults) = shuji.get_json("/api/indicators/registry.age_18_59").await;
+    assert_eq!(adults["value"], 2.0);
+    let (_, old) = shuji.get_json("/api/indicators/registry.age_60_plus").await;
+    assert_eq!(old["value"], 0.0);
+    // In 2000 赵军杰 (born 1980-03-15) was 20 and 钱小红 (1990-07-01) 10.
+    let (_, minors) = shuji
+        .get_json("/api/indicators/registry.age_under_18?period=2000")
+        .await;
+    assert!(minors["value"].as_f64().is_some());
+    let (_, hh) = shuji
+        .get_json("/api/indicators/registry.households/records")
+        .await;
+    assert_eq!(
+        hh["items"].as_array().unwrap().len() as f64,
+        hh["indicator"]["value"].as_f64().unwrap()
+    );
+
+    // The page lists them with links, pages and an .xlsx of every record.
+    let page = shuji
+        .get("/reports/indicators/cases.disputes/records")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for n in &numbers {
+        assert!(page.contains(n.as_str()), "{n} on the page");
+    }
+    let x = shuji
+        .get("/reports/indicators/cases.disputes/records.xlsx")
+        .await;
+    assert_eq!(x.status(), StatusCode::OK);
+    let page = g1
+        .get("/reports/indicators/cases.mediation_rate/records")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("rate-parts") && page.contains("调解成功"));
+}

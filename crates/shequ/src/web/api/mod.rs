@@ -23,7 +23,7 @@ use super::AppState;
 use crate::registry::{population, stats, validate};
 
 pub use hazards::serve as serve_attachment;
-pub(crate) use reports::period_or_this_year;
+pub(crate) use reports::{drill, period_or_this_year, PER_PAGE};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -117,6 +117,7 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         calendar::remove_day,
         reports::list,
         reports::value,
+        reports::records,
         reports::ledgers,
         reports::ledger,
         work_reports::list,
@@ -232,6 +233,8 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::reports::catalog::Column,
         reports::LedgerInfo,
         reports::LedgerRows,
+        reports::Records,
+        crate::reports::catalog::Record,
         crate::reports::work::Report,
         crate::reports::work::TemplateInfo,
         work_reports::NewReport,
