@@ -432,8 +432,41 @@ async fn place(db: &Db, actor: &Actor, r: &Report) -> Result<Where> {
     Where::new(db, actor, Some(r.node_id)).await
 }
 
-/// The figures of the latest finalised report of the same place a year earlier (the history 同比 reads).
-async fn saved_year_before(db: &Db, r: &Report) -> Result<HashMap<String, f64>> {
+/// The figures a year earlier that 同比 reads instead of recomputing: the latest finalised report of the same
+/// place and period; for a year of the reader's own unit without one, the figures saved from last year's
+/// report written outside shequ (报告检查 → 保存为历史数据), each mapped to its indicator.
+async fn saved_year_before(db: &Db, actor: &Actor, r: &Report) -> Result<HashMap<String, f64>> {
+    let out = finalised_year_before(db, r).await?;
+    if !out.is_empty() {
+        return Ok(out);
+    }
+    let p = r.period();
+    let whole_year = p.from.month() == 1
+        && p.from.day() == 1
+        && p.to.month() == 12
+        && p.to.day() == 31
+        && p.from.year() == p.to.year();
+    let own_unit = match &actor.scope {
+        crate::accounts::Scope::Street(s) => *s == r.node_id,
+        crate::accounts::Scope::Community { community, .. } => *community == r.node_id,
+        crate::accounts::Scope::Grids { grids, .. } => grids.as_slice() == [r.node_id],
+        _ => false,
+    };
+    let mut out = HashMap::new();
+    if whole_year && own_unit {
+        if let Some(h) = crate::reports::history::load(db, actor, p.from.year() - 1).await? {
+            let mapping = reportcheck::Mapping::default();
+            for f in h.figures.iter().filter(|f| !f.is_part) {
+                if let Some(row) = mapping.lookup(&f.subject) {
+                    out.entry(row.code.clone()).or_insert(f.value);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn finalised_year_before(db: &Db, r: &Report) -> Result<HashMap<String, f64>> {
     let p = r.period().year_before();
     let row = sqlx::query(
         "SELECT frozen FROM work_reports WHERE node_id = $1 AND period_from = $2 AND period_to = $3 \
@@ -474,7 +507,7 @@ pub async fn document(db: &Db, actor: &Actor, r: &Report) -> Result<Doc> {
 pub async fn compute(db: &Db, actor: &Actor, r: &Report, body: &str) -> Result<Doc> {
     let t = template::parse(body)?;
     let at = place(db, actor, r).await?;
-    let saved = saved_year_before(db, r).await?;
+    let saved = saved_year_before(db, actor, r).await?;
     document::generate(db, &at, &r.period(), &r.title, &t, &saved).await
 }
 
