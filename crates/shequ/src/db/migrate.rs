@@ -53,6 +53,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "calendar",
         include_str!("../../migrations/0010_calendar.sql"),
     ),
+    (
+        11,
+        "login_sessions",
+        include_str!("../../migrations/0011_login_sessions.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -58,11 +58,49 @@ mod cookie_tests {
     }
 }
 
+/// The address a request came from: the TCP peer, or — only when `SHEQU_TRUST_PROXY=1`, behind a reverse
+/// proxy that sets it — the last address of `X-Forwarded-For` (the one the proxy saw). The login throttle and
+/// the sessions list use it.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+fn trust_proxy() -> bool {
+    static TRUST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRUST.get_or_init(|| std::env::var("SHEQU_TRUST_PROXY").is_ok_and(|v| v == "1"))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if trust_proxy() {
+            if let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(|v| v.trim())
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+            {
+                return Ok(ClientIp(ip.to_string()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientIp(peer))
+    }
+}
+
 /// The signed-in user of a request, with the session's CSRF token for forms.
 #[derive(Clone)]
 pub struct User {
     pub actor: Actor,
     pub csrf: String,
+    /// The session cookie's token (to mark and keep the current session).
+    pub token: String,
 }
 
 impl FromRequestParts<AppState> for User {
@@ -92,7 +130,7 @@ impl FromRequestParts<AppState> for User {
             .await
             .map_err(&reject)?
             .ok_or_else(|| reject(Error::Unauthorized))?;
-        Ok(User { actor, csrf })
+        Ok(User { actor, csrf, token })
     }
 }
 

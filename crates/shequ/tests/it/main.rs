@@ -16,6 +16,7 @@ mod hazards;
 mod imports;
 mod imports_big;
 mod imports_flow;
+mod logins;
 mod pages;
 mod patrols;
 mod persons;

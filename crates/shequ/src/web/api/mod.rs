@@ -1,6 +1,7 @@
 //! The JSON API: the registry with the same scope rules as the pages (out-of-scope ids answer 404). Auth is
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
+mod account;
 mod calendar;
 mod cases;
 mod hazards;
@@ -34,6 +35,13 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
     ),
     paths(
         me,
+        account::my_sessions,
+        account::end_session,
+        account::change_password,
+        account::reset_password,
+        account::disable,
+        account::enable,
+        account::unlock,
         dashboard,
         population_on,
         nodes::roots,
@@ -230,6 +238,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .route("/dashboard", get(dashboard))
         .route("/population", get(population_on))
+        .merge(account::routes())
         .merge(nodes::routes())
         .merge(persons::routes())
         .merge(cases::routes())
