@@ -48,6 +48,10 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// The audit log: `shequ audit verify` checks its hash chain and reports the first broken entry
+    /// (exit status 1 when broken).
+    #[command(subcommand)]
+    Audit(AuditWhat),
     /// Benchmarks only: add COUNT cases with their trail to existing demo data (see bench/cases.sh).
     #[command(hide = true)]
     BenchCases {
@@ -70,6 +74,12 @@ enum Command {
         #[arg(long)]
         figures_xlsx: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditWhat {
+    /// Recompute the chain from the first entry; print the entries checked and the head hash.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +178,23 @@ async fn main() -> anyhow::Result<()> {
     tags::ensure_builtin(&db).await?;
     match cli.command {
         Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::Audit(AuditWhat::Verify) => {
+            let v = shequ::audit::verify(&db).await?;
+            match v.broken {
+                None => println!(
+                    "审计日志完整 / audit chain intact: {} 条, head {}",
+                    v.entries,
+                    v.head.as_deref().unwrap_or("-")
+                ),
+                Some(b) => {
+                    println!(
+                        "审计日志在第 {} 条(id {},{} UTC)处断开:{} / audit chain broken at id {}",
+                        v.entries, b.id, b.at, b.reason, b.id
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::BenchCases { count } => {
             let a = demo::bench_cases::add(&db, count, &|line| eprintln!("  {line}")).await?;
             println!(

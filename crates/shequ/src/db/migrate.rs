@@ -58,6 +58,16 @@ const FILES: &[(i64, &str, &str)] = &[
         "login_sessions",
         include_str!("../../migrations/0011_login_sessions.sql"),
     ),
+    (
+        12,
+        "audit_chain",
+        include_str!("../../migrations/0012_audit_chain.sql"),
+    ),
+    (
+        13,
+        "device_replay",
+        include_str!("../../migrations/0013_device_replay.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -183,7 +183,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        return if h == expected {
+        return if same_token(h, &expected) {
             next.run(req).await
         } else {
             csrf_failure(api)
@@ -202,11 +202,17 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return (StatusCode::PAYLOAD_TOO_LARGE, "表单内容过大").into_response();
     };
     let provided = form_urlencoded_value(&bytes, "_csrf");
-    if provided.as_deref() != Some(expected.as_str()) {
+    if !provided.is_some_and(|p| same_token(&p, &expected)) {
         return csrf_failure(api);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Compares CSRF tokens in constant time (`subtle`), so that response timing tells nothing about a prefix.
+fn same_token(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {

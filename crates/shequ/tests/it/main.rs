@@ -5,11 +5,13 @@
 mod support;
 
 mod accounts;
+mod audit_chain;
 mod calendar;
 mod cases;
 mod cases_dashboard;
 mod cases_list;
 mod cases_records;
+mod devices;
 mod exports;
 mod exports_people;
 mod hazards;

@@ -42,6 +42,7 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         account::disable,
         account::enable,
         account::unlock,
+        audit_verify,
         dashboard,
         population_on,
         nodes::roots,
@@ -236,6 +237,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/me", get(me))
+        .route("/audit/verify", get(audit_verify))
         .route("/dashboard", get(dashboard))
         .route("/population", get(population_on))
         .merge(account::routes())
@@ -266,6 +268,16 @@ async fn me(user: User) -> Json<Me> {
         role: user.actor.role,
         csrf_token: user.csrf,
     })
+}
+
+/// Checks the audit log's hash chain (street administrators): the entries checked, the head hash, and
+/// the first broken entry if any.
+#[utoipa::path(get, path = "/api/audit/verify", responses((status = 200, body = crate::audit::Verification), (status = 403)))]
+async fn audit_verify(
+    State(state): State<AppState>,
+    user: User,
+) -> ApiResult<crate::audit::Verification> {
+    Ok(Json(crate::audit::verify_as(&state.db, &user.actor).await?))
 }
 
 /// Dashboard figures of the user's scope.
