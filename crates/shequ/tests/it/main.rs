@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod audit_chain;
+mod backup;
 mod calendar;
 mod cases;
 mod cases_dashboard;
