@@ -225,3 +225,53 @@ async fn entries_written_before_the_chain_are_chained_at_start() {
     assert!(v.broken.is_none(), "{v:?}");
     assert_eq!(v.entries, entries(&app).await);
 }
+
+/// The cost of a chained append (run by hand: `cargo test -p shequ --test it audit_append_cost -- --ignored
+/// --nocapture`): 500 entries each on its own, and 500 inside one transaction.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn audit_append_cost() {
+    let app = App::start().await;
+    let sys = shequ::accounts::Actor::system();
+    let after = json!({"name": "小区", "parent_id": 1});
+    let start = std::time::Instant::now();
+    for i in 0..500 {
+        shequ::audit::record(
+            &app.db.pool,
+            &sys,
+            "update",
+            "node",
+            Some(i),
+            None,
+            Some(&after),
+        )
+        .await
+        .unwrap();
+    }
+    let alone = start.elapsed() / 500;
+    let mut tx = app.db.begin().await.unwrap();
+    let start = std::time::Instant::now();
+    for i in 0..500 {
+        shequ::audit::record(
+            &mut *tx,
+            &sys,
+            "update",
+            "node",
+            Some(i),
+            None,
+            Some(&after),
+        )
+        .await
+        .unwrap();
+    }
+    let inside = start.elapsed() / 500;
+    tx.commit().await.unwrap();
+    let start = std::time::Instant::now();
+    let v = shequ::audit::verify(&app.db).await.unwrap();
+    assert!(v.broken.is_none());
+    eprintln!(
+        "audit append: {alone:?} on its own, {inside:?} inside a transaction; verify of {} entries {:?}",
+        v.entries,
+        start.elapsed()
+    );
+}
