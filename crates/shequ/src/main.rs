@@ -48,6 +48,15 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the (SQLite) database to FILE while the server runs (VACUUM INTO).
+    Backup { file: std::path::PathBuf },
+    /// Replace the (SQLite) database with the backup FILE; the server must be stopped. The replaced
+    /// database is kept beside it as NAME.before-restore-TIME.
+    Restore { file: std::path::PathBuf },
+    /// The audit log: `shequ audit verify` checks its hash chain and reports the first broken entry
+    /// (exit status 1 when broken).
+    #[command(subcommand)]
+    Audit(AuditWhat),
     /// Benchmarks only: add COUNT cases with their trail to existing demo data (see bench/cases.sh).
     #[command(hide = true)]
     BenchCases {
@@ -70,6 +79,12 @@ enum Command {
         #[arg(long)]
         figures_xlsx: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditWhat {
+    /// Recompute the chain from the first entry; print the entries checked and the head hash.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -172,10 +187,57 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::Restore { file } = &cli.command {
+        // Replaces the database file: before anything connects to it.
+        let r = shequ::cli::backup::restore(&cli.database_url, file).await?;
+        if let Some(k) = &r.kept {
+            println!(
+                "原数据库已保留为 / the replaced database is kept as {}",
+                k.display()
+            );
+        }
+        println!(
+            "已从 {} 恢复 / restored; 审计日志 {} 条, {}",
+            file.display(),
+            r.audit.entries,
+            match &r.audit.broken {
+                None => "校验完整 / chain intact".to_string(),
+                Some(b) => format!("在 id {} 处断开 / broken: {}", b.id, b.reason),
+            }
+        );
+        return Ok(());
+    }
     let db = Db::connect(&cli.database_url).await?;
     tags::ensure_builtin(&db).await?;
     match cli.command {
         Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::Restore { .. } => unreachable!("handled before connecting"),
+        Command::Backup { file } => {
+            let b = shequ::cli::backup::backup(&db, &file).await?;
+            println!(
+                "已备份到 / backed up to {} ({:.1} MB, {:.2}s)",
+                file.display(),
+                b.bytes as f64 / 1e6,
+                b.seconds
+            );
+        }
+        Command::Audit(AuditWhat::Verify) => {
+            let v = shequ::audit::verify(&db).await?;
+            match v.broken {
+                None => println!(
+                    "审计日志完整 / audit chain intact: {} 条, head {}",
+                    v.entries,
+                    v.head.as_deref().unwrap_or("-")
+                ),
+                Some(b) => {
+                    println!(
+                        "审计日志在第 {} 条(id {},{} UTC)处断开:{} / audit chain broken at id {}",
+                        v.entries, b.id, b.at, b.reason, b.id
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::BenchCases { count } => {
             let a = demo::bench_cases::add(&db, count, &|line| eprintln!("  {line}")).await?;
             println!(

@@ -50,6 +50,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/period_form.html"),
     ),
     ("login.html", include_str!("../../templates/login.html")),
+    ("account.html", include_str!("../../templates/account.html")),
     (
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),

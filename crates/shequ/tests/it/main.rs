@@ -5,11 +5,14 @@
 mod support;
 
 mod accounts;
+mod audit_chain;
+mod backup;
 mod calendar;
 mod cases;
 mod cases_dashboard;
 mod cases_list;
 mod cases_records;
+mod devices;
 mod exports;
 mod exports_people;
 mod hazards;
@@ -17,6 +20,7 @@ mod imports;
 mod imports_big;
 mod imports_flow;
 mod imports_peer;
+mod logins;
 mod pages;
 mod patrols;
 mod persons;

@@ -1,6 +1,7 @@
 //! The JSON API: the registry with the same scope rules as the pages (out-of-scope ids answer 404). Auth is
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
+mod account;
 mod calendar;
 mod cases;
 mod hazards;
@@ -35,6 +36,14 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
     ),
     paths(
         me,
+        account::my_sessions,
+        account::end_session,
+        account::change_password,
+        account::reset_password,
+        account::disable,
+        account::enable,
+        account::unlock,
+        audit_verify,
         dashboard,
         population_on,
         nodes::roots,
@@ -249,8 +258,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/me", get(me))
+        .route("/audit/verify", get(audit_verify))
         .route("/dashboard", get(dashboard))
         .route("/population", get(population_on))
+        .merge(account::routes())
         .merge(nodes::routes())
         .merge(persons::routes())
         .merge(cases::routes())
@@ -279,6 +290,16 @@ async fn me(user: User) -> Json<Me> {
         role: user.actor.role,
         csrf_token: user.csrf,
     })
+}
+
+/// Checks the audit log's hash chain (street administrators): the entries checked, the head hash, and
+/// the first broken entry if any.
+#[utoipa::path(get, path = "/api/audit/verify", responses((status = 200, body = crate::audit::Verification), (status = 403)))]
+async fn audit_verify(
+    State(state): State<AppState>,
+    user: User,
+) -> ApiResult<crate::audit::Verification> {
+    Ok(Json(crate::audit::verify_as(&state.db, &user.actor).await?))
 }
 
 /// Dashboard figures of the user's scope.

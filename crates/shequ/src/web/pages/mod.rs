@@ -1,5 +1,6 @@
 //! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
 
+mod account;
 mod auth;
 mod calendar;
 mod case_rows;
@@ -23,6 +24,7 @@ use super::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(auth::routes())
+        .merge(account::routes())
         .merge(dashboard::routes())
         .merge(registry::routes())
         .merge(persons::routes())
