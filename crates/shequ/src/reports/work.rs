@@ -662,31 +662,6 @@ pub async fn versions(db: &Db, actor: &Actor, r: &Report) -> Result<Vec<Report>>
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn titles_read_as_offices_write_them() {
-        assert_eq!(
-            title("幸福社区", &Period::year(2025), "年度工作总结"),
-            "幸福社区2025年度工作总结"
-        );
-        assert_eq!(
-            title("幸福社区", &Period::quarter(2025, 1), "季度工作报告"),
-            "幸福社区2025年第一季度工作报告"
-        );
-        assert_eq!(
-            title("幸福社区", &Period::half(2025, 1), "半年工作总结"),
-            "幸福社区2025年上半年工作总结"
-        );
-        assert_eq!(
-            title("幸福社区", &Period::year(2026), "工作计划"),
-            "幸福社区2026年工作计划"
-        );
-    }
-}
-
 /// The default period of a template kind: last year for annual reports and plans, the last finished half
 /// or quarter otherwise.
 pub fn default_period(kind: &str) -> Period {
@@ -709,5 +684,30 @@ pub fn default_period(kind: &str) -> Period {
             }
         }
         _ => Period::year(y - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_read_as_offices_write_them() {
+        assert_eq!(
+            title("幸福社区", &Period::year(2025), "年度工作总结"),
+            "幸福社区2025年度工作总结"
+        );
+        assert_eq!(
+            title("幸福社区", &Period::quarter(2025, 1), "季度工作报告"),
+            "幸福社区2025年第一季度工作报告"
+        );
+        assert_eq!(
+            title("幸福社区", &Period::half(2025, 1), "半年工作总结"),
+            "幸福社区2025年上半年工作总结"
+        );
+        assert_eq!(
+            title("幸福社区", &Period::year(2026), "工作计划"),
+            "幸福社区2026年工作计划"
+        );
     }
 }
