@@ -82,6 +82,18 @@ enum Command {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// Export a ledger (台账) as .xlsx in the office layout: registry.roster, cases.disputes … (see /reports/ledgers).
+    Ledger {
+        code: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        node: Option<i64>,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
     /// Check a work report written outside shequ (.docx, .txt in UTF-8/GBK, .md): print findings as Markdown.
     CheckReport {
         file: std::path::PathBuf,
@@ -283,6 +295,25 @@ async fn main() -> anyhow::Result<()> {
             .await?
         }
         Command::CheckReport { .. } => unreachable!("handled before connecting"),
+        Command::Ledger {
+            code,
+            period,
+            node,
+            out,
+            as_user,
+        } => {
+            shequ::cli::report::ledger(
+                &db,
+                shequ::cli::report::LedgerArgs {
+                    code,
+                    period,
+                    node,
+                    out,
+                    as_user,
+                },
+            )
+            .await?
+        }
         Command::Report {
             template,
             period,

@@ -47,3 +47,36 @@ pub async fn run(db: &Db, a: Args) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `shequ ledger CODE`: a ledger's .xlsx in the office layout for a scope and a period (audited like the page's).
+pub struct LedgerArgs {
+    pub code: String,
+    pub period: String,
+    pub node: Option<i64>,
+    pub out: PathBuf,
+    pub as_user: Option<String>,
+}
+
+pub async fn ledger(db: &Db, a: LedgerArgs) -> anyhow::Result<()> {
+    let actor = super::import::actor_for(db, &a.as_user).await?;
+    let period = Period::parse(&a.period).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    let at = crate::reports::catalog::Where::new(db, &actor, a.node)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let l = crate::reports::catalog::catalog()
+        .ledger(&a.code)
+        .map_err(|_| anyhow::anyhow!("没有台账“{}” / no such ledger", a.code))?;
+    let (bytes, rows) = crate::exports::ledger::xlsx(db, &actor, l, &at, &period)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(&a.out, bytes)?;
+    eprintln!(
+        "{}({}): {rows} 行, {:.0} ms → {}",
+        l.title(),
+        at.name,
+        started.elapsed().as_secs_f64() * 1000.0,
+        a.out.display()
+    );
+    Ok(())
+}

@@ -73,6 +73,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "work_reports",
         include_str!("../../migrations/0014_work_reports.sql"),
     ),
+    (
+        15,
+        "custom_ledgers",
+        include_str!("../../migrations/0015_custom_ledgers.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -133,6 +133,7 @@ pub const TABLES: &[ScopedTable] = &[
         follows: Follows::When("work_reports.status = 'draft'"),
     },
     ScopedTable { table: "report_templates", columns: &["street_id"], anchor: "report_templates.street_id", follows: Follows::Never },
+    ScopedTable { table: "custom_ledgers", columns: &["street_id"], anchor: "custom_ledgers.street_id", follows: Follows::Never },
 ];
 
 /// After the nodes under `path_like` (a `LIKE` pattern on nodes.path) took their new scope columns, copies

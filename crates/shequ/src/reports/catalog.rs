@@ -377,7 +377,7 @@ pub enum Binds {
 
 impl Binds {
     /// Binds a period on a query as this variant says.
-    fn bind<'q>(
+    pub(crate) fn bind<'q>(
         self,
         q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
         period: &Period,

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod chart;
+pub mod custom;
 pub mod document;
 pub mod history;
 pub mod indicators;

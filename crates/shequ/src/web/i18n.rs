@@ -5,6 +5,14 @@
 pub fn en(zh: &str) -> Option<&'static str> {
     Some(match zh {
         "社区治理与服务平台" => "Community governance and services",
+        "定义新台账" => "Define a ledger",
+        "本街道定义" => "defined by this street",
+        "记录类型" => "Record type",
+        "台账名称" => "Ledger name",
+        "列" => "Columns",
+        "筛选" => "Filter",
+        "保存台账" => "Save ledger",
+        "只有街道管理员可以定义台账" => "Only the street administrator defines ledgers",
         "工作报告" => "Work reports",
         "报告中的数字由记录计算,工作人员只改写文字;定稿后数字冻结,记录再变也不影响已定稿的报告。" => "The figures in a report are computed from the records; staff rewrite only the text. A finalised report keeps its figures, whatever later happens to the records.",
         "报告模板" => "Report templates",

@@ -43,6 +43,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "indicator_records.html",
         include_str!("../../templates/indicator_records.html"),
     ),
+    (
+        "ledger_new.html",
+        include_str!("../../templates/ledger_new.html"),
+    ),
     ("ledgers.html", include_str!("../../templates/ledgers.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     (

@@ -651,3 +651,112 @@ async fn the_person_ledgers_mask_personal_data_and_the_resolved_ledger_lists_clo
     assert_eq!(rows[0][3], "楼道灯不亮");
     assert_eq!(rows[0][8], "是");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_street_administrator_defines_a_ledger_in_the_pages() {
+    let app = App::start().await;
+    let w = &app.world;
+    let admin = app.login("admin").await;
+    let shuji = app.login("shuji").await;
+    let shegong = app.login("shegong").await;
+    let admin_b = app.login("admin_b").await;
+    let help = category(&shuji, "help").await;
+    let dispute = category(&shuji, "dispute.neighbour").await;
+    let (st, c) = shuji
+        .post_json(
+            "/api/cases",
+            json!({"category_id": help, "source": "来访", "title": "老人求助送医", "location_id": w.grid1,
+                   "description": "x", "reporter_name": "王大妈", "reporter_phone": "13900001111"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    closed_case(&shuji, &shegong, dispute, w.grid1, "邻里纠纷").await;
+
+    // A bad column is refused with a clear message and nothing is saved; a non-administrator may not define.
+    let bad = admin
+        .post_form(
+            "/reports/ledgers/new",
+            &[
+                ("type", "cases"),
+                ("title", "求助台账"),
+                ("columns", "number"),
+                ("columns", "password"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("password"));
+    let refused = shuji
+        .post_form(
+            "/reports/ledgers/new",
+            &[
+                ("type", "cases"),
+                ("title", "求助台账"),
+                ("columns", "number"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM custom_ledgers")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+
+    let ok = admin
+        .post_form(
+            "/reports/ledgers/new",
+            &[
+                ("type", "cases"),
+                ("title", "求助台账"),
+                ("columns", "number"),
+                ("columns", "title"),
+                ("columns", "reporter_phone"),
+                ("filter", "help"),
+                ("due", "月报"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let to = ok.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/reports/ledgers/custom."), "{to}");
+    let ok = admin.get(&to).await;
+    let code = to.trim_start_matches("/reports/ledgers/").to_string();
+    let page = ok.text().await.unwrap();
+    assert!(page.contains("求助台账") && page.contains("老人求助送医"));
+    assert!(
+        !page.contains("邻里纠纷"),
+        "the filter keeps to its category"
+    );
+    assert!(
+        page.contains("139****1111") && !page.contains("13900001111"),
+        "phones are masked"
+    );
+    // The community sees it for its own scope; it is listed; its .xlsx reads back; another street gets 404.
+    let (st, rows) = shuji.get_json(&format!("/api/ledgers/{code}")).await;
+    assert_eq!(st, StatusCode::OK, "{rows}");
+    assert_eq!(rows["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(rows["columns"][2]["header"], "联系电话");
+    let list = shuji.get("/reports/ledgers").await.text().await.unwrap();
+    assert!(list.contains(&format!("/reports/ledgers/{code}")));
+    let x = shuji
+        .get(&format!("/reports/ledgers/{code}/export.xlsx"))
+        .await;
+    assert_eq!(x.status(), StatusCode::OK);
+    let bytes = x.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let text: String = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        text.contains("求助台账") && text.contains("老人求助送医") && !text.contains("13900001111")
+    );
+    assert_eq!(
+        admin_b
+            .get(&format!("/reports/ledgers/{code}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

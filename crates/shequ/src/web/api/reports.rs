@@ -111,7 +111,7 @@ pub async fn ledger(
 ) -> ApiResult<LedgerRows> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
-    let l = catalog().ledger(&code)?;
+    let l = crate::reports::custom::ledger(&state.db, &user.actor, &code).await?;
     let rows = l.rows(&state.db, &at, &period, 1000).await?;
     Ok(Json(LedgerRows {
         title: l.title(),

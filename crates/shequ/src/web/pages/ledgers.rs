@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/indicators/{code}/records", get(records))
         .route("/reports/indicators/{code}/records.xlsx", get(records_xlsx))
         .route("/reports/ledgers", get(ledgers))
+        .route("/reports/ledgers/new", get(new_ledger).post(save_ledger))
         .route("/reports/ledgers/{code}", get(ledger))
         .route("/reports/ledgers/{code}/export.xlsx", get(export))
 }
@@ -92,17 +93,20 @@ fn shown(v: f64) -> String {
 }
 
 async fn ledgers(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
-    let list: Vec<_> = catalog()
+    let mut list: Vec<_> = catalog()
         .ledgers
         .iter()
         .map(|l| context! { code => l.code(), title => l.title(), due => l.due(), columns => l.columns().len() })
         .collect();
+    for d in crate::reports::custom::list(&state.db, &user.actor).await? {
+        list.push(context! { code => format!("custom.{}", d.id), title => d.title, due => d.due, columns => d.columns.len(), custom => true });
+    }
     render(
         &state.templates,
         "ledgers.html",
         Some(&user),
         &user.actor.lang,
-        context! { ledgers => list },
+        context! { ledgers => list, is_admin => user.actor.role.is_admin() },
     )
 }
 
@@ -117,7 +121,7 @@ async fn ledger(
 ) -> Result<Html<String>, PageError> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
-    let l = catalog().ledger(&code)?;
+    let l = crate::reports::custom::ledger(&state.db, &user.actor, &code).await?;
     let rows = l.rows(&state.db, &at, &period, PAGE_ROWS + 1).await?;
     let more = rows.len() as i64 > PAGE_ROWS;
     let rows: Vec<_> = rows.into_iter().take(PAGE_ROWS as usize).collect();
@@ -155,7 +159,7 @@ async fn export(
 ) -> Result<Response, PageError> {
     let period = period_or_this_year(&q.period)?;
     let at = Where::new(&state.db, &user.actor, q.node).await?;
-    let l = catalog().ledger(&code)?;
+    let l = crate::reports::custom::ledger(&state.db, &user.actor, &code).await?;
     let (bytes, _) = crate::exports::ledger::xlsx(&state.db, &user.actor, l, &at, &period).await?;
     Ok(super::cases::xlsx_response(&code.replace('.', "-"), bytes))
 }
@@ -251,4 +255,81 @@ async fn records_xlsx(
     )
     .await?;
     Ok(super::cases::xlsx_response(&code.replace('.', "-"), bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewLedger {
+    r#type: String,
+}
+
+/// The form a street administrator defines a ledger with: the record type's columns to tick.
+async fn new_ledger(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<NewLedger>,
+) -> Result<Html<String>, PageError> {
+    ledger_form(&state, &user, &q.r#type, None, None).await
+}
+
+async fn ledger_form(
+    state: &AppState,
+    user: &User,
+    kind: &str,
+    error: Option<String>,
+    typed: Option<&crate::reports::custom::Definition>,
+) -> Result<Html<String>, PageError> {
+    use crate::reports::custom::{record_type, TYPES};
+    let t = record_type(kind).unwrap_or(&TYPES[0]);
+    render(
+        &state.templates,
+        "ledger_new.html",
+        Some(user),
+        &user.actor.lang,
+        context! { types => TYPES.iter().map(|t| context! { code => t.code, name => t.name }).collect::<Vec<_>>(),
+        kind => t.code, type_name => t.name, filter_label => t.filter.0,
+        columns => t.columns.iter().map(|c| context! { key => c.0, header => c.1,
+            checked => typed.map(|d| d.columns.iter().any(|k| k == c.0)).unwrap_or(true) }).collect::<Vec<_>>(),
+        error, title => typed.map(|d| d.title.clone()), filter => typed.map(|d| d.filter.clone()),
+        due => typed.map(|d| d.due.clone()), is_admin => user.actor.role.is_admin() },
+    )
+}
+
+async fn save_ledger(
+    State(state): State<AppState>,
+    user: User,
+    body: String,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let one = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let d = crate::reports::custom::Definition {
+        id: 0,
+        title: one("title"),
+        record_type: one("type"),
+        columns: fields
+            .iter()
+            .filter(|(n, _)| n == "columns")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        filter: one("filter"),
+        due: one("due"),
+    };
+    match crate::reports::custom::save(&state.db, &user.actor, &d).await {
+        Ok(id) => Ok(
+            axum::response::Redirect::to(&format!("/reports/ledgers/custom.{id}")).into_response(),
+        ),
+        Err(e @ crate::error::Error::Invalid { .. }) => {
+            let page =
+                ledger_form(&state, &user, &d.record_type, Some(e.to_string()), Some(&d)).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
