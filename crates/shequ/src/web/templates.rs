@@ -116,7 +116,17 @@ pub fn environment() -> Environment<'static> {
         env.add_template(name, src).expect("template compiles");
     }
     env.add_function("t", t);
+    env.add_filter("beijing", beijing);
     env
+}
+
+/// `{{ stamp|beijing }}`: a stored UTC timestamp shown as Beijing time (Asia/Shanghai, UTC+8), to the
+/// minute; a date, an empty value or other text as it is. Every time on every page goes through it.
+fn beijing(v: Value) -> Value {
+    match v.as_str() {
+        Some(s) => Value::from(crate::reports::catalog::beijing_time(s)),
+        None => v,
+    }
 }
 
 /// Renders a page for a signed-in user (or the login page when `user` is None).

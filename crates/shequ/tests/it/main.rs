@@ -31,3 +31,4 @@ mod scoped_move;
 mod security;
 mod uploads;
 mod visits;
+mod worker_day;
