@@ -20,6 +20,7 @@ pub mod devices;
 pub mod flow;
 pub mod hazards;
 pub mod intake;
+pub mod lookup;
 pub mod mediation;
 pub mod plugin;
 pub mod queries;

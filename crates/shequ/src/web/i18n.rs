@@ -6,6 +6,13 @@ pub fn en(zh: &str) -> Option<&'static str> {
     Some(match zh {
         "社区治理与服务平台" => "Community governance and services",
         "首页" => "Dashboard",
+        // The worker's day (issue 21): type-ahead choices, the 工作台.
+        "住户" => "Household",
+        "户号或地址,如 H010100058" => "Household number or address, e.g. H010100058",
+        "没有找到" => "Nothing found",
+        "姓名;已登记人员可搜索选择" => "Name; search to choose a registered person",
+        "案件编号或标题" => "Case number or title",
+        "姓名或拼音,可选多人" => "Name or pinyin; choose one or more",
         "工作日历" => "Working-day calendar",
         "办理时限按工作日计算时,以下日期按所列类型计;未列出的日期周一至周五上班、周六周日休息。" => "Deadlines counted in working days use the days listed here; days not listed work Monday to Friday and rest at weekends.",
         "缺少以下年份的节假日安排,这些年份暂按周一至周五计算工作日:" => "No holiday calendar for these years; their working days count Monday to Friday for now:",

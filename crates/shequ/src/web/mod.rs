@@ -55,6 +55,16 @@ async fn htmx_js() -> impl IntoResponse {
     )
 }
 
+async fn pick_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/pick.js"),
+    )
+}
+
 async fn app_css() -> impl IntoResponse {
     (
         [
@@ -71,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api::routes())
         .route("/static/htmx.min.js", get(htmx_js))
         .route("/static/app.css", get(app_css))
+        .route("/static/pick.js", get(pick_js))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::csrf_guard,

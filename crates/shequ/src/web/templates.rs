@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/period_form.html"),
     ),
     ("login.html", include_str!("../../templates/login.html")),
+    ("lookup.html", include_str!("../../templates/lookup.html")),
     (
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),

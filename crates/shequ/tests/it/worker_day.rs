@@ -40,3 +40,249 @@ async fn a_case_page_shows_beijing_time() {
         "the list in Beijing time"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn households_are_chosen_by_number_or_address_in_scope() {
+    let app = App::start().await;
+    let g1 = app.login("wangge1").await;
+    let admin = app.login("admin").await;
+    let text = |r: reqwest::Response| async move { r.text().await.unwrap() };
+    // The input sends its own name; the grid worker sees only the households of the grid.
+    let mine = text(g1.get("/lookup/households?household=h00").await).await;
+    assert!(mine.contains("data-value=\"H001\""), "{mine}");
+    assert!(mine.contains("锦绣花园") && mine.contains("第一网格"));
+    assert!(!mine.contains("H002") && !mine.contains("H900"));
+    let by_address = text(g1.get("/lookup/households?q=锦绣").await).await;
+    assert!(by_address.contains("H001"));
+    let street = text(admin.get("/lookup/households?q=H").await).await;
+    assert!(street.contains("H001") && street.contains("H002"));
+    assert!(
+        !street.contains("H900"),
+        "another street's household never appears"
+    );
+    // A wildcard typed is text, not a pattern.
+    let wild = text(g1.get("/lookup/households?q=%25").await).await;
+    assert!(!wild.contains("H002") && !wild.contains("H900"));
+
+    // The visit form takes the 户号 typed (any case), and refuses one outside the scope in Chinese.
+    let r = g1
+        .post_form(
+            "/visits",
+            &[
+                ("household", "h001"),
+                ("kind", "日常走访"),
+                ("note", "看望"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = text(g1.get(r.headers()["location"].to_str().unwrap()).await).await;
+    assert!(
+        page.contains("value=\"H001\""),
+        "the form is filled with the 户号"
+    );
+    assert!(page.contains("看望") && page.contains("visits-pager"));
+    let r = g1
+        .post_form("/visits", &[("household", "H002"), ("kind", "日常走访")])
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("户号 H002 不存在或不在您的管辖范围内"),
+        "{body}"
+    );
+    let form = text(g1.get("/visits").await).await;
+    assert!(!form.contains("户编号(ID)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn people_are_chosen_by_name_masked_and_in_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let admin = app.login("admin").await;
+    let found = g1
+        .get("/lookup/persons?reporter_name=赵")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("赵军杰"), "{found}");
+    assert!(found.contains(&format!("data-value=\"{}\"", w.zhao)));
+    assert!(!found.contains(&w.zhao_id), "the ID number is masked");
+    assert!(found.contains(&shequ::registry::mask::id_number(&w.zhao_id)));
+    assert!(
+        !found.contains("13812345678") && !found.contains("5678"),
+        "no phone"
+    );
+    // By pinyin initials too; out of scope never.
+    let by_pinyin = g1.get("/lookup/persons?q=zjj").await.text().await.unwrap();
+    assert!(by_pinyin.contains("赵军杰"));
+    let other_grid = g1.get("/lookup/persons?q=钱").await.text().await.unwrap();
+    assert!(!other_grid.contains("钱小红") && other_grid.contains("没有找到"));
+    // An administrator, who may unmask, is shown the mask too: choosing is not revealing.
+    let street = admin
+        .get("/lookup/persons?q=赵")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(street.contains("赵军杰") && !street.contains(&w.zhao_id));
+    let other_street = admin
+        .get("/lookup/persons?q=孙立")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!other_street.contains("孙立"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cases_are_linked_by_number_in_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let g2 = app.login("wangge2").await;
+    let first = report(&g1, "dispute.neighbour", w.dwelling1, "楼道漏水").await;
+    let number: String = sqlx::query_scalar("SELECT number FROM cases WHERE id = $1")
+        .bind(first)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let found = g1.get("/lookup/cases?q=漏水").await.text().await.unwrap();
+    assert!(found.contains(&number) && found.contains("上报"), "{found}");
+    let tail = &number[number.len() - 4..];
+    assert!(g1
+        .get(&format!("/lookup/cases?linked_case={tail}"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(&number));
+    let other = g2.get("/lookup/cases?q=漏水").await.text().await.unwrap();
+    assert!(
+        !other.contains(&number),
+        "another grid's case never appears"
+    );
+
+    // The new-case form links by the number typed; the page shows the number, not the id.
+    let form = g1.get("/cases/new").await.text().await.unwrap();
+    assert!(!form.contains("(ID)") && form.contains("/lookup/persons"));
+    let cat: i64 = sqlx::query_scalar("SELECT id FROM case_categories WHERE code = $1")
+        .bind("dispute.neighbour")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let cat = cat.to_string();
+    let grid = w.grid1.to_string();
+    let r = g1
+        .post_form(
+            "/cases",
+            &[
+                ("category_id", &cat),
+                ("source", "来访"),
+                ("title", "又漏水了"),
+                ("grid_id", &grid),
+                ("linked_case", &number.to_lowercase()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = g1
+        .get(r.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("<a href=\"/cases/{first}\">{number}</a>")));
+    let r = g2
+        .post_form(
+            "/cases",
+            &[
+                ("category_id", &cat),
+                ("source", "来访"),
+                ("title", "别处的"),
+                ("grid_id", &w.grid2.to_string()),
+                ("linked_case", &number),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("不存在或不在您的管辖范围内"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn places_are_listed_in_natural_order_with_full_paths() {
+    use shequ::accounts::Actor;
+    use shequ::registry::nodes::{self, Kind, NodeInput};
+    let app = App::start().await;
+    let w = &app.world;
+    let sys = Actor::system();
+    for name in ["第十一网格", "第三网格", "第十网格"] {
+        nodes::create(
+            &app.db,
+            &sys,
+            Some(w.community_a1),
+            Kind::Grid,
+            &NodeInput {
+                name: name.into(),
+                code: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    for name in ["10号楼", "2号楼"] {
+        nodes::create(
+            &app.db,
+            &sys,
+            Some(w.estate1),
+            Kind::Building,
+            &NodeInput {
+                name: name.into(),
+                code: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let shuji = app.login("shuji").await;
+    let visits = shuji.get("/visits").await.text().await.unwrap();
+    let at = |s: &str| {
+        visits
+            .find(&format!(">{s}</option>"))
+            .unwrap_or_else(|| panic!("{s}"))
+    };
+    assert!(at("第一网格") < at("第二网格"));
+    assert!(at("第二网格") < at("第三网格"));
+    assert!(at("第三网格") < at("第十网格"));
+    assert!(at("第十网格") < at("第十一网格"));
+    let options = shuji
+        .get(&format!("/cases/locations?grid_id={}", w.grid1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let b = |s: &str| {
+        options
+            .find(&format!("锦绣花园 {s}<"))
+            .unwrap_or_else(|| panic!("{s}"))
+    };
+    assert!(b("1号楼") < b("2号楼") && b("2号楼") < b("10号楼"));
+    // The move list names each place by its path.
+    let admin = app.login("admin").await;
+    let node = admin
+        .get(&format!("/registry/nodes/{}", w.building1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        node.contains(">幸福社区 › 第二网格 › 阳光小区</option>"),
+        "{node}"
+    );
+}

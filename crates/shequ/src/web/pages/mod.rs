@@ -8,6 +8,7 @@ mod dashboard;
 mod hazards;
 mod imports;
 mod ledgers;
+mod lookup;
 mod patrols;
 mod persons;
 mod registry;
@@ -34,4 +35,5 @@ pub fn routes() -> Router<AppState> {
         .merge(visits::routes())
         .merge(calendar::routes())
         .merge(ledgers::routes())
+        .merge(lookup::routes())
 }
