@@ -26,6 +26,7 @@ pub mod plugin;
 pub mod queries;
 mod row_names;
 pub mod stats;
+pub mod todo;
 pub mod transitions;
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,8 @@
 //! The worker's day (issue 21): Beijing time on every page, names instead of ids in the forms (type-ahead
 //! lookups, scoped and masked), natural order of grids and buildings, and the 工作台 of what needs doing.
 
+use serde_json::json;
+
 use crate::cases::report;
 use crate::support::App;
 
@@ -285,4 +287,138 @@ async fn places_are_listed_in_natural_order_with_full_paths() {
         node.contains(">幸福社区 › 第二网格 › 阳光小区</option>"),
         "{node}"
     );
+}
+
+/// The 工作台 section of a user's home page, and the ids of the cases it links.
+async fn workbench(app: &App, user: &str) -> String {
+    let s = app.login(user).await;
+    let page = s.get("/").await.text().await.unwrap();
+    let start = page.find("<section id=\"workbench\">").expect("workbench");
+    let end = page[start..].find("</section>").unwrap() + start;
+    page[start..end].to_string()
+}
+
+/// The part of the 工作台 under one heading.
+fn part(html: &str, id: &str) -> String {
+    match html.find(&format!("id=\"{id}\"")) {
+        None => String::new(),
+        Some(at) => {
+            let rest = &html[at..];
+            let end = rest[1..].find("<h2").map(|e| e + 1).unwrap_or(rest.len());
+            rest[..end].to_string()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_workbench_shows_each_todo_to_exactly_its_users() {
+    use crate::cases::{ok, user_id};
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let shegong = app.login("shegong").await;
+    let admin = app.login("admin").await;
+    let link = |id: i64| format!("href=\"/cases/{id}\"");
+
+    // A: reported by wangge1, nobody accepted it: 立案 is for the case workers of its community and grid.
+    let a = report(&g1, "dispute.neighbour", w.dwelling1, "甲案").await;
+    // B: accepted by the social worker, who dispatches it next.
+    let b = report(&g1, "dispute.neighbour", w.dwelling1, "乙案").await;
+    ok(&shegong, b, "accept", json!({})).await;
+    // C: accepted by wangge1 and sent to the social worker, who handles it.
+    let c = report(&g1, "dispute.neighbour", w.dwelling1, "丙案").await;
+    ok(&g1, c, "accept", json!({})).await;
+    let sg = user_id(&app, "shegong").await;
+    ok(&g1, c, "dispatch", json!({"to": "user", "to_user_id": sg})).await;
+    // D: owned by the social worker, handled by wangge1: the owner verifies.
+    let d = report(&g1, "dispute.neighbour", w.dwelling1, "丁案").await;
+    ok(&shegong, d, "accept", json!({})).await;
+    let g1_id = user_id(&app, "wangge1").await;
+    ok(
+        &shegong,
+        d,
+        "dispatch",
+        json!({"to": "user", "to_user_id": g1_id}),
+    )
+    .await;
+    ok(&g1, d, "handle", json!({"note": "已处理"})).await;
+    // A hazard in grid 1 due in three days, one in grid 2 due in a month.
+    let day = |n: i64| (shequ::db::today() + chrono::Duration::days(n)).to_string();
+    for (s, loc, title, by) in [
+        (&g1, w.building1, "楼道堆物", day(3)),
+        (&admin, w.building2, "远期隐患", day(30)),
+    ] {
+        let (st, h) = s
+            .post_json(
+                "/api/hazards",
+                json!({"kind": "消防", "title": title, "location_id": loc, "rectify_by": by}),
+            )
+            .await;
+        assert_eq!(st, reqwest::StatusCode::OK, "{h}");
+    }
+    // A visit rule for every household: none has been visited.
+    let (st, rule) = admin
+        .post_json(
+            "/api/visit-rules",
+            json!({"name": "每月走访", "every_days": 30}),
+        )
+        .await;
+    assert_eq!(st, reqwest::StatusCode::OK, "{rule}");
+
+    let g1w = workbench(&app, "wangge1").await;
+    let cases = part(&g1w, "todo-cases");
+    assert!(
+        cases.contains(&link(a)) && cases.contains("待立案"),
+        "{g1w}"
+    );
+    assert!(!cases.contains(&link(b)) && !cases.contains(&link(c)) && !cases.contains(&link(d)));
+    let reported = part(&g1w, "todo-reported");
+    assert!(reported.contains(&link(a)));
+    assert!(!reported.contains(&link(b)), "accepted cases leave 我上报");
+    assert!(part(&g1w, "todo-hazards").contains("楼道堆物"));
+    assert!(!g1w.contains("远期隐患"));
+    let visits = part(&g1w, "todo-visits");
+    assert!(
+        visits.contains("H001") && !visits.contains("H002"),
+        "{visits}"
+    );
+
+    let sgw = workbench(&app, "shegong").await;
+    let cases = part(&sgw, "todo-cases");
+    assert!(
+        cases.contains(&link(a)),
+        "the community's worker may accept"
+    );
+    let row = |id: i64| {
+        let at = cases
+            .find(&link(id))
+            .unwrap_or_else(|| panic!("{id}: {cases}"));
+        cases[at..].split("</li>").next().unwrap().to_string()
+    };
+    assert!(row(b).contains("待派遣"));
+    assert!(row(c).contains("待处置"));
+    assert!(row(d).contains("待核查"));
+    assert!(part(&sgw, "todo-reported").is_empty());
+    assert!(sgw.contains("id=\"todo-cases-count\">4<"));
+
+    let g2w = workbench(&app, "wangge2").await;
+    for id in [a, b, c, d] {
+        assert!(
+            !g2w.contains(&link(id)),
+            "another grid's cases never appear"
+        );
+    }
+    assert!(!g2w.contains("楼道堆物"));
+    assert!(part(&g2w, "todo-visits").contains("H002"));
+
+    // The street office does not accept; the building leader has no case work.
+    let adw = workbench(&app, "admin").await;
+    assert!(!adw.contains(&link(a)));
+    let lzw = workbench(&app, "louzu").await;
+    assert!(lzw.contains("id=\"todo-cases-count\">0<"));
+
+    // 我的案件 holds the case I reported that nobody accepted.
+    let (_, mine) = g1.get_json("/api/cases?view=mine").await;
+    let mine = crate::cases::ids(&mine);
+    assert!(mine.contains(&a) && mine.contains(&c) && !mine.contains(&b));
 }
