@@ -65,6 +65,17 @@ async fn pick_js() -> impl IntoResponse {
     )
 }
 
+/// The icon of the tabs and bookmarks (also answered at /favicon.ico, which browsers ask for unprompted).
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+}
+
 async fn app_css() -> impl IntoResponse {
     (
         [
@@ -82,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/htmx.min.js", get(htmx_js))
         .route("/static/app.css", get(app_css))
         .route("/static/pick.js", get(pick_js))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::csrf_guard,

@@ -422,3 +422,46 @@ async fn the_workbench_shows_each_todo_to_exactly_its_users() {
     let mine = crate::cases::ids(&mine);
     assert!(mine.contains(&a) && mine.contains(&c) && !mine.contains(&b));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patrol_team_names_the_leader_its_members_show() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let (st, team) = shuji
+        .post_json(
+            "/api/patrol-teams",
+            json!({"name": "一网格联防队", "kind": "治安联防队", "area_id": w.grid1, "leader": "周大海"}),
+        )
+        .await;
+    assert_eq!(st, reqwest::StatusCode::OK, "{team}");
+    let id = team["id"].as_i64().unwrap();
+    for (name, role) in [("吴桂兰", "队长"), ("刘志强", "队员"), ("王秀英", "队长")]
+    {
+        let (st, m) = shuji
+            .post_json(
+                &format!("/api/patrol-teams/{id}/members"),
+                json!({"name": name, "role": role}),
+            )
+            .await;
+        assert_eq!(st, reqwest::StatusCode::OK, "{m}");
+    }
+    let page = shuji
+        .get(&format!("/patrols/teams/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("队长 王秀英"),
+        "the heading names the member who leads"
+    );
+    let leaders = page.matches("<td>队长</td>").count();
+    assert_eq!(
+        leaders, 1,
+        "one 队长 in the list; the one before stays a 队员"
+    );
+    assert!(page.contains("<tr><td>吴桂兰</td><td>队员</td>"));
+    let list = shuji.get("/patrols").await.text().await.unwrap();
+    assert!(list.contains("队长 王秀英") && !list.contains("队长 周大海"));
+}

@@ -32,7 +32,7 @@ async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>,
                 .map(|f| f.label.clone())
                 .collect::<Vec<_>>()
                 .join("、");
-            context! { id => t.id, name => t.name, code => t.code, sensitive => t.sensitive, fields, count }
+            context! { id => t.id, name => t.name, sensitive => t.sensitive, fields, count }
         })
         .collect();
     render(
