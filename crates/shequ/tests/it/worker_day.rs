@@ -465,3 +465,43 @@ async fn a_patrol_team_names_the_leader_its_members_show() {
     let list = shuji.get("/patrols").await.text().await.unwrap();
     assert!(list.contains("队长 王秀英") && !list.contains("队长 周大海"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cut_lists_have_a_pager() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let by = (shequ::db::today() + chrono::Duration::days(10)).to_string();
+    for i in 0..51 {
+        let (st, h) = g1
+            .post_json(
+                "/api/hazards",
+                json!({"kind": "消防", "title": format!("隐患{i:02}"), "location_id": w.building1, "rectify_by": by}),
+            )
+            .await;
+        assert_eq!(st, reqwest::StatusCode::OK, "{h}");
+        let r = g1
+            .post_form(
+                "/visits",
+                &[
+                    ("household", "H001"),
+                    ("kind", "日常走访"),
+                    ("note", &format!("第{i}次")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    }
+    let first = g1.get("/hazards").await.text().await.unwrap();
+    assert!(first.contains("id=\"hazards-pager\"") && first.contains("page=2"));
+    let second = g1.get("/hazards?page=2").await.text().await.unwrap();
+    assert_eq!(
+        second.matches("<td><a href=\"/hazards/").count(),
+        1,
+        "the 51st on page 2"
+    );
+    let visits = g1.get("/visits").await.text().await.unwrap();
+    assert!(visits.contains("共 51 条") && visits.contains("page=2"));
+    let second = g1.get("/visits?page=2").await.text().await.unwrap();
+    assert_eq!(second.matches("<tr><td>").count(), 1);
+}
