@@ -49,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("history.html", include_str!("../../templates/history.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
+    (
+        "tag_members.html",
+        include_str!("../../templates/tag_members.html"),
+    ),
     ("rentals.html", include_str!("../../templates/rentals.html")),
     ("cases.html", include_str!("../../templates/cases.html")),
     ("case.html", include_str!("../../templates/case.html")),

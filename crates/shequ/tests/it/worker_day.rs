@@ -505,3 +505,51 @@ async fn cut_lists_have_a_pager() {
     let second = g1.get("/visits?page=2").await.text().await.unwrap();
     assert_eq!(second.matches("<tr><td>").count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_special_group_lists_its_members_masked_in_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let admin = app.login("admin").await;
+    let (_, types) = admin.get_json("/api/tag-types").await;
+    let veteran = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "veteran")
+        .expect("veteran")["id"]
+        .as_i64()
+        .unwrap();
+    for p in [w.zhao, w.qian] {
+        let (st, t) = admin
+            .post_json(
+                &format!("/api/persons/{p}/tags"),
+                json!({"tag_type_id": veteran, "fields": {}}),
+            )
+            .await;
+        assert_eq!(st, reqwest::StatusCode::OK, "{t}");
+    }
+    let tags = admin.get("/tags").await.text().await.unwrap();
+    assert!(tags.contains(&format!("href=\"/tags/{veteran}\"")));
+    assert!(!tags.contains(">veteran<"), "no internal codes");
+    let page = admin
+        .get(&format!("/tags/{veteran}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("赵军杰") && page.contains("钱小红"));
+    assert!(!page.contains(&w.zhao_id) && !page.contains("13812345678"));
+    assert!(page.contains(&shequ::registry::mask::id_number(&w.zhao_id)));
+    let g1 = app.login("wangge1").await;
+    let mine = g1
+        .get(&format!("/tags/{veteran}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        mine.contains("赵军杰") && !mine.contains("钱小红"),
+        "in scope only"
+    );
+}
