@@ -179,3 +179,60 @@ test('on a phone a grid worker records a visit by choosing the household by its 
   await page.screenshot({ path: join(artifacts, 'cases-phone.png'), fullPage: true });
   await context.close();
 });
+
+test('a community head generates the annual report, rewrites a sentence, finalises it and downloads the .docx', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'shuji');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#who');
+  await page.goto(base + '/reports/work');
+  await page.selectOption('#new-template', 'annual');
+  await page.fill('#new-report input[name=period]', String(new Date().getFullYear()));
+  await page.click('#new-report button[type=submit]');
+  await page.waitForSelector('#report-doc');
+  const doc = await page.textContent('#report-doc');
+  assert.match(doc, /调解成功率/);
+  assert.match(doc, /走访覆盖率/);
+  assert.ok(await page.locator('#report-doc figure.report-chart svg').count() >= 1, 'the charts are drawn as SVG');
+  // No field syntax is left in the generated text.
+  assert.ok(!doc.includes('{{'), 'every field was computed');
+
+  // Rewrite the prose of 存在问题 around a live figure; save and see it computed.
+  const body = await page.inputValue('#report-body');
+  await page.fill('#report-body', body.replace('(请在此写明工作中存在的问题。)', '社区调解员人手不足,全年受理矛盾纠纷{{cases.disputes}}。'));
+  await page.click('#save-report');
+  await page.waitForSelector('#report-doc');
+  const sentence = await page.locator('#report-doc p', { hasText: '社区调解员人手不足' }).textContent();
+  assert.match(sentence, /全年受理矛盾纠纷(\d+起|无数据)。/);
+  // A figure typed by hand is refused, and the text typed is still there.
+  await page.fill('#report-body', body + '\n全年走访120户。');
+  await page.click('#save-report');
+  await page.waitForSelector('#report-error');
+  assert.match(await page.textContent('#report-error'), /120户/);
+  assert.match(await page.inputValue('#report-body'), /全年走访120户/);
+  await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
+
+  // Finalise and download the .docx.
+  await page.goto(page.url());
+  await page.click('#finalise');
+  await page.waitForSelector('#report-state strong');
+  assert.match(await page.textContent('#report-state'), /已定稿/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-docx')]);
+  const file = join(artifacts, 'report.docx');
+  await download.saveAs(file);
+
+  // LibreOffice turns it into a PDF with the sentence, the figures and the chart images.
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('soffice', ['--headless', '--convert-to', 'pdf', '--outdir', artifacts, file], { stdio: 'ignore', timeout: 120000 });
+  const pdf = join(artifacts, 'report.pdf');
+  const text = execFileSync('pdftotext', [pdf, '-']).toString();
+  assert.match(text, /社区调解员人手不足/);
+  assert.match(text, /调解成功率/);
+  assert.match(text, /年度工作总结/);
+  const images = execFileSync('pdfimages', ['-list', pdf]).toString().trim().split('\n').length - 2;
+  assert.ok(images >= 1, `the PDF has the charts (${images} images)`);
+  await context.close();
+});

@@ -116,6 +116,20 @@ pub fn is_placeholder(text: &str, strict: bool) -> bool {
     masked && rest_digits
 }
 
+/// Whether a part of a place (小区, 楼栋, 单元, 门牌, 户号) holds a placeholder inside it: "xx单元502",
+/// "3号楼**室", "某某小区", "待定". Letters of a real name ("A座", "Xu") are not.
+pub fn has_placeholder_part(text: &str) -> bool {
+    if !text.chars().any(|c| "xX*?某待不未".contains(c)) {
+        return false;
+    }
+    let t = normalize(text).to_ascii_lowercase();
+    [
+        "xx", "**", "??", "某某", "待定", "待补", "待填", "不详", "未知",
+    ]
+    .iter()
+    .any(|m| t.contains(m))
+}
+
 /// Common traditional-only characters (a traditional form whose simplified form differs); enough to notice a
 /// sheet typed with a traditional input method, not a converter.
 const TRADITIONAL: &str = "劉陳張楊趙黃吳鄭馬孫區號樓單門華國東裡裏鄉鎮縣區廣蘇齊龍葉許蕭羅鄧謝韓馮鄒陸盧蔣賈錢湯鐘譚闕嚴\
@@ -206,6 +220,16 @@ mod tests {
         }
         for s in ["", "张三", "2023-01-05", "110101199001011237", "某", "Xu"] {
             assert_eq!(is_placeholder(s, false), s == "某", "{s}");
+        }
+    }
+
+    #[test]
+    fn placeholders_inside_a_place() {
+        for s in ["xx单元502", "3号楼**室", "某某小区", "阳光小区待定", "XX栋"] {
+            assert!(has_placeholder_part(s), "{s}");
+        }
+        for s in ["A座", "阳光小区", "11栋1单元502", "Xu"] {
+            assert!(!has_placeholder_part(s), "{s}");
         }
     }
 

@@ -35,13 +35,30 @@ pub enum Field {
     MoveOut,
     Death,
     Notes,
+    /// 是否已迁出: yes/no; "是" needs a 迁出日期.
+    MovedOut,
+    /// 迁往地: where the person moved to (kept with the 迁出 event).
+    MoveTo,
+    /// 是否已死亡: yes/no; "是" needs a 死亡日期.
+    Dead,
+    /// 护照/其他证件号码: the number of a document other than the ID card.
+    OtherIdNumber,
+    /// 其他证件类型: the type of that document.
+    OtherIdType,
+    /// 户籍小区/建筑: the estate part of the hukou address, joined in front of 户籍详细地址.
+    HukouEstate,
+    /// 是否重点人员: yes/no, checked against the 重点类别 column (the categories are what is stored).
+    KeyPerson,
+    /// 唯一标识: the other system's own record number; recognised so that it is not "unknown", never imported
+    /// (persons are matched by ID number).
+    ExternalId,
 }
 
 use Field::*;
 
 impl Field {
     /// Every field, in the order of the blank template and of exports.
-    pub const ALL: [Field; 29] = [
+    pub const ALL: [Field; 36] = [
         Name,
         IdType,
         IdNumber,
@@ -71,7 +88,34 @@ impl Field {
         MoveOut,
         Death,
         Notes,
+        MovedOut,
+        MoveTo,
+        Dead,
+        OtherIdNumber,
+        OtherIdType,
+        HukouEstate,
+        KeyPerson,
     ];
+
+    /// Every field a header may name: [`Field::ALL`] and the columns recognised but never imported.
+    pub const MAPPED: [Field; 37] = {
+        let mut out = [ExternalId; 37];
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            out[i] = Self::ALL[i];
+            i += 1;
+        }
+        out
+    };
+
+    /// When two columns name one field, the one whose header comes first in [`Field::synonyms`] wins (户号
+    /// over 户编号, 迁入日期 over 户籍迁入日期); this is its rank, `usize::MAX` for a header not listed.
+    pub fn rank(self, header_key: &str) -> usize {
+        self.synonyms()
+            .iter()
+            .position(|s| crate::header::header_key(s) == header_key)
+            .unwrap_or(usize::MAX)
+    }
 
     /// The canonical Chinese header, as exports and the blank template write it.
     pub fn header_zh(self) -> &'static str {
@@ -122,13 +166,14 @@ impl Field {
             Employment => &[
                 "工作单位",
                 "工作学习情况",
+                "工作/学习情况",
                 "就业状况",
                 "职业",
                 "工作单位及职务",
                 "就业情况",
             ],
             Health => &["健康状况", "身体状况"],
-            Relation => &["与户主关系", "与户主的关系", "关系"],
+            Relation => &["与户主关系", "与户主的关系", "关系", "与其他人员关系"],
             HouseholdNo => &["户号", "户编号", "户籍编号"],
             Estate => &[
                 "现住小区",
@@ -137,6 +182,9 @@ impl Field {
                 "现住建筑",
                 "小区名称",
                 "所在小区",
+                "现住小区/建筑",
+                "所属小区",
+                "小区/建筑",
             ],
             Building => &["楼栋", "楼号", "栋", "楼栋号", "幢"],
             Unit => &["单元", "单元号"],
@@ -152,7 +200,14 @@ impl Field {
                 "标签",
                 "特殊人群类别",
             ],
-            HukouAddress => &["户籍地址", "户籍地", "户籍所在地", "户口所在地", "户籍详址"],
+            HukouAddress => &[
+                "户籍地址",
+                "户籍地",
+                "户籍所在地",
+                "户口所在地",
+                "户籍详址",
+                "户籍详细地址",
+            ],
             Separated => &["是否人户分离", "人户分离"],
             Residence => &[
                 "实际居住地",
@@ -162,10 +217,24 @@ impl Field {
                 "居住地址",
                 "现住地址",
             ],
-            MoveIn => &["迁入日期", "迁入时间", "入住日期", "入住时间"],
+            MoveIn => &[
+                "迁入日期",
+                "迁入时间",
+                "入住日期",
+                "入住时间",
+                "户籍迁入日期",
+            ],
             MoveOut => &["迁出日期", "迁出时间"],
             Death => &["死亡日期", "死亡时间"],
             Notes => &["备注", "说明", "其他"],
+            MovedOut => &["是否已迁出", "是否迁出", "已迁出"],
+            MoveTo => &["迁往地", "迁往地址", "迁出去向", "去向"],
+            Dead => &["是否已死亡", "是否死亡", "已死亡"],
+            OtherIdNumber => &["护照/其他证件号码", "护照号码", "其他证件号码", "护照号"],
+            OtherIdType => &["其他证件类型", "其他证件种类"],
+            HukouEstate => &["户籍小区/建筑", "户籍小区"],
+            KeyPerson => &["是否重点人员", "是否重点人群"],
+            ExternalId => &["唯一标识", "人员编号", "人员唯一标识", "系统编号"],
         }
     }
 
@@ -201,6 +270,14 @@ impl Field {
             MoveOut => "格式:2023-01-05",
             Death => "格式:2023-01-05",
             Notes => "选填",
+            MovedOut => "是/否;是则填写迁出日期",
+            MoveTo => "迁出后的去向",
+            Dead => "是/否;是则填写死亡日期",
+            OtherIdNumber => "无身份证时填写护照等证件号码",
+            OtherIdType => "如:护照",
+            HukouEstate => "户籍所在小区",
+            KeyPerson => "是/否",
+            ExternalId => "原系统编号,不导入",
         }
     }
 
@@ -208,9 +285,11 @@ impl Field {
     pub fn width(self) -> f64 {
         match self {
             IdNumber => 22.0,
-            HukouAddress | Residence | Notes | Employment => 28.0,
+            HukouAddress | Residence | Notes | Employment | MoveTo => 28.0,
             Phone | Phone2 | BirthDate | MoveIn | MoveOut | Death | Tags | Estate => 16.0,
-            IdType | Political | Education | PersonType | Separated | Grid | Relation => 14.0,
+            IdType | Political | Education | PersonType | Separated | Grid | Relation
+            | OtherIdType | HukouEstate => 14.0,
+            OtherIdNumber => 20.0,
             _ => 10.0,
         }
     }

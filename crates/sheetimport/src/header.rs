@@ -93,7 +93,7 @@ fn synonym_map() -> &'static HashMap<String, Field> {
     static MAP: OnceLock<HashMap<String, Field>> = OnceLock::new();
     MAP.get_or_init(|| {
         let mut m = HashMap::new();
-        for f in Field::ALL {
+        for f in Field::MAPPED {
             for s in f.synonyms() {
                 m.entry(header_key(s)).or_insert(f);
             }
@@ -128,8 +128,10 @@ pub fn find_header(rows: &[(usize, Vec<String>)]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// Maps a header row. A second column naming [`Field::Phone`] becomes [`Field::Phone2`] when that is free;
-/// other repeated fields are listed as duplicates, the first column winning.
+/// Maps a header row. A second column naming [`Field::Phone`] becomes [`Field::Phone2`] when that is free.
+/// When two columns name one field, the header listed first among the field's synonyms wins, whatever its
+/// position (户号 over 户编号, 与户主关系 over 与其他人员关系); on a tie the first column wins. The other column
+/// is listed in `duplicate` (the file is still read: the dry run says which column was taken).
 pub fn layout(sheet: &str, header_row: usize, cells: &[String]) -> Layout {
     let mut l = Layout {
         sheet: sheet.to_string(),
@@ -144,21 +146,45 @@ pub fn layout(sheet: &str, header_row: usize, cells: &[String]) -> Layout {
         if text.is_empty() {
             continue;
         }
-        let Some(mut f) = field_for_header(text) else {
+        let key = header_key(text);
+        let Some(mut f) = synonym_map().get(&key).copied() else {
             l.unknown.push((col, text.clone()));
             continue;
         };
-        let taken = |f: Field, cols: &[(usize, Field)]| cols.iter().any(|&(_, g)| g == f);
-        if f == Field::Phone && taken(f, &l.columns) {
+        let held = |f: Field, cols: &[(usize, Field)]| cols.iter().position(|&(_, g)| g == f);
+        if f == Field::Phone
+            && held(f, &l.columns).is_some()
+            && held(Field::Phone2, &l.columns).is_none()
+        {
             f = Field::Phone2;
         }
-        if taken(f, &l.columns) {
-            l.duplicate.push((col, text.clone()));
-        } else {
-            l.columns.push((col, f));
+        match held(f, &l.columns) {
+            None => l.columns.push((col, f)),
+            Some(i) => {
+                let (other, _) = l.columns[i];
+                let other_rank = f.rank(&header_key(&l.headers[other]));
+                if f.rank(&key) < other_rank {
+                    l.columns[i] = (col, f);
+                    l.duplicate.push((other, l.headers[other].clone()));
+                } else {
+                    l.duplicate.push((col, text.clone()));
+                }
+            }
         }
     }
+    l.columns.sort_by_key(|c| c.0);
+    l.duplicate.sort_by_key(|c| c.0);
     l
+}
+
+/// The column that was taken for the field a duplicate column names.
+pub fn winner_of(layout: &Layout, duplicate_text: &str) -> Option<usize> {
+    let f = field_for_header(duplicate_text)?;
+    layout
+        .columns
+        .iter()
+        .find(|c| c.1 == f || (f == Field::Phone && c.1 == Field::Phone2))
+        .map(|c| c.0)
 }
 
 /// Whether the row under the header explains the columns instead of holding a person: most of its non-empty

@@ -49,6 +49,10 @@ pub struct Row {
     pub tags: Vec<String>,
     /// 是否人户分离, when given and readable.
     pub separated: Option<bool>,
+    /// Fields whose cell has an error problem (the value is kept as typed): the server skips them in its own
+    /// checks so that each bad cell is reported once, and checks the others, so that every bad cell of a row
+    /// is reported.
+    pub invalid: Vec<Field>,
 }
 
 impl Row {
@@ -86,7 +90,14 @@ pub struct Problem {
 /// The problem codes.
 pub mod codes {
     pub const UNKNOWN_COLUMN: &str = "unknown_column";
+    /// Two columns naming one field: a notice saying which one is imported, never a refusal.
     pub const DUPLICATE_COLUMN: &str = "duplicate_column";
+    /// A recognised column that is deliberately not imported (唯一标识).
+    pub const NOT_IMPORTED_COLUMN: &str = "not_imported_column";
+    /// A value the importer changed (a synonym, a code, full-width digits, a second phone): shown, not refused.
+    pub const NORMALISED: &str = "normalised";
+    /// A yes/no column that disagrees with the columns it summarises (是否已死亡 without a 死亡日期 …).
+    pub const INCONSISTENT: &str = "inconsistent";
     pub const MISSING_COLUMN: &str = "missing_column";
     pub const UNNAMED_COLUMN: &str = "unnamed_column";
     pub const NO_HEADER: &str = "no_header";

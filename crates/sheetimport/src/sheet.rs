@@ -141,6 +141,7 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
             values: Default::default(),
             tags: Vec::new(),
             separated: None,
+            invalid: Vec::new(),
         };
         let p = Problem {
             sheet: self.name.clone(),
@@ -242,15 +243,36 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
             );
         }
         for (col, text) in &layout.duplicate {
-            let msg = format!("列“{text}”与前面的列重复,只导入第一列");
+            let msg = match header::winner_of(&layout, text) {
+                Some(w) => format!(
+                    "列“{text}”与列{}表示同一项,导入的是列{},本列不导入",
+                    layout.column_label(w),
+                    header::column_letter(w)
+                ),
+                None => format!("列“{text}”与其他列表示同一项,本列不导入"),
+            };
             self.problem(
                 *header_row,
                 Some(layout.column_label(*col)),
                 text,
                 codes::DUPLICATE_COLUMN,
-                Severity::Error,
+                Severity::Warning,
                 msg,
             );
+        }
+        for &(col, f) in &layout.columns {
+            if f == Field::ExternalId {
+                let text = &layout.headers[col];
+                let msg = format!("列“{text}”是原系统的编号,不导入(人员按证件号码匹配)");
+                self.problem(
+                    *header_row,
+                    Some(layout.column_label(col)),
+                    text,
+                    codes::NOT_IMPORTED_COLUMN,
+                    Severity::Warning,
+                    msg,
+                );
+            }
         }
         if !layout.columns.iter().any(|c| c.1 == Field::Name) {
             let msg = "缺少“姓名”列".to_string();

@@ -180,6 +180,23 @@ pub fn normalize_phone(text: &str) -> String {
     t
 }
 
+/// Several phone numbers in one cell, separated by 、 , ; / (half or full width): each normalised as by
+/// [`normalize_phone`]. One number (or none) gives a list of at most one.
+pub fn split_phones(text: &str) -> Vec<String> {
+    let t = normalize(text);
+    let parts: Vec<&str> = t
+        .split(['、', ',', ';', '，', '；', '/'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let digits = |p: &str| p.chars().filter(|c| c.is_ascii_digit()).count();
+    if parts.len() > 1 && parts.iter().all(|p| digits(p) >= 7) {
+        parts.into_iter().map(normalize_phone).collect()
+    } else {
+        vec![normalize_phone(&t)]
+    }
+}
+
 /// A number as Excel stored it, written as people read it: integers without ".0", other numbers in the
 /// shortest form that reads back the same.
 pub fn number_text(f: f64) -> String {
@@ -318,6 +335,21 @@ mod tests {
         );
         assert_eq!(number_text(13800138000.0), "13800138000");
         assert_eq!(number_text(1.5), "1.5");
+    }
+
+    #[test]
+    fn two_phones_in_one_cell() {
+        assert_eq!(
+            split_phones("13800138000、139 0013 9000"),
+            ["13800138000", "13900139000"]
+        );
+        assert_eq!(
+            split_phones("13800138000；010-62345678"),
+            ["13800138000", "010-62345678"]
+        );
+        assert_eq!(split_phones("13800138000/13900139000").len(), 2);
+        assert_eq!(split_phones("138 0013 8000"), ["13800138000"]);
+        assert_eq!(split_phones("13800138000/分机2"), ["13800138000/分机2"]);
     }
 
     #[test]

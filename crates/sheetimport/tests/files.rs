@@ -211,8 +211,13 @@ fn xlsx_with_title_comment_row_and_every_value_form() {
         vec![
             (5, "C".to_string(), "id_damaged", Error),
             (6, "C".to_string(), "id_damaged", Error),
+            // sex typed as a code, full-width digits: normalised, and said so
+            (6, "D".to_string(), "normalised", Warning),
+            (7, "C".to_string(), "normalised", Warning),
+            (7, "F".to_string(), "normalised", Warning),
             (8, "B".to_string(), "placeholder", Error),
             (8, "C".to_string(), "placeholder", Error),
+            (8, "D".to_string(), "normalised", Warning),
             (9, "B".to_string(), "traditional", Warning),
             (9, "I".to_string(), "traditional", Warning),
             (12, "D".to_string(), "sex_invalid", Error),
@@ -228,7 +233,7 @@ fn xlsx_with_title_comment_row_and_every_value_form() {
         "身份证号被Excel转成了数字,后几位已丢失,请将该列设为文本格式后重新导出"
     );
     assert_eq!(problems[1].value, "1.10101E+17");
-    assert_eq!(problems[4].message, "姓名含繁体字“劉華”,请确认是否应为简体");
+    assert_eq!(problems[8].message, "姓名含繁体字“劉華”,请确认是否应为简体");
 }
 
 #[test]
@@ -265,7 +270,10 @@ fn gbk_csv_is_detected_and_decoded() {
     assert_eq!(rows[1].get(Field::Sex), "女");
     assert_eq!(
         brief(&problems),
-        vec![(4, "B".to_string(), "id_damaged", Severity::Error)]
+        vec![
+            (4, "B".to_string(), "id_damaged", Severity::Error),
+            (4, "C".to_string(), "normalised", Severity::Warning)
+        ]
     );
 }
 

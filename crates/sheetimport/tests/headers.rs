@@ -184,3 +184,52 @@ fn column_letters() {
     assert_eq!(header::column_letter(701), "ZZ");
     assert_eq!(header::column_letter(702), "AAA");
 }
+
+#[test]
+fn peer_template_headers_and_the_header_that_wins() {
+    let cells = strings(&[
+        "唯一标识",
+        "姓名",
+        "户编号",
+        "户号",
+        "现住小区/建筑",
+        "现住详细门牌",
+        "户籍小区/建筑",
+        "户籍详细地址",
+        "户籍迁入日期",
+        "迁入日期",
+        "是否已迁出",
+        "迁往地",
+        "是否已死亡",
+        "工作/学习情况",
+        "护照/其他证件号码",
+        "其他证件类型",
+        "与其他人员关系",
+        "与户主关系",
+        "是否重点人员",
+        "所属小区",
+    ]);
+    let l = header::layout("人员信息", 2, &cells);
+    let field_at = |col: usize| l.columns.iter().find(|c| c.0 == col).map(|c| c.1);
+    assert_eq!(field_at(0), Some(ExternalId));
+    // 户号 wins over 户编号 although it comes second; 迁入日期 over 户籍迁入日期; 与户主关系 over
+    // 与其他人员关系; 现住小区/建筑 (first) over 所属小区.
+    assert_eq!((field_at(2), field_at(3)), (None, Some(HouseholdNo)));
+    assert_eq!((field_at(8), field_at(9)), (None, Some(MoveIn)));
+    assert_eq!((field_at(16), field_at(17)), (None, Some(Relation)));
+    assert_eq!((field_at(4), field_at(19)), (Some(Estate), None));
+    assert_eq!(field_at(5), Some(Room));
+    assert_eq!(field_at(6), Some(HukouEstate));
+    assert_eq!(field_at(7), Some(HukouAddress));
+    assert_eq!(field_at(10), Some(MovedOut));
+    assert_eq!(field_at(11), Some(MoveTo));
+    assert_eq!(field_at(12), Some(Dead));
+    assert_eq!(field_at(13), Some(Employment));
+    assert_eq!(field_at(14), Some(OtherIdNumber));
+    assert_eq!(field_at(15), Some(OtherIdType));
+    assert_eq!(field_at(18), Some(KeyPerson));
+    let dups: Vec<usize> = l.duplicate.iter().map(|d| d.0).collect();
+    assert_eq!(dups, [2, 8, 16, 19]);
+    assert!(l.unknown.is_empty());
+    assert_eq!(header::winner_of(&l, "户编号"), Some(3));
+}

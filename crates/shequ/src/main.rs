@@ -48,6 +48,15 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the (SQLite) database to FILE while the server runs (VACUUM INTO).
+    Backup { file: std::path::PathBuf },
+    /// Replace the (SQLite) database with the backup FILE; the server must be stopped. The replaced
+    /// database is kept beside it as NAME.before-restore-TIME.
+    Restore { file: std::path::PathBuf },
+    /// The audit log: `shequ audit verify` checks its hash chain and reports the first broken entry
+    /// (exit status 1 when broken).
+    #[command(subcommand)]
+    Audit(AuditWhat),
     /// Benchmarks only: add COUNT cases with their trail to existing demo data (see bench/cases.sh).
     #[command(hide = true)]
     BenchCases {
@@ -73,9 +82,23 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum AuditWhat {
+    /// Recompute the chain from the first entry; print the entries checked and the head hash.
+    Verify,
+}
+
+#[derive(Subcommand)]
 enum ImportWhat {
     /// Persons (with households and the estate/building tree they name). By default nothing is written if
     /// any row has an error; --valid-rows imports the valid rows; --dry-run only checks.
+    ///
+    /// Columns are found by meaning, not position: 姓名, 身份证号/公民身份号码, 联系电话/手机号, 户号/户编号,
+    /// 现住小区/建筑/所属小区 + 现住详细门牌/门牌号 (or 楼栋, 单元, 门牌), 户籍小区/建筑 + 户籍详细地址, 迁入日期,
+    /// 是否已迁出 + 迁出日期 + 迁往地, 是否已死亡 + 死亡日期, 护照/其他证件号码 + 其他证件类型, 重点类别 …
+    /// (the peer system's 34-column 人员信息 template is read as it is; every header and synonym is listed in
+    /// docs/IMPORT.md). When two columns mean the same, the usual header wins (户号 over 户编号) and the dry
+    /// run says so. Values are read as typed (离异 → 离婚, 本科 → 大学本科, 退休 → 离退休, two phones in a cell);
+    /// every change is a notice in the report, every bad cell of a row an error.
     Persons {
         file: std::path::PathBuf,
         /// The grid the rows go to: its id, its name, or 社区名/网格名.
@@ -164,10 +187,57 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::Restore { file } = &cli.command {
+        // Replaces the database file: before anything connects to it.
+        let r = shequ::cli::backup::restore(&cli.database_url, file).await?;
+        if let Some(k) = &r.kept {
+            println!(
+                "原数据库已保留为 / the replaced database is kept as {}",
+                k.display()
+            );
+        }
+        println!(
+            "已从 {} 恢复 / restored; 审计日志 {} 条, {}",
+            file.display(),
+            r.audit.entries,
+            match &r.audit.broken {
+                None => "校验完整 / chain intact".to_string(),
+                Some(b) => format!("在 id {} 处断开 / broken: {}", b.id, b.reason),
+            }
+        );
+        return Ok(());
+    }
     let db = Db::connect(&cli.database_url).await?;
     tags::ensure_builtin(&db).await?;
     match cli.command {
         Command::Migrate => println!("数据库已是最新 / migrations applied"),
+        Command::Restore { .. } => unreachable!("handled before connecting"),
+        Command::Backup { file } => {
+            let b = shequ::cli::backup::backup(&db, &file).await?;
+            println!(
+                "已备份到 / backed up to {} ({:.1} MB, {:.2}s)",
+                file.display(),
+                b.bytes as f64 / 1e6,
+                b.seconds
+            );
+        }
+        Command::Audit(AuditWhat::Verify) => {
+            let v = shequ::audit::verify(&db).await?;
+            match v.broken {
+                None => println!(
+                    "审计日志完整 / audit chain intact: {} 条, head {}",
+                    v.entries,
+                    v.head.as_deref().unwrap_or("-")
+                ),
+                Some(b) => {
+                    println!(
+                        "审计日志在第 {} 条(id {},{} UTC)处断开:{} / audit chain broken at id {}",
+                        v.entries, b.id, b.at, b.reason, b.id
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::BenchCases { count } => {
             let a = demo::bench_cases::add(&db, count, &|line| eprintln!("  {line}")).await?;
             println!(

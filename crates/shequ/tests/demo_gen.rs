@@ -309,11 +309,15 @@ async fn check_tiny(db: &Db) {
     assert!(found.iter().any(|p| p.id == first.id));
 
     // Accounts log in and see their scope.
-    let uid = users::login(db, "wangge1", DEMO_PASSWORD).await.unwrap();
+    let uid = users::login(db, "wangge1", DEMO_PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
     let actor = users::actor(db, uid).await.unwrap();
     assert!(matches!(actor.scope, Scope::Grids { ref grids, .. } if grids.len() == 1));
     for u in ["admin", "shuji", "shegong", "wangge2", "louzu"] {
-        users::login(db, u, DEMO_PASSWORD).await.unwrap();
+        users::login(db, u, DEMO_PASSWORD, "127.0.0.1")
+            .await
+            .unwrap();
     }
     let visible = persons::count(db, &actor).await.unwrap();
     assert!(visible > 0 && visible < living, "{visible} of {living}");

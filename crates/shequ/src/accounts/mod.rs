@@ -1,10 +1,11 @@
-//! Accounts: who a user is (role), what they may see (scope), passwords, sessions and lock-out.
+//! Accounts: who a user is (role), what they may see (scope), passwords, sessions and the login throttle.
 //! Nothing here knows HTTP; the web layer turns a session cookie into an [`Actor`].
 
 pub mod password;
 pub mod role;
 pub mod scope;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 pub use role::Role;

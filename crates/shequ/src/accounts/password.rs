@@ -23,6 +23,13 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A hash of no one's password, checked against when the typed username does not exist so that the answer
+/// takes as long as a real check. Made once with the same parameters as every stored hash.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash("not anyone's password").unwrap_or_default())
+}
+
 /// The rule a new password must meet, as a Chinese message.
 pub fn check_strength(password: &str) -> Result<(), String> {
     if password.chars().count() < 8 {

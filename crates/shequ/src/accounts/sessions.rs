@@ -16,8 +16,9 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{users, Actor};
+use crate::audit;
 use crate::db::{self, Db};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub const LIFETIME_HOURS: i64 = 12;
 
@@ -31,19 +32,22 @@ fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Opens a session; returns (cookie token, csrf token).
-pub async fn create(db: &Db, user_id: i64) -> Result<(String, String)> {
+/// Opens a session from a client address and browser (shown in the user's list of sessions); returns
+/// (cookie token, csrf token).
+pub async fn create(db: &Db, user_id: i64, ip: &str, user_agent: &str) -> Result<(String, String)> {
     let token = random_token();
     let csrf = random_token();
     let expires = (chrono::Utc::now() + chrono::Duration::hours(LIFETIME_HOURS))
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(digest(&token))
         .bind(user_id)
         .bind(&csrf)
         .bind(db::now())
         .bind(expires)
+        .bind(ip.chars().take(64).collect::<String>())
+        .bind(user_agent.chars().take(200).collect::<String>())
         .execute(&db.pool)
         .await?;
     Ok((token, csrf))
@@ -190,4 +194,103 @@ pub async fn delete(db: &Db, token: &str) -> Result<()> {
 /// password, language) so that the next request sees it.
 pub fn forget_user(db: &Db, user_id: i64) {
     db.session_cache.remove_user(user_id);
+}
+
+/// How a session is named in lists and URLs: the first 16 hex digits of its token's digest (neither the
+/// token nor enough of the digest to look it up elsewhere).
+const ID_LEN: usize = 16;
+
+/// One live session of a user, as their sessions page lists it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    pub id: String,
+    /// Beijing time, `2024-05-01 16:30`.
+    pub created_at: String,
+    pub expires_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session of the request that asks.
+    pub current: bool,
+}
+
+/// A stored UTC timestamp in Beijing time, to the minute.
+fn beijing(utc: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S")
+        .map(|t| {
+            (t + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| utc.to_string())
+}
+
+/// The live sessions of the actor, newest first; `current_token` marks the one asking.
+pub async fn list(db: &Db, actor: &Actor, current_token: &str) -> Result<Vec<SessionInfo>> {
+    let current = digest(current_token);
+    let rows = sqlx::query(
+        "SELECT token_hash, created_at, expires_at, ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash",
+    )
+    .bind(actor.user_id)
+    .bind(db::now())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let hash: String = r.get(0);
+            SessionInfo {
+                id: hash[..ID_LEN].to_string(),
+                created_at: beijing(&r.get::<String, _>(1)),
+                expires_at: beijing(&r.get::<String, _>(2)),
+                ip: r.get(3),
+                user_agent: r.get(4),
+                current: hash == current,
+            }
+        })
+        .collect())
+}
+
+/// Ends one of the actor's own sessions by its id (as [`list`] gives it). Audited.
+pub async fn end(db: &Db, actor: &Actor, id: &str) -> Result<()> {
+    if id.len() != ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::NotFound);
+    }
+    let mut tx = db.begin().await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash LIKE $2")
+        .bind(actor.user_id)
+        .bind(format!("{}%", id.to_ascii_lowercase()))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &mut *tx,
+        actor,
+        "end_session",
+        "user",
+        Some(actor.user_id),
+        None,
+        Some(&serde_json::json!({"session": id})),
+    )
+    .await?;
+    tx.commit().await?;
+    forget_user(db, actor.user_id);
+    Ok(())
+}
+
+/// Ends every session of a user but `keep` (the token of the request that changed the password), inside
+/// the caller's transaction; returns how many ended. The cache is dropped by [`forget_user`] after commit.
+pub async fn end_all_but(tx: &mut db::Tx<'_>, user_id: i64, keep: Option<&str>) -> Result<u64> {
+    let keep = keep.map(digest).unwrap_or_default();
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -3,14 +3,10 @@
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::{password, Actor, Role, Scope};
+use super::{password, throttle, Actor, Role, Scope};
 use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-
-/// Five failed logins lock an account for fifteen minutes.
-pub const MAX_FAILED: i64 = 5;
-pub const LOCK_MINUTES: i64 = 15;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewUser {
@@ -150,76 +146,68 @@ pub async fn create(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64> {
     Ok(id)
 }
 
-/// Checks a password, counting failures and locking the account after [`MAX_FAILED`] of them.
-pub async fn login(db: &Db, username: &str, pass: &str) -> Result<i64> {
-    let row = sqlx::query("SELECT id, password_hash, failed_logins, locked_until FROM users WHERE username = $1 AND archived = 0")
-        .bind(username.trim())
-        .fetch_optional(&db.pool)
-        .await?;
-    let bad = || Error::invalid("密码", "用户名或密码错误");
-    let Some(row) = row else {
-        // Spend the same time as a real check so that timing does not reveal which usernames exist.
-        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let dummy = DUMMY.get_or_init(|| password::hash("not a password").unwrap_or_default());
-        password::verify(pass, dummy);
-        return Err(bad());
-    };
-    let (id, hash, failed, locked): (i64, String, i64, Option<String>) =
-        (row.get(0), row.get(1), row.get(2), row.get(3));
-    let now = db::now();
-    if let Some(until) = locked.filter(|u| *u > now) {
+/// Checks a password at the door. Every failure — a wrong password or a name that does not exist — gets the
+/// same answer, after the same work (an argon2 check against a dummy hash for unknown names), and counts
+/// against the client address and the typed name alike (see [`throttle`]). While either is blocked, every
+/// attempt gets the same "too many attempts" answer without a password check.
+pub async fn login(db: &Db, username: &str, pass: &str, ip: &str) -> Result<i64> {
+    let name = username.trim();
+    let keys = [throttle::user_key(name), throttle::ip_key(ip)];
+    if let Some(secs) = throttle::blocked(db, &keys).await? {
         return Err(Error::Locked(format!(
-            "登录失败次数过多,账号已锁定至 {} (UTC),请稍后再试",
-            until
+            "登录尝试过于频繁,请 {} 后再试",
+            throttle::wait_text(secs)
         )));
     }
+    let row =
+        sqlx::query("SELECT id, password_hash FROM users WHERE username = $1 AND archived = 0")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?;
+    let (id, ok) = match row {
+        Some(row) => {
+            let (id, hash): (i64, String) = (row.get(0), row.get(1));
+            (Some(id), password::verify(pass, &hash))
+        }
+        None => {
+            // The same argon2 work as a real check, so that timing does not tell which names exist.
+            password::verify(pass, password::dummy_hash());
+            (None, false)
+        }
+    };
     let who = Actor {
-        user_id: id,
-        username: username.trim().to_string(),
+        user_id: id.unwrap_or(0),
+        username: name.chars().take(64).collect(),
         display_name: String::new(),
         role: Role::Resident,
         scope: Scope::Nothing,
         lang: "zh".into(),
     };
-    if password::verify(pass, &hash) {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&db.pool)
-            .await?;
+    if let (Some(id), true) = (id, ok) {
+        throttle::clear_user(db, name).await?;
         audit::record(&db.pool, &who, "login", "user", Some(id), None, None).await?;
         return Ok(id);
     }
-    let failed = failed + 1;
-    if failed >= MAX_FAILED {
-        let until = (chrono::Utc::now() + chrono::Duration::minutes(LOCK_MINUTES))
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string();
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-            .bind(&until)
-            .bind(id)
-            .execute(&db.pool)
-            .await?;
-        audit::record(
-            &db.pool,
-            &who,
-            "lock",
-            "user",
-            Some(id),
-            None,
-            Some(&serde_json::json!({"locked_until": until})),
-        )
-        .await?;
+    let by_user = throttle::fail(db, &keys[0], throttle::FREE_PER_USER).await?;
+    let by_ip = throttle::fail(db, &keys[1], throttle::FREE_PER_IP).await?;
+    let block = by_user.max(by_ip);
+    audit::record(
+        &db.pool,
+        &who,
+        "login_failed",
+        "user",
+        id,
+        None,
+        Some(&serde_json::json!({"ip": ip, "blocked_secs": block})),
+    )
+    .await?;
+    if block > 0 {
         return Err(Error::Locked(format!(
-            "连续{MAX_FAILED}次密码错误,账号已锁定{LOCK_MINUTES}分钟"
+            "用户名或密码错误。登录尝试过于频繁,请 {} 后再试",
+            throttle::wait_text(block)
         )));
     }
-    sqlx::query("UPDATE users SET failed_logins = $1 WHERE id = $2")
-        .bind(failed)
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    audit::record(&db.pool, &who, "login_failed", "user", Some(id), None, None).await?;
-    Err(bad())
+    Err(Error::invalid("密码", "用户名或密码错误"))
 }
 
 /// The actor of a user id, with the scope built from their role and assignments.
@@ -297,4 +285,144 @@ pub async fn display_names(
     let names = std::sync::Arc::new(names);
     db.lists.put(KEY.to_string(), generation, names.clone());
     Ok(names)
+}
+
+/// The account an administrator may manage: in their street (the system manages every one). Others are
+/// not found, like any record outside a scope.
+async fn managed(db: &Db, actor: &Actor, user_id: i64) -> Result<(String, i64)> {
+    if !actor.role.is_admin() {
+        return Err(Error::Forbidden("只有街道管理员可以管理账号".into()));
+    }
+    let row = sqlx::query("SELECT username, street_id, archived FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let street: Option<i64> = row.get(1);
+    if let Some(s) = actor.scope.street() {
+        if street != Some(s) {
+            return Err(Error::NotFound);
+        }
+    }
+    Ok((row.get(0), row.get(2)))
+}
+
+/// A user changes their own password: the current one is checked, the new one must meet the rule, and every
+/// other session of theirs ends (`keep` is the session that asked). Audited without either password.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    keep: Option<&str>,
+) -> Result<u64> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if !password::verify(current, &hash) {
+        return Err(Error::invalid("当前密码", "当前密码不正确"));
+    }
+    password::check_strength(new).map_err(|m| Error::invalid("新密码", m))?;
+    if new == current {
+        return Err(Error::invalid("新密码", "新密码不能与当前密码相同"));
+    }
+    let hash = password::hash(new)?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = super::sessions::end_all_but(&mut tx, actor.user_id, keep).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "change_password",
+        "user",
+        Some(actor.user_id),
+        None,
+        Some(&serde_json::json!({"sessions_ended": ended})),
+    )
+    .await?;
+    tx.commit().await?;
+    super::sessions::forget_user(db, actor.user_id);
+    Ok(ended)
+}
+
+/// An administrator sets a new password for an account of their street: every session of the account
+/// ends and its login throttle is cleared. Audited without the password.
+pub async fn reset_password(db: &Db, actor: &Actor, user_id: i64, new: &str) -> Result<u64> {
+    let (username, _) = managed(db, actor, user_id).await?;
+    password::check_strength(new).map_err(|m| Error::invalid("密码", m))?;
+    let hash = password::hash(new)?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = super::sessions::end_all_but(&mut tx, user_id, None).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "reset_password",
+        "user",
+        Some(user_id),
+        None,
+        Some(&serde_json::json!({"sessions_ended": ended})),
+    )
+    .await?;
+    tx.commit().await?;
+    super::throttle::clear_user(db, &username).await?;
+    super::sessions::forget_user(db, user_id);
+    Ok(ended)
+}
+
+/// An administrator disables (`disabled`) or enables an account of their street. Disabling ends every
+/// session of the account at once. An administrator cannot disable their own account.
+pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<u64> {
+    let (_, was) = managed(db, actor, user_id).await?;
+    if disabled && user_id == actor.user_id {
+        return Err(Error::invalid("账号", "不能停用自己的账号"));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET archived = $1 WHERE id = $2")
+        .bind(disabled as i64)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = if disabled {
+        super::sessions::end_all_but(&mut tx, user_id, None).await?
+    } else {
+        0
+    };
+    audit::record(
+        &mut *tx,
+        actor,
+        if disabled { "disable" } else { "enable" },
+        "user",
+        Some(user_id),
+        Some(&serde_json::json!({"archived": was})),
+        Some(&serde_json::json!({"archived": disabled as i64, "sessions_ended": ended})),
+    )
+    .await?;
+    tx.commit().await?;
+    super::sessions::forget_user(db, user_id);
+    Ok(ended)
+}
+
+/// An administrator lifts the login throttle of an account of their street (the owner can log in at once,
+/// whoever kept failing with its name). Audited.
+pub async fn unlock(db: &Db, actor: &Actor, user_id: i64) -> Result<()> {
+    let (username, _) = managed(db, actor, user_id).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(super::throttle::user_key(&username))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut *tx, actor, "unlock", "user", Some(user_id), None, None).await?;
+    tx.commit().await?;
+    Ok(())
 }

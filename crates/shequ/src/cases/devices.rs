@@ -7,9 +7,10 @@
 //! of the same type from the same device within the type's dedupe window joins the open case instead.
 
 use chrono::{Duration, NaiveDateTime};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use sqlx::Row;
 
 use super::intake::{self, event, NewCase};
@@ -23,36 +24,28 @@ use crate::registry::nodes::{self, Kind};
 /// How far a device's timestamp may be from the server's clock.
 pub const WINDOW_SECS: i64 = 300;
 
-/// HMAC-SHA256 (RFC 2104).
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(secret: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
+    let mut mac =
+        HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(timestamp.as_bytes());
+    mac.update(body);
+    mac
 }
 
-/// The signature a device sends for a body at a timestamp.
+/// The signature a device sends for a body at a timestamp: hex(HMAC-SHA256(secret, timestamp + body)).
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut msg = timestamp.as_bytes().to_vec();
-    msg.extend_from_slice(body);
-    hex::encode(hmac_sha256(secret.as_bytes(), &msg))
+    hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// Whether `signature` (hex) is the one for this body and timestamp, compared in constant time
+/// (`Mac::verify_slice`, built on `subtle`).
+pub fn signature_ok(secret: &str, timestamp: &str, body: &[u8], signature: &str) -> bool {
+    match hex::decode(signature.trim()) {
+        Ok(bytes) => mac(secret, timestamp, body).verify_slice(&bytes).is_ok(),
+        Err(_) => false,
+    }
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -260,7 +253,7 @@ async fn log(
     .bind(refusal.is_none() as i64)
     .bind(refusal.map(|r| r.code().to_string()))
     .bind(case_id)
-    .bind(String::from_utf8_lossy(&body[..body.len().min(4000)]).to_string())
+    .bind(String::from_utf8_lossy(&body[..body.len().min(if refusal.is_some() { 1000 } else { 4000 })]).to_string())
     .execute(&db.pool)
     .await?;
     if let Some(r) = refusal {
@@ -269,7 +262,42 @@ async fn log(
     Ok(())
 }
 
-/// Receives one signed event at `now` (UTC). `Err(Ok(refusal))` is a refused event (already logged).
+/// Counts a request nobody signed (unknown device: `device_id` 0), by device, reason and day.
+async fn count_unsigned(db: &Db, device_id: i64, r: &Refusal, now: NaiveDateTime) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO device_refusals (device_id, reason, day, count, last_at) VALUES ($1, $2, $3, 1, $4) \
+         ON CONFLICT (device_id, reason, day) DO UPDATE SET count = device_refusals.count + 1, \
+         last_at = excluded.last_at",
+    )
+    .bind(device_id)
+    .bind(r.code())
+    .bind(now.format("%Y-%m-%d").to_string())
+    .bind(fmt_ts(now))
+    .execute(&db.pool)
+    .await?;
+    tracing::warn!(device_id, reason = r.code(), "device event refused");
+    Ok(())
+}
+
+/// Claims the replay key of a signed request: true for the first of identical requests, however many
+/// arrive at once (the key is the table's primary key).
+async fn claim(db: &Db, device_id: i64, signature: &str, now: NaiveDateTime) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO device_event_keys (device_id, signature, received_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (device_id, signature) DO NOTHING",
+    )
+    .bind(device_id)
+    .bind(signature.to_ascii_lowercase())
+    .bind(fmt_ts(now))
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(done == 1)
+}
+
+/// Receives one signed event at `now` (UTC). `Err(Ok(refusal))` is a refused event: a signed one is logged
+/// in `device_events` with its reason (and at most 1,000 characters of its body), an unsigned one only
+/// counted in `device_refusals`.
 pub async fn receive(
     db: &Db,
     device_id: i64,
@@ -285,7 +313,7 @@ pub async fn receive(
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else {
-        tracing::warn!(device_id, "event from an unknown device");
+        count_unsigned(db, 0, &Refusal::UnknownDevice, now).await?;
         return Ok(Err(Refusal::UnknownDevice));
     };
     let (code, name, secret, location): (String, String, String, i64) =
@@ -315,142 +343,182 @@ pub async fn receive(
             Ok::<_, Error>(Err(r))
         }
     };
-    if !same(&sign(&secret, timestamp.trim(), body), signature.trim()) {
-        return refuse(Refusal::BadSignature, None).await;
+    if !signature_ok(&secret, timestamp.trim(), body, signature) {
+        count_unsigned(db, device_id, &Refusal::BadSignature, now).await?;
+        return Ok(Err(Refusal::BadSignature));
     }
     match sent {
         Some(t) if (now - t).num_seconds().abs() <= WINDOW_SECS => {}
         _ => return refuse(Refusal::StaleTimestamp, None).await,
     }
-    let seen = sqlx::query(
-        "SELECT 1 FROM device_events WHERE device_id = $1 AND signature = $2 AND accepted = 1",
-    )
-    .bind(device_id)
-    .bind(signature.trim())
-    .fetch_optional(&db.pool)
-    .await?;
-    if seen.is_some() {
+    // A signed request is processed once: of identical ones, only the one that claims its key goes on.
+    if !claim(db, device_id, signature.trim(), now).await? {
         return refuse(Refusal::Replay, None).await;
     }
-    let ev: DeviceEvent = match serde_json::from_slice(body) {
-        Ok(e) => e,
-        Err(_) => {
-            return refuse(
-                Refusal::BadBody(
-                    "事件内容应为 JSON:{\"type\": \"smoke\", \"message\": \"…\"}".into(),
-                ),
-                None,
-            )
-            .await
-        }
-    };
-    let ty = sqlx::query(
+    // Whatever fails from here on (not a refusal: an error) gives the key back, so the device may retry.
+    let processed = async {
+        let ev: DeviceEvent = match serde_json::from_slice(body) {
+            Ok(e) => e,
+            Err(_) => {
+                return refuse(
+                    Refusal::BadBody(
+                        "事件内容应为 JSON:{\"type\": \"smoke\", \"message\": \"…\"}".into(),
+                    ),
+                    None,
+                )
+                .await
+            }
+        };
+        let ty = sqlx::query(
         "SELECT category_code, title, dedupe_minutes FROM device_event_types WHERE event_type = $1",
     )
     .bind(&ev.event_type)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(ty) = ty else {
-        return refuse(
-            Refusal::BadBody(format!("未配置的事件类型 {}", ev.event_type)),
-            Some(ev.event_type.clone()),
-        )
-        .await;
-    };
-    let (category_code, title, dedupe): (String, String, i64) = (ty.get(0), ty.get(1), ty.get(2));
-    let actor = Actor {
-        user_id: 0,
-        username: format!("device:{code}"),
-        display_name: name.clone(),
-        role: Role::StreetAdmin,
-        scope: Scope::All,
-        lang: "zh".into(),
-    };
-    // A duplicate within the window joins the open case of the same device and type.
-    let since = fmt_ts(now - Duration::minutes(dedupe));
-    let open = sqlx::query(&format!(
-        "SELECT c.id, c.number, c.state FROM device_events e JOIN cases c ON c.id = e.case_id \
+        let Some(ty) = ty else {
+            return refuse(
+                Refusal::BadBody(format!("未配置的事件类型 {}", ev.event_type)),
+                Some(ev.event_type.clone()),
+            )
+            .await;
+        };
+        let (category_code, title, dedupe): (String, String, i64) =
+            (ty.get(0), ty.get(1), ty.get(2));
+        let actor = Actor {
+            user_id: 0,
+            username: format!("device:{code}"),
+            display_name: name.clone(),
+            role: Role::StreetAdmin,
+            scope: Scope::All,
+            lang: "zh".into(),
+        };
+        // A duplicate within the window joins the open case of the same device and type.
+        let since = fmt_ts(now - Duration::minutes(dedupe));
+        let open = sqlx::query(&format!(
+            "SELECT c.id, c.number, c.state FROM device_events e JOIN cases c ON c.id = e.case_id \
          WHERE e.device_id = $1 AND e.event_type = $2 AND e.accepted = 1 AND e.received_at >= $3 \
          AND c.state IN {} ORDER BY e.id DESC LIMIT 1",
-        State::open_sql()
-    ))
-    .bind(device_id)
-    .bind(&ev.event_type)
-    .bind(&since)
-    .fetch_optional(&db.pool)
-    .await?;
-    let note = if ev.message.trim().is_empty() {
-        title.clone()
-    } else {
-        format!("{title}:{}", ev.message.trim())
-    };
-    let outcome = if let Some(r) = open {
-        let (case_id, number, state): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
-        let state = State::from_code(&state);
-        let mut tx = db.begin().await?;
-        event(
-            &mut tx,
-            &actor,
-            case_id,
-            "device",
-            state,
-            state,
-            None,
-            None,
-            Some(&format!("再次报警:{note}")),
-            &fmt_ts(now),
-        )
+            State::open_sql()
+        ))
+        .bind(device_id)
+        .bind(&ev.event_type)
+        .bind(&since)
+        .fetch_optional(&db.pool)
         .await?;
-        tx.commit().await?;
-        EventOutcome {
-            case_id,
-            case_number: number,
-            joined: true,
-        }
-    } else {
-        let category = categories::by_code(db, &category_code).await?;
-        let case = intake::create(
+        let note = if ev.message.trim().is_empty() {
+            title.clone()
+        } else {
+            format!("{title}:{}", ev.message.trim())
+        };
+        let outcome = if let Some(r) = open {
+            let (case_id, number, state): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
+            let state = State::from_code(&state);
+            let mut tx = db.begin().await?;
+            event(
+                &mut tx,
+                &actor,
+                case_id,
+                "device",
+                state,
+                state,
+                None,
+                None,
+                Some(&format!("再次报警:{note}")),
+                &fmt_ts(now),
+            )
+            .await?;
+            tx.commit().await?;
+            EventOutcome {
+                case_id,
+                case_number: number,
+                joined: true,
+            }
+        } else {
+            let category = categories::by_code(db, &category_code).await?;
+            let case = intake::create(
+                db,
+                &actor,
+                &NewCase {
+                    category_id: category.id,
+                    source: "设备报警".into(),
+                    title: format!("{title}({name})"),
+                    description: note,
+                    location_id: location,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            EventOutcome {
+                case_id: case.id,
+                case_number: case.number,
+                joined: false,
+            }
+        };
+        log(
             db,
-            &actor,
-            &NewCase {
-                category_id: category.id,
-                source: "设备报警".into(),
-                title: format!("{title}({name})"),
-                description: note,
-                location_id: location,
-                ..Default::default()
-            },
+            device_id,
+            Some(&ev.event_type),
+            sent_at.clone(),
+            now,
+            signature.trim(),
+            None,
+            Some(outcome.case_id),
+            body,
         )
         .await?;
-        EventOutcome {
-            case_id: case.id,
-            case_number: case.number,
-            joined: false,
-        }
-    };
-    log(
-        db,
-        device_id,
-        Some(&ev.event_type),
-        sent_at,
-        now,
-        signature.trim(),
-        None,
-        Some(outcome.case_id),
-        body,
-    )
-    .await?;
-    Ok(Ok(outcome))
+        Ok(Ok(outcome))
+    }
+    .await;
+    if processed.is_err() {
+        let _ =
+            sqlx::query("DELETE FROM device_event_keys WHERE device_id = $1 AND signature = $2")
+                .bind(device_id)
+                .bind(signature.trim().to_ascii_lowercase())
+                .execute(&db.pool)
+                .await;
+    }
+    processed
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn hmac_matches_rfc_4231_case_2() {
-        let mac = super::hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    fn signatures_are_rfc_4231_hmac_sha256() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
         assert_eq!(
-            hex::encode(mac),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+            super::sign("Jefe", "what do ya ", b"want for nothing?"),
+            expected
         );
+        assert!(super::signature_ok(
+            "Jefe",
+            "what do ya ",
+            b"want for nothing?",
+            expected
+        ));
+        assert!(super::signature_ok(
+            "Jefe",
+            "what do ya ",
+            b"want for nothing?",
+            &expected.to_uppercase()
+        ));
+        assert!(!super::signature_ok(
+            "Jefe",
+            "what do ya ",
+            b"want for nothing!",
+            expected
+        ));
+        assert!(!super::signature_ok(
+            "Jefe",
+            "what do ya ",
+            b"want for nothing?",
+            &expected[..62]
+        ));
+        assert!(!super::signature_ok(
+            "Jefe",
+            "what do ya ",
+            b"want for nothing?",
+            "not hex"
+        ));
     }
 }

@@ -79,6 +79,11 @@ impl Table {
         self.values.len() / self.cols.len()
     }
 
+    /// The buffered rows, in the order they will be written (to fill a column computed over them all).
+    pub fn rows_mut(&mut self) -> std::slice::ChunksExactMut<'_, V> {
+        self.values.chunks_exact_mut(self.cols.len())
+    }
+
     /// Drops the buffered rows unwritten.
     pub fn clear(&mut self) {
         self.values.clear();

@@ -53,6 +53,26 @@ const FILES: &[(i64, &str, &str)] = &[
         "calendar",
         include_str!("../../migrations/0010_calendar.sql"),
     ),
+    (
+        11,
+        "login_sessions",
+        include_str!("../../migrations/0011_login_sessions.sql"),
+    ),
+    (
+        12,
+        "audit_chain",
+        include_str!("../../migrations/0012_audit_chain.sql"),
+    ),
+    (
+        13,
+        "device_replay",
+        include_str!("../../migrations/0013_device_replay.sql"),
+    ),
+    (
+        14,
+        "work_reports",
+        include_str!("../../migrations/0014_work_reports.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -108,6 +108,7 @@ impl Db {
             lists: Arc::default(),
         };
         migrate::run(&db).await?;
+        crate::audit::seal_legacy(&db).await?;
         crate::calendar::store::seed(&db).await?;
         Ok(db)
     }

@@ -125,6 +125,14 @@ pub const TABLES: &[ScopedTable] = &[
         follows: Follows::Never,
     },
     ScopedTable { table: "visit_rules", columns: &["street_id"], anchor: "visit_rules.street_id", follows: Follows::Never },
+    // A report is of its node: a draft follows the node; a finalised one keeps the place it was written for.
+    ScopedTable {
+        table: "work_reports",
+        columns: ALL4,
+        anchor: "work_reports.node_id",
+        follows: Follows::When("work_reports.status = 'draft'"),
+    },
+    ScopedTable { table: "report_templates", columns: &["street_id"], anchor: "report_templates.street_id", follows: Follows::Never },
 ];
 
 /// After the nodes under `path_like` (a `LIKE` pattern on nodes.path) took their new scope columns, copies

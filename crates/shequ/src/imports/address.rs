@@ -21,7 +21,13 @@ impl Place {
             room: room.trim().to_string(),
         };
         if p.building.is_empty() {
-            if let Some(parsed) = parse_detail(&p.room) {
+            // The estate in its own column and the rest in 门牌 ("11栋1单元502"): read them as one address.
+            let parsed = parse_detail(&p.room).or_else(|| {
+                (!p.estate.is_empty())
+                    .then(|| parse_detail(&format!("{}{}", p.estate, p.room)))
+                    .flatten()
+            });
+            if let Some(parsed) = parsed {
                 if p.estate.is_empty() {
                     p.estate = parsed.estate;
                 }
@@ -187,6 +193,17 @@ mod tests {
         );
         let p = Place::from_columns("阳光小区", "3栋", "2", "阳光小区3栋2单元501");
         assert_eq!(p.room, "501");
+        // the estate in its column, building, unit and room in 现住详细门牌
+        let p = Place::from_columns("阳光小区", "", "", "11栋1单元502");
+        assert_eq!(
+            (
+                p.estate.as_str(),
+                p.building.as_str(),
+                p.unit.as_str(),
+                p.room.as_str()
+            ),
+            ("阳光小区", "11栋", "1单元", "502")
+        );
     }
 
     #[test]

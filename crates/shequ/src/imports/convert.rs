@@ -16,6 +16,25 @@ pub struct Extra {
     pub move_in: String,
     pub move_out: String,
     pub death: String,
+    /// 迁往地, kept with the 迁出 event.
+    pub move_to: String,
+    /// 是否已迁出 / 是否已死亡 / 是否重点人员, when given.
+    pub moved_out: Option<bool>,
+    pub dead: Option<bool>,
+    pub key_person: Option<bool>,
+    /// Whether 迁往地 goes to 备注 (the row has no 迁出).
+    pub note_move_to: bool,
+}
+
+/// A change the conversion made to a row, shown as a notice on its cell: (column, value, message).
+pub type Notice = (Field, String, String);
+
+fn yes_no(row: &Row, f: Field) -> Option<bool> {
+    match row.get(f) {
+        "是" => Some(true),
+        "否" => Some(false),
+        _ => None,
+    }
 }
 
 pub fn extra(row: &Row) -> Extra {
@@ -32,6 +51,11 @@ pub fn extra(row: &Row) -> Extra {
         move_in: row.get(Field::MoveIn).to_string(),
         move_out: row.get(Field::MoveOut).to_string(),
         death: row.get(Field::Death).to_string(),
+        move_to: row.get(Field::MoveTo).trim().to_string(),
+        moved_out: yes_no(row, Field::MovedOut),
+        dead: yes_no(row, Field::Dead),
+        key_person: yes_no(row, Field::KeyPerson),
+        note_move_to: false,
     }
 }
 
@@ -66,10 +90,20 @@ pub fn from_person(p: &Person) -> PersonInput {
     }
 }
 
-/// Lays the row's non-empty values over `base`. `health` is left alone for roles that may not see it.
-pub fn overlay(base: &mut PersonInput, row: &Row, health: bool) {
+/// Lays the row's non-empty values over `base`, leaving out the cells `sheetimport` could not read (they are
+/// reported already). `health` is left alone for roles that may not see it. Returns what it changed on the
+/// way (a passport number taken as the document, a value kept in 备注), for the report.
+pub fn overlay(base: &mut PersonInput, row: &Row, health: bool) -> Vec<Notice> {
+    let mut notices = Vec::new();
+    let get = |f: Field| {
+        if row.invalid.contains(&f) {
+            ""
+        } else {
+            row.get(f).trim()
+        }
+    };
     let set = |target: &mut String, f: Field| {
-        let v = row.get(f).trim();
+        let v = get(f);
         if !v.is_empty() {
             *target = v.to_string();
         }
@@ -94,6 +128,36 @@ pub fn overlay(base: &mut PersonInput, row: &Row, health: bool) {
     set(&mut base.residence_address, Field::Residence);
     set(&mut base.notes, Field::Notes);
     set(&mut base.move_in_date, Field::MoveIn);
+    // 户籍小区/建筑 + 户籍详细地址: one address.
+    let hukou_estate = get(Field::HukouEstate);
+    if !hukou_estate.is_empty() && !base.hukou_address.starts_with(hukou_estate) {
+        base.hukou_address = format!("{hukou_estate}{}", base.hukou_address);
+    }
+    // 护照/其他证件号码: the document of a person without an ID-card number; beside one, kept in 备注.
+    let other = get(Field::OtherIdNumber);
+    if !other.is_empty() {
+        let other_type = get(Field::OtherIdType);
+        if get(Field::IdNumber).is_empty() {
+            base.id_number = other.to_string();
+            base.id_type = if other_type.is_empty() {
+                let msg = "未填写其他证件类型,证件类型按“其他”导入".to_string();
+                notices.push((Field::OtherIdType, String::new(), msg));
+                "其他".to_string()
+            } else {
+                other_type.to_string()
+            };
+        } else {
+            let t = if other_type.is_empty() {
+                "其他证件"
+            } else {
+                other_type
+            };
+            let kept = format!("{t}:{other}");
+            let msg = format!("已有身份证号,{t}号码“{other}”记入备注");
+            notices.push((Field::OtherIdNumber, other.to_string(), msg));
+            append_note(&mut base.notes, &kept);
+        }
+    }
     // The birth date only counts for documents other than the ID card (it is derived otherwise); an ID-card
     // row's 出生日期 is checked against the number instead (see `birth_mismatch`).
     if base.id_type.trim().is_empty() || base.id_type == "居民身份证" {
@@ -104,6 +168,58 @@ pub fn overlay(base: &mut PersonInput, row: &Row, health: bool) {
     if row.separated == Some(true) && matches!(base.hukou_type.as_str(), "" | "户籍") {
         base.hukou_type = "人户分离".into();
     }
+    notices
+}
+
+/// Adds a line to 备注.
+pub fn append_note(notes: &mut String, line: &str) {
+    if !notes.is_empty() {
+        notes.push(';');
+    }
+    notes.push_str(line);
+}
+
+/// The fixed-list fields of the form: (sheet column, form label, the input's field).
+pub fn vocab_fields(i: &mut PersonInput) -> [(Field, &'static str, &mut String); 8] {
+    [
+        (Field::IdType, "证件类型", &mut i.id_type),
+        (Field::Ethnicity, "民族", &mut i.ethnicity),
+        (Field::Political, "政治面貌", &mut i.political_status),
+        (Field::Marital, "婚姻状况", &mut i.marital_status),
+        (Field::Education, "文化程度", &mut i.education),
+        (Field::Employment, "就业状况", &mut i.employment),
+        (Field::Health, "健康状况", &mut i.health),
+        (Field::Relation, "与户主关系", &mut i.relation),
+    ]
+}
+
+/// Reads the fixed-list values through the synonyms of [`super::vocab`]: a synonym becomes the standard value,
+/// a value outside the list is kept in 备注 (证件类型 excepted: it decides how the number is checked, so a
+/// type outside the list stays and is refused by the form's rule).
+pub fn vocabularies(i: &mut PersonInput) -> Vec<Notice> {
+    use super::vocab::{self, Typed};
+    let mut notices = Vec::new();
+    let mut kept = Vec::new();
+    for (f, label, value) in vocab_fields(i) {
+        match vocab::read(label, value) {
+            Typed::Standard => {}
+            Typed::Synonym(s) => {
+                notices.push((f, value.clone(), format!("{label}“{value}”按“{s}”导入")));
+                *value = s.to_string();
+            }
+            Typed::Outside if f == Field::IdType => {}
+            Typed::Outside => {
+                let msg = format!("{label}“{value}”不在可选范围内,原文记入备注,{label}留空");
+                notices.push((f, value.clone(), msg));
+                kept.push(format!("{label}:{value}"));
+                value.clear();
+            }
+        }
+    }
+    for k in kept {
+        append_note(&mut i.notes, &k);
+    }
+    notices
 }
 
 /// For an ID card: the 出生日期 column disagreeing with the number is an error, never silently replaced.
@@ -129,6 +245,14 @@ pub fn field_for_label(label: &str) -> Option<Field> {
         "备用电话" => Some(Field::Phone2),
         "户籍类型" => Some(Field::PersonType),
         "就业状况" => Some(Field::Employment),
+        "文化程度" => Some(Field::Education),
+        "婚姻状况" => Some(Field::Marital),
+        "健康状况" => Some(Field::Health),
+        "政治面貌" => Some(Field::Political),
+        "民族" => Some(Field::Ethnicity),
+        "户籍地址" => Some(Field::HukouAddress),
+        "实际居住地" => Some(Field::Residence),
+        "备注" => Some(Field::Notes),
         "迁入日期" => Some(Field::MoveIn),
         "迁出日期" => Some(Field::MoveOut),
         "死亡日期" => Some(Field::Death),

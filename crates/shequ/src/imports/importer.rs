@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
-use sheetimport::{Field, Problem, Row, Severity};
+use sheetimport::{codes, Field, Problem, Row, Severity};
 use sqlx::Row as _;
 
 use super::convert::{self, Extra};
@@ -107,6 +107,75 @@ pub(super) fn from_error(row: &Row, e: Error) -> Problem {
         "invalid",
         Severity::Error,
     )
+}
+
+/// The form's rules, every one: a field that fails is reported, set aside and the rest checked again, so that
+/// a row with a bad ID and a bad phone shows both. A field `sheetimport` could not read is not reported again.
+/// Returns the valid input when nothing failed.
+fn form_rules(
+    row: &Row,
+    input: &mut PersonInput,
+    today: NaiveDate,
+    errors: &mut Vec<Problem>,
+) -> Option<Valid> {
+    let mut failed: Vec<String> = Vec::new();
+    for _ in 0..24 {
+        match persons::validate_input(input, today) {
+            Ok(v) => return (failed.is_empty() && errors.is_empty()).then_some(v),
+            Err(e) => {
+                let label = match &e {
+                    Error::Invalid { field, .. } | Error::Conflict { field, .. } => field.clone(),
+                    _ => String::new(),
+                };
+                if failed.contains(&label) || !set_aside(input, &label) {
+                    if !failed.contains(&label) {
+                        errors.push(from_error(row, e));
+                    }
+                    return None;
+                }
+                let sheet_field = convert::field_for_label(&label);
+                if !sheet_field.is_some_and(|f| row.invalid.contains(&f)) {
+                    errors.push(from_error(row, e));
+                }
+                failed.push(label);
+            }
+        }
+    }
+    None
+}
+
+/// A valid GB 11643 number (the standard's own example) standing in for a bad one while the rest of the row
+/// is checked; never stored (the row is refused).
+const STAND_IN_ID: &str = "11010519491231002X";
+
+/// Replaces a failed field by a value the form accepts, so that the next fields are checked too.
+fn set_aside(i: &mut PersonInput, label: &str) -> bool {
+    match label {
+        "姓名" => i.name = "甲".into(),
+        "证件类型" => i.id_type = "其他".into(),
+        "身份证号" => {
+            i.id_number = STAND_IN_ID.into();
+            i.sex.clear();
+        }
+        "证件号码" => i.id_number = "0".into(),
+        "性别" => i.sex.clear(),
+        "出生日期" => i.birth_date.clear(),
+        "户籍类型" => i.hukou_type.clear(),
+        "联系电话" => i.phone.clear(),
+        "备用电话" => i.phone2.clear(),
+        "民族" => i.ethnicity.clear(),
+        "政治面貌" => i.political_status.clear(),
+        "婚姻状况" => i.marital_status.clear(),
+        "文化程度" => i.education.clear(),
+        "就业状况" => i.employment.clear(),
+        "健康状况" => i.health.clear(),
+        "户籍地址" => i.hukou_address.clear(),
+        "实际居住地" => i.residence_address.clear(),
+        "与户主关系" => i.relation.clear(),
+        "备注" => i.notes.clear(),
+        _ => return false,
+    }
+    true
 }
 
 impl<'a> Importer<'a> {
@@ -231,23 +300,16 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// The checks that need no database: the form's rules, dates, duplicates inside the file.
+    /// The checks that need no database: the form's rules, dates, duplicates inside the file. Every bad cell
+    /// of a row is reported (not only the first); a row with any error is not imported.
     fn check(&mut self, row: Row, problems: Vec<Problem>) -> Option<Checked> {
-        let bad = problems.iter().any(|p| p.severity == Severity::Error);
-        let mut problems = problems.into_iter();
-        if bad {
-            let first_error = problems
-                .by_ref()
-                .find(|p| p.severity == Severity::Error)
-                .expect("has error");
-            for p in problems {
+        let mut errors: Vec<Problem> = Vec::new();
+        for p in problems {
+            if p.severity == Severity::Error {
+                errors.push(p);
+            } else {
                 self.push_problem(p);
             }
-            self.bad_row(first_error);
-            return None;
-        }
-        for p in problems {
-            self.push_problem(p);
         }
         let sensitive = self.actor.role.sees_sensitive();
         if !sensitive && !row.get(Field::Health).is_empty() && !self.health_warned {
@@ -262,86 +324,75 @@ impl<'a> Importer<'a> {
             ));
         }
         let mut input = PersonInput::default();
-        convert::overlay(&mut input, &row, sensitive);
+        let mut notices = convert::overlay(&mut input, &row, sensitive);
+        notices.extend(convert::vocabularies(&mut input));
+        let mut extra = convert::extra(&row);
+        for (f, value, msg) in notices {
+            let column = Some(f.header_zh().to_string());
+            let p = problem(
+                &row,
+                column,
+                &value,
+                msg,
+                codes::NORMALISED,
+                Severity::Warning,
+            );
+            self.push_problem(p);
+        }
         input.household_id = Some(0);
-        let valid = match persons::validate_input(&input, self.today) {
-            Ok(v) => v,
-            Err(e) => {
-                let p = from_error(&row, e);
-                self.bad_row(p);
-                return None;
-            }
-        };
-        if valid.id_type == "居民身份证" {
-            if let Some(msg) = convert::birth_mismatch(&row, valid.birth_date.as_deref()) {
-                let p = problem(
+        let valid = form_rules(&row, &mut input, self.today, &mut errors);
+        if let Some(v) = valid.as_ref().filter(|v| v.id_type == "居民身份证") {
+            if let Some(msg) = convert::birth_mismatch(&row, v.birth_date.as_deref()) {
+                errors.push(problem(
                     &row,
                     Some("出生日期".into()),
                     row.get(Field::BirthDate),
                     msg,
                     "birth_mismatch",
                     Severity::Error,
-                );
-                self.bad_row(p);
-                return None;
+                ));
             }
         }
-        let extra = convert::extra(&row);
-        let dates = (|| -> Result<(NaiveDate, Option<Ending>)> {
-            let move_in = validate::past_date("迁入日期", &extra.move_in, self.today, false)?
-                .unwrap_or(self.today);
-            let out = validate::past_date("迁出日期", &extra.move_out, self.today, false)?;
-            let death = validate::past_date("死亡日期", &extra.death, self.today, false)?;
-            if valid
-                .birth_date
-                .as_deref()
-                .is_some_and(|b| move_in.to_string().as_str() < b)
-            {
-                return Err(Error::invalid("迁入日期", "迁入日期不能早于出生日期"));
-            }
-            let end = match (death, out) {
-                (Some(d), _) => Some((d, "死亡", "death")),
-                (None, Some(o)) => Some((o, "迁出", "move_out")),
-                _ => None,
-            };
-            if let Some((d, label, _)) = end {
-                if d < move_in {
-                    return Err(Error::invalid(
-                        if label == "死亡" {
-                            "死亡日期"
-                        } else {
-                            "迁出日期"
-                        },
-                        format!("{label}日期不能早于迁入日期{move_in}"),
-                    ));
-                }
-            }
-            Ok((move_in, end))
-        })();
-        let (move_in, end) = match dates {
-            Ok(d) => d,
-            Err(e) => {
-                let p = from_error(&row, e);
-                self.bad_row(p);
-                return None;
-            }
-        };
-        if let Some(id) = &valid.id_number {
+        let birth = valid.as_ref().and_then(|v| v.birth_date.clone());
+        let (move_in, end) = self.dates(&row, &extra, birth.as_deref(), &mut errors);
+        self.key_person_and_move_to(&row, &mut extra, end.is_some_and(|e| e.2 == "move_out"));
+        if let Some(id) = valid.as_ref().and_then(|v| v.id_number.as_ref()) {
             if let Some(first) = self.seen.first_row(id) {
                 let msg = format!("证件号码与第{first}行重复,同一人只能出现一次");
-                let p = problem(
+                errors.push(problem(
                     &row,
                     Some(Field::IdNumber.header_zh().into()),
                     id,
                     msg,
                     "duplicate_in_file",
                     Severity::Error,
-                );
-                self.bad_row(p);
-                return None;
+                ));
+            } else if errors.is_empty() {
+                self.seen.insert(id, row.row);
             }
-            self.seen.insert(id, row.row);
         }
+        if let Some(last) = errors.pop() {
+            for p in errors {
+                self.push_problem(p);
+            }
+            self.bad_row(last);
+            return None;
+        }
+        let mut valid = valid?;
+        if extra.note_move_to {
+            let mut notes = valid.notes.take().unwrap_or_default();
+            convert::append_note(&mut notes, &format!("迁往地:{}", extra.move_to));
+            valid.notes = Some(notes);
+        }
+        let move_in = match move_in {
+            Some(d) => d,
+            None => {
+                // Unknown: the stay is recorded from its end (迁出/死亡), else from the import day; counted and
+                // said once for the file (see `run`).
+                self.counts.no_move_in += 1;
+                end.map(|e| e.0).unwrap_or(self.today)
+            }
+        };
         Some(Checked {
             row,
             valid,
@@ -349,6 +400,135 @@ impl<'a> Importer<'a> {
             move_in,
             end,
         })
+    }
+
+    /// 迁入, 迁出 and 死亡 dates, and the 是否已迁出 / 是否已死亡 answers they must agree with. A missing 迁入日期
+    /// stays unknown (`None`) and is never compared with today.
+    fn dates(
+        &self,
+        row: &Row,
+        extra: &Extra,
+        birth: Option<&str>,
+        errors: &mut Vec<Problem>,
+    ) -> (Option<NaiveDate>, Option<Ending>) {
+        let readable = |f: Field, v: &str| {
+            if row.invalid.contains(&f) {
+                String::new()
+            } else {
+                v.to_string()
+            }
+        };
+        let mut date = |label: &'static str, f: Field, v: &str| match validate::past_date(
+            label,
+            &readable(f, v),
+            self.today,
+            false,
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(from_error(row, e));
+                None
+            }
+        };
+        let move_in = date("迁入日期", Field::MoveIn, &extra.move_in);
+        let out = date("迁出日期", Field::MoveOut, &extra.move_out);
+        let death = date("死亡日期", Field::Death, &extra.death);
+        let mut err = |f: Field, value: &str, msg: String| {
+            errors.push(problem(
+                row,
+                Some(f.header_zh().into()),
+                value,
+                msg,
+                sheetimport::codes::INCONSISTENT,
+                Severity::Error,
+            ));
+        };
+        if let (Some(m), Some(b)) = (move_in, birth) {
+            if m.to_string().as_str() < b {
+                err(
+                    Field::MoveIn,
+                    &extra.move_in,
+                    "迁入日期不能早于出生日期".into(),
+                );
+            }
+        }
+        for (flag, given, f, date_field) in [
+            (extra.dead, death.is_some(), Field::Dead, Field::Death),
+            (
+                extra.moved_out,
+                out.is_some(),
+                Field::MovedOut,
+                Field::MoveOut,
+            ),
+        ] {
+            let date_col = date_field.header_zh();
+            match flag {
+                // An unreadable date is reported already.
+                Some(true) if !given && !row.invalid.contains(&date_field) => err(
+                    f,
+                    "是",
+                    format!(
+                        "{}为“是”,但未填写{date_col};请填写{date_col}",
+                        f.header_zh()
+                    ),
+                ),
+                Some(false) if given => err(
+                    f,
+                    "否",
+                    format!("{}为“否”,但填写了{date_col},两者不一致", f.header_zh()),
+                ),
+                _ => {}
+            }
+        }
+        let end = match (death, out) {
+            (Some(d), _) => Some((d, "死亡", "death")),
+            (None, Some(o)) => Some((o, "迁出", "move_out")),
+            _ => None,
+        };
+        if let (Some((d, label, _)), Some(m)) = (end, move_in) {
+            if d < m {
+                let f = if label == "死亡" {
+                    Field::Death
+                } else {
+                    Field::MoveOut
+                };
+                err(f, &d.to_string(), format!("{label}日期不能早于迁入日期{m}"));
+            }
+        }
+        (move_in, end)
+    }
+
+    /// 是否重点人员 against the 重点类别 column, and 迁往地: kept with the 迁出 event, or in 备注 when the row
+    /// has none (a notice either way when it is not where it belongs).
+    fn key_person_and_move_to(&mut self, row: &Row, extra: &mut Extra, moves_out: bool) {
+        let col = Some(Field::KeyPerson.header_zh().to_string());
+        match extra.key_person {
+            Some(true) if extra.tags.is_empty() => {
+                let msg = "是否重点人员为“是”,但未填写重点类别,未登记任何类别".to_string();
+                let p = problem(row, col, "是", msg, codes::NORMALISED, Severity::Warning);
+                self.push_problem(p);
+            }
+            Some(false) if !extra.tags.is_empty() => {
+                let msg = "是否重点人员为“否”,但填写了重点类别,按重点类别登记".to_string();
+                let p = problem(row, col, "否", msg, codes::NORMALISED, Severity::Warning);
+                self.push_problem(p);
+            }
+            _ => {}
+        }
+        if !extra.move_to.is_empty() && !moves_out {
+            let msg = format!("没有迁出日期,迁往地“{}”记入备注", extra.move_to);
+            let col = Some(Field::MoveTo.header_zh().to_string());
+            let p = problem(
+                row,
+                col,
+                &extra.move_to,
+                msg,
+                codes::NORMALISED,
+                Severity::Warning,
+            );
+            self.push_problem(p);
+            extra.note_move_to = true;
+        }
     }
 
     /// People of the target street already registered with the chunk's ID numbers.

@@ -17,6 +17,7 @@ pub mod report;
 mod run;
 mod seen;
 mod tables;
+pub mod vocab;
 mod writer;
 mod writes;
 
@@ -75,6 +76,8 @@ pub struct Counts {
     pub dwellings: u64,
     pub households: u64,
     pub tags: u64,
+    /// Rows without a 迁入日期 (the stay is recorded from its end, else from the import day).
+    pub no_move_in: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

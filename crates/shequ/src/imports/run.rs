@@ -113,6 +113,22 @@ pub async fn run(
         imp.count_problem(&p);
         all.push(p);
     }
+    if imp.counts.no_move_in > 0 {
+        let n = imp.counts.no_move_in;
+        let p = Problem {
+            sheet: String::new(),
+            row: 0,
+            column: Some(sheetimport::Field::MoveIn.header_zh().into()),
+            value: String::new(),
+            message: format!(
+                "{n}人未填写迁入日期:不会按迁出、死亡日期判错;其居住记录自迁出/死亡日(仍在住的自导入日)起登记,请日后补充实际迁入日期"
+            ),
+            severity: Severity::Warning,
+            code: "no_move_in",
+        };
+        imp.count_problem(&p);
+        all.push(p);
+    }
     all.extend(std::mem::take(&mut imp.problems));
     all.truncate(super::MAX_PROBLEMS);
     let counts = imp.counts_with_places();

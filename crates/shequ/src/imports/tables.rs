@@ -153,6 +153,7 @@ impl Tables {
                     "entity_id",
                     "before_json",
                     "after_json",
+                    "hash",
                 ],
             ),
         }
@@ -170,6 +171,7 @@ impl Tables {
         self.events.flush(conn, d).await?;
         self.periods.flush(conn, d).await?;
         self.tags.flush(conn, d).await?;
+        crate::audit::chain_rows(conn, &mut self.audit).await?;
         self.audit.flush(conn, d).await?;
         Ok(())
     }
@@ -226,6 +228,8 @@ impl Tables {
             V::I(id),
             V::from(before),
             V::from(after),
+            // Filled in by `audit::chain_rows` when the rows are written.
+            V::NullS,
         ]);
     }
 }

@@ -108,7 +108,12 @@ impl Importer<'_> {
         self.tables
             .event(&self.who, id, "move_in", c.move_in, "导入");
         if let Some((date, _, kind)) = c.end {
-            self.tables.event(&self.who, id, kind, date, "导入");
+            let note = if kind == "move_out" && !c.extra.move_to.is_empty() {
+                format!("导入;迁往:{}", c.extra.move_to)
+            } else {
+                "导入".to_string()
+            };
+            self.tables.event(&self.who, id, kind, date, &note);
         }
         self.tables.periods.push(vec![
             V::I(id),
@@ -159,7 +164,9 @@ impl Importer<'_> {
             return self.bad_row(p);
         }
         let mut input = convert::from_person(&before);
-        convert::overlay(&mut input, &c.row, self.actor.role.sees_sensitive());
+        // The notices were given when the row was checked.
+        let _ = convert::overlay(&mut input, &c.row, self.actor.role.sees_sensitive());
+        let _ = convert::vocabularies(&mut input);
         let moves = !c.extra.place.is_empty() || !c.extra.household_no.is_empty();
         let mut grid = before.grid_id;
         if moves {

@@ -88,6 +88,70 @@ pub fn plugin() -> Plugin {
             binds: Binds::AsOf,
         }),
     ];
+    let mut indicators = indicators;
+    for (code, name, cond) in [
+        ("registry.male", "男性人口", " AND p.sex = '男'"),
+        ("registry.female", "女性人口", " AND p.sex = '女'"),
+        (
+            "registry.age_under_18",
+            "未成年人口(18岁以下)",
+            const_format(" AND p.birth_date > ", YEARS_BEFORE_18),
+        ),
+        (
+            "registry.age_18_59",
+            "18至59岁人口",
+            const_format(
+                const_format(" AND p.birth_date <= ", YEARS_BEFORE_18),
+                const_format(" AND p.birth_date > ", YEARS_BEFORE_60),
+            ),
+        ),
+        (
+            "registry.age_60_plus",
+            "60岁及以上老年人口",
+            const_format(" AND p.birth_date <= ", YEARS_BEFORE_60),
+        ),
+        (
+            "registry.age_80_plus",
+            "80岁及以上高龄老人",
+            const_format(" AND p.birth_date <= ", YEARS_BEFORE_80),
+        ),
+    ] {
+        indicators.push(Box::new(Count {
+            def: def(
+                code,
+                name,
+                "人",
+                "期末在住登记人员中按性别或年龄(按出生日期计至期末)统计的人数",
+            ),
+            alias: "r",
+            sql: const_format(LIVING, cond),
+            binds: Binds::AsOf,
+        }));
+    }
+    // Special groups that are not sensitive (sensitive ones — health, correction, welfare — are counted by the
+    // domains that serve them, for the roles that may see them).
+    for (code, name) in [
+        ("elderly_alone", "独居老人"),
+        ("empty_nest", "空巢老人"),
+        ("veteran", "退役军人"),
+        ("military_family", "军属"),
+    ] {
+        let cond = format!(
+            " AND EXISTS (SELECT 1 FROM person_tags t JOIN tag_types y ON y.id = t.tag_type_id \
+             WHERE t.person_id = p.id AND t.archived = 0 AND y.sensitive = 0 AND y.code = '{code}')"
+        );
+        indicators.push(Box::new(Count {
+            def: def(
+                Box::leak(format!("registry.group.{code}").into_boxed_str()),
+                name,
+                "人",
+                "期末在住且登记在该特殊群体(未归档)的人数",
+            ),
+            alias: "r",
+            sql: const_format(LIVING, Box::leak(cond.into_boxed_str())),
+            binds: Binds::AsOf,
+        }));
+    }
     const RENTAL_COLS: &[Column] = &[
         Column::text("房屋地址", 36.0),
         Column::text("房东", 10.0),
@@ -114,6 +178,14 @@ pub fn plugin() -> Plugin {
 }
 
 /// `LIVING` with a condition appended (leaked once per indicator: the catalogue is built once).
+/// The date N years before the period's end ($1), as text: a birth date on or before it is N or older.
+const YEARS_BEFORE_18: &str =
+    "CAST(CAST(substr($1, 1, 4) AS INTEGER) - 18 AS TEXT) || substr($1, 5)";
+const YEARS_BEFORE_60: &str =
+    "CAST(CAST(substr($1, 1, 4) AS INTEGER) - 60 AS TEXT) || substr($1, 5)";
+const YEARS_BEFORE_80: &str =
+    "CAST(CAST(substr($1, 1, 4) AS INTEGER) - 80 AS TEXT) || substr($1, 5)";
+
 fn const_format(base: &'static str, extra: &'static str) -> &'static str {
     Box::leak(format!("{base}{extra}").into_boxed_str())
 }

@@ -24,7 +24,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub type Plugin = (Vec<Box<dyn Indicator>>, Vec<Box<dyn Ledger>>);
 
 /// A reporting period: Beijing-time dates, both ends included.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Period {
     #[schema(value_type = String, example = "2025-01-01")]
     pub from: NaiveDate,
@@ -280,6 +280,88 @@ pub trait Indicator: Send + Sync {
         at: &'a Where,
         period: &'a Period,
     ) -> BoxFuture<'a, Result<Option<f64>>>;
+
+    /// The records the value counts (drill-down), a page of them; None when the indicator has no records of
+    /// its own (a rate: see its numerator and denominator).
+    fn records<'a>(
+        &'a self,
+        _db: &'a Db,
+        _at: &'a Where,
+        _period: &'a Period,
+        _page: (i64, i64),
+    ) -> BoxFuture<'a, Result<Option<Vec<Record>>>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// A record an indicator counts, as a drill-down lists it: its number or name, a detail, and its page.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Record {
+    /// case, hazard, person, household, patrol_log, visit, rental, node
+    pub kind: &'static str,
+    /// 案件编号, 隐患编号, a person's name, a 户号 …
+    pub label: String,
+    pub detail: String,
+    /// The record's page.
+    pub link: String,
+}
+
+/// How the records behind a `SELECT COUNT…` are listed: for the counted expression and the table alias, the
+/// kind of record and its columns (an id for the link, a label, a detail).
+fn projection(counted: &str, alias: &str) -> Option<(&'static str, String)> {
+    let a = alias;
+    let p = |kind, cols: String| Some((kind, cols));
+    match (counted, alias) {
+        ("COUNT(*)", "c") => p("case", format!("{a}.id, {a}.number, {a}.title")),
+        ("COUNT(*)", "m") => p(
+            "case",
+            format!("{a}.case_id, (SELECT x.number FROM cases x WHERE x.id = {a}.case_id), {a}.result")),
+        ("COUNT(*)", "h") => p("hazard", format!("{a}.id, {a}.number, {a}.title")),
+        ("COUNT(*)", "l") => p("patrol_log", format!("{a}.id, {a}.started_at, {a}.patrollers")),
+        ("COUNT(*)", "f") => p("patrol_log", format!("{a}.log_id, {a}.description, {a}.created_at")),
+        ("COUNT(*)", "v") => p(
+            "household",
+            format!("{a}.household_id, (SELECT x.number FROM households x WHERE x.id = {a}.household_id), {a}.visited_on")),
+        ("COUNT(DISTINCT v.household_id)", "v") => p(
+            "household",
+            "DISTINCT v.household_id, (SELECT x.number FROM households x WHERE x.id = v.household_id), (SELECT x.address FROM households x WHERE x.id = v.household_id)".into()),
+        ("COUNT(*)", "r") => p(
+            "person",
+            format!("{a}.person_id, (SELECT x.name FROM persons x WHERE x.id = {a}.person_id), (SELECT h.number FROM persons x JOIN households h ON h.id = x.household_id WHERE x.id = {a}.person_id)")),
+        ("COUNT(DISTINCT p.household_id)", "r") => p(
+            "household",
+            "DISTINCT p.household_id, (SELECT x.number FROM households x WHERE x.id = p.household_id), (SELECT x.address FROM households x WHERE x.id = p.household_id)".into()),
+        ("COUNT(*)", "x") => p("rental", format!("{a}.dwelling_id, {a}.landlord_name, COALESCE({a}.agreement_signed, '')")),
+        ("COUNT(*)", "n") => p("node", format!("{a}.id, {a}.name, {a}.kind")),
+        _ => None,
+    }
+}
+
+/// The drill-down statement of a counting statement: the same FROM and WHERE, the record columns instead of
+/// the count, a page of them.
+pub fn drill_sql(sql: &str, alias: &str) -> Option<(&'static str, String)> {
+    let rest = sql.strip_prefix("SELECT ")?;
+    let at = rest.find(" FROM ")?;
+    let (kind, cols) = projection(&rest[..at], alias)?;
+    Some((
+        kind,
+        format!(
+            "SELECT {cols} {} ORDER BY 1 LIMIT {{limit}} OFFSET {{offset}}",
+            &rest[at + 1..]
+        ),
+    ))
+}
+
+fn link_of(kind: &str) -> &'static str {
+    match kind {
+        "case" => "/cases/",
+        "hazard" => "/hazards/",
+        "patrol_log" => "/patrols/logs/",
+        "household" => "/households/",
+        "person" => "/persons/",
+        "rental" => "/rentals?dwelling=",
+        _ => "/registry/",
+    }
 }
 
 /// How a counting query binds the period.
@@ -337,6 +419,55 @@ impl Indicator for Count {
             let row = q.fetch_one(&db.pool).await?;
             let v: Option<i64> = row.try_get(0).ok().flatten();
             Ok(Some(v.unwrap_or(0) as f64))
+        })
+    }
+
+    fn records<'a>(
+        &'a self,
+        db: &'a Db,
+        at: &'a Where,
+        period: &'a Period,
+        (limit, offset): (i64, i64),
+    ) -> BoxFuture<'a, Result<Option<Vec<Record>>>> {
+        Box::pin(async move {
+            let Some((kind, sql)) = drill_sql(self.sql, self.alias) else {
+                return Ok(None);
+            };
+            let sql = sql
+                .replace("{scope}", &at.sql(self.alias))
+                .replace("{limit}", &limit.clamp(1, 100_000).to_string())
+                .replace("{offset}", &offset.max(0).to_string());
+            let rows = self
+                .binds
+                .bind(sqlx::query(&sql), period)
+                .fetch_all(&db.pool)
+                .await?;
+            let text = |r: &sqlx::any::AnyRow, i: usize| {
+                r.try_get::<Option<String>, _>(i)
+                    .map(|v| v.unwrap_or_default())
+                    .or_else(|_| {
+                        r.try_get::<Option<i64>, _>(i)
+                            .map(|v| v.map(|n| n.to_string()).unwrap_or_default())
+                    })
+                    .unwrap_or_default()
+            };
+            Ok(Some(
+                rows.iter()
+                    .map(|r| {
+                        let id: i64 = r.try_get(0).unwrap_or_default();
+                        let (mut label, detail) = (text(r, 1), text(r, 2));
+                        if self.alias == "l" {
+                            label = beijing_time(&label);
+                        }
+                        Record {
+                            kind,
+                            label,
+                            detail,
+                            link: format!("{}{id}", link_of(kind)),
+                        }
+                    })
+                    .collect(),
+            ))
         })
     }
 }

@@ -2,5 +2,11 @@
 //! `reportcheck` crate) against them. Generated ledgers and work reports will live here too.
 
 pub mod catalog;
+pub mod chart;
+pub mod document;
 pub mod history;
 pub mod indicators;
+pub mod numbers;
+pub mod template;
+pub mod word;
+pub mod work;

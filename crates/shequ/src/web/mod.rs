@@ -110,7 +110,8 @@ pub async fn serve(db: Db, listen: &str, ready: impl FnOnce(SocketAddr)) -> anyh
     ready(listener.local_addr()?);
     // 限时办结: mark and escalate case deadlines every minute.
     crate::cases::deadlines::spawn(db.clone());
-    axum::serve(listener, router(AppState::new(db)))
+    let app = router(AppState::new(db)).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -58,11 +58,49 @@ mod cookie_tests {
     }
 }
 
+/// The address a request came from: the TCP peer, or — only when `SHEQU_TRUST_PROXY=1`, behind a reverse
+/// proxy that sets it — the last address of `X-Forwarded-For` (the one the proxy saw). The login throttle and
+/// the sessions list use it.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+fn trust_proxy() -> bool {
+    static TRUST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRUST.get_or_init(|| std::env::var("SHEQU_TRUST_PROXY").is_ok_and(|v| v == "1"))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if trust_proxy() {
+            if let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(|v| v.trim())
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+            {
+                return Ok(ClientIp(ip.to_string()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientIp(peer))
+    }
+}
+
 /// The signed-in user of a request, with the session's CSRF token for forms.
 #[derive(Clone)]
 pub struct User {
     pub actor: Actor,
     pub csrf: String,
+    /// The session cookie's token (to mark and keep the current session).
+    pub token: String,
 }
 
 impl FromRequestParts<AppState> for User {
@@ -92,7 +130,7 @@ impl FromRequestParts<AppState> for User {
             .await
             .map_err(&reject)?
             .ok_or_else(|| reject(Error::Unauthorized))?;
-        Ok(User { actor, csrf })
+        Ok(User { actor, csrf, token })
     }
 }
 
@@ -145,7 +183,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        return if h == expected {
+        return if same_token(h, &expected) {
             next.run(req).await
         } else {
             csrf_failure(api)
@@ -164,11 +202,17 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return (StatusCode::PAYLOAD_TOO_LARGE, "表单内容过大").into_response();
     };
     let provided = form_urlencoded_value(&bytes, "_csrf");
-    if provided.as_deref() != Some(expected.as_str()) {
+    if !provided.is_some_and(|p| same_token(&p, &expected)) {
         return csrf_failure(api);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Compares CSRF tokens in constant time (`subtle`), so that response timing tells nothing about a prefix.
+fn same_token(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {

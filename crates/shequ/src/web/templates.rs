@@ -19,6 +19,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "indicators.html",
         include_str!("../../templates/indicators.html"),
     ),
+    (
+        "work_reports.html",
+        include_str!("../../templates/work_reports.html"),
+    ),
+    (
+        "work_report.html",
+        include_str!("../../templates/work_report.html"),
+    ),
+    (
+        "report_doc.html",
+        include_str!("../../templates/report_doc.html"),
+    ),
+    (
+        "report_templates.html",
+        include_str!("../../templates/report_templates.html"),
+    ),
+    (
+        "report_template.html",
+        include_str!("../../templates/report_template.html"),
+    ),
+    (
+        "indicator_records.html",
+        include_str!("../../templates/indicator_records.html"),
+    ),
     ("ledgers.html", include_str!("../../templates/ledgers.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     (
@@ -27,6 +51,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("login.html", include_str!("../../templates/login.html")),
     ("lookup.html", include_str!("../../templates/lookup.html")),
+    ("account.html", include_str!("../../templates/account.html")),
     (
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),

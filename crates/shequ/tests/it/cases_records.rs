@@ -291,13 +291,19 @@ async fn device_alarms_open_cases_and_bad_signatures_are_refused_and_logged() {
     .collect();
     assert_eq!(
         reasons,
+        ["ok", "replay", "ok", "stale_timestamp", "bad_body"]
+    );
+    // Requests nobody signed are counted, not stored.
+    let counted: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT device_id, reason, count FROM device_refusals ORDER BY device_id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        counted,
         [
-            "ok",
-            "replay",
-            "ok",
-            "bad_signature",
-            "stale_timestamp",
-            "bad_body"
+            (0, "unknown_device".to_string(), 1),
+            (dev, "bad_signature".to_string(), 1)
         ]
     );
     // The case is in the device's grid, with the configured category, seen only there.

@@ -5,17 +5,22 @@
 mod support;
 
 mod accounts;
+mod audit_chain;
+mod backup;
 mod calendar;
 mod cases;
 mod cases_dashboard;
 mod cases_list;
 mod cases_records;
+mod devices;
 mod exports;
 mod exports_people;
 mod hazards;
 mod imports;
 mod imports_big;
 mod imports_flow;
+mod imports_peer;
+mod logins;
 mod pages;
 mod patrols;
 mod persons;
@@ -31,4 +36,5 @@ mod scoped_move;
 mod security;
 mod uploads;
 mod visits;
+mod work_reports;
 mod worker_day;

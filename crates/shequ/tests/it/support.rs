@@ -292,7 +292,8 @@ impl App {
         let world = build_world(&db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = shequ::web::router(shequ::web::AppState::new(db.clone()));
+        let router = shequ::web::router(shequ::web::AppState::new(db.clone()))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         App {
             base,

@@ -1,6 +1,7 @@
 //! The JSON API: the registry with the same scope rules as the pages (out-of-scope ids answer 404). Auth is
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
+mod account;
 mod calendar;
 mod cases;
 mod hazards;
@@ -9,6 +10,7 @@ mod patrols;
 mod persons;
 mod reports;
 mod visits;
+mod work_reports;
 
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -22,7 +24,7 @@ use super::AppState;
 use crate::registry::{population, stats, validate};
 
 pub use hazards::serve as serve_attachment;
-pub(crate) use reports::period_or_this_year;
+pub(crate) use reports::{drill, period_or_this_year, PER_PAGE};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -34,6 +36,14 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
     ),
     paths(
         me,
+        account::my_sessions,
+        account::end_session,
+        account::change_password,
+        account::reset_password,
+        account::disable,
+        account::enable,
+        account::unlock,
+        audit_verify,
         dashboard,
         population_on,
         nodes::roots,
@@ -116,8 +126,20 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         calendar::remove_day,
         reports::list,
         reports::value,
+        reports::records,
         reports::ledgers,
         reports::ledger,
+        work_reports::list,
+        work_reports::create,
+        work_reports::show,
+        work_reports::update,
+        work_reports::finalise,
+        work_reports::new_version,
+        work_reports::docx,
+        work_reports::md,
+        work_reports::templates,
+        work_reports::template,
+        work_reports::save_template,
     ),
     components(schemas(
         Me,
@@ -220,6 +242,14 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::reports::catalog::Column,
         reports::LedgerInfo,
         reports::LedgerRows,
+        reports::Records,
+        crate::reports::catalog::Record,
+        crate::reports::work::Report,
+        crate::reports::work::TemplateInfo,
+        work_reports::NewReport,
+        work_reports::ReportWithDoc,
+        work_reports::ReportText,
+        work_reports::TemplateText,
     ))
 )]
 pub struct ApiDoc;
@@ -228,8 +258,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/me", get(me))
+        .route("/audit/verify", get(audit_verify))
         .route("/dashboard", get(dashboard))
         .route("/population", get(population_on))
+        .merge(account::routes())
         .merge(nodes::routes())
         .merge(persons::routes())
         .merge(cases::routes())
@@ -238,6 +270,7 @@ pub fn routes() -> Router<AppState> {
         .merge(visits::routes())
         .merge(calendar::routes())
         .merge(reports::routes())
+        .merge(work_reports::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -257,6 +290,16 @@ async fn me(user: User) -> Json<Me> {
         role: user.actor.role,
         csrf_token: user.csrf,
     })
+}
+
+/// Checks the audit log's hash chain (street administrators): the entries checked, the head hash, and
+/// the first broken entry if any.
+#[utoipa::path(get, path = "/api/audit/verify", responses((status = 200, body = crate::audit::Verification), (status = 403)))]
+async fn audit_verify(
+    State(state): State<AppState>,
+    user: User,
+) -> ApiResult<crate::audit::Verification> {
+    Ok(Json(crate::audit::verify_as(&state.db, &user.actor).await?))
 }
 
 /// Dashboard figures of the user's scope.

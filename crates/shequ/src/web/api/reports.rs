@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::ApiResult;
-use crate::reports::catalog::{catalog, Column, Def, IndicatorValue, Period, Where};
+use crate::reports::catalog::{catalog, Column, Def, IndicatorValue, Period, Record, Where};
 use crate::web::session::User;
 use crate::web::AppState;
 
@@ -15,6 +15,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/indicators", get(list))
         .route("/indicators/{code}", get(value))
+        .route("/indicators/{code}/records", get(records))
         .route("/ledgers", get(ledgers))
         .route("/ledgers/{code}", get(ledger))
 }
@@ -119,4 +120,78 @@ pub async fn ledger(
         columns: l.columns().to_vec(),
         rows,
     }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DrillAt {
+    #[serde(default)]
+    pub period: String,
+    #[serde(default, deserialize_with = "crate::registry::persons::lenient_id")]
+    pub node: Option<i64>,
+    /// 1-based page of 50 records.
+    #[serde(default, deserialize_with = "crate::registry::persons::lenient_id")]
+    pub page: Option<i64>,
+}
+
+/// The records a value counts, a page at a time.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Records {
+    pub indicator: IndicatorValue,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<Record>,
+}
+
+pub const PER_PAGE: i64 = 50;
+
+/// Drill-down: the records an indicator's value counts, within the caller's scope; a rate answers 422 and
+/// names its numerator and denominator.
+#[utoipa::path(get, path = "/api/indicators/{code}/records", params(("code" = String, Path), DrillAt), responses((status = 200, body = Records), (status = 404), (status = 422)))]
+pub async fn records(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<DrillAt>,
+) -> ApiResult<Records> {
+    let period = period_or_this_year(&q.period)?;
+    let at = Where::new(&state.db, &user.actor, q.node).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let (indicator, items) = drill(&state, &at, &code, &period, page).await?;
+    Ok(Json(Records {
+        indicator,
+        page,
+        per_page: PER_PAGE,
+        items,
+    }))
+}
+
+/// A value and one page of its records.
+pub(crate) async fn drill(
+    state: &AppState,
+    at: &Where,
+    code: &str,
+    period: &Period,
+    page: i64,
+) -> Result<(IndicatorValue, Vec<Record>), crate::error::Error> {
+    let c = catalog();
+    let v = c.value(&state.db, at, code, period).await?;
+    let i = c.indicator(code)?;
+    match i
+        .records(&state.db, at, period, (PER_PAGE, (page - 1) * PER_PAGE))
+        .await?
+    {
+        Some(items) => Ok((v, items)),
+        None => {
+            let d = i.def();
+            Err(crate::error::Error::invalid(
+                "指标",
+                match (d.numerator, d.denominator) {
+                    (Some(n), Some(dn)) => {
+                        format!("{}是比率,请查看分子 {n} 或分母 {dn} 的记录", d.name)
+                    }
+                    _ => format!("{}没有可列出的记录", d.name),
+                },
+            ))
+        }
+    }
 }

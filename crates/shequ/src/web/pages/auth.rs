@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::accounts::{sessions, users};
 use crate::error::Error;
 use crate::web::error::PageError;
-use crate::web::session::{cookie, set_cookie, User, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::web::session::{cookie, set_cookie, ClientIp, User, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::web::templates::render;
 use crate::web::AppState;
 
@@ -69,12 +69,17 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    match users::login(&state.db, &f.username, &f.password).await {
+    match users::login(&state.db, &f.username, &f.password, &ip).await {
         Ok(user_id) => {
-            let (token, _) = sessions::create(&state.db, user_id).await?;
+            let agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let (token, _) = sessions::create(&state.db, user_id, &ip, agent).await?;
             let max_age = sessions::LIFETIME_HOURS * 3600;
             Ok((
                 [(

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/import/template.xlsx", get(template))
+        .route("/import/headers.csv", get(headers_csv))
         .route("/import/jobs/{id}", get(job_page))
         .route("/import/jobs/{id}/progress", get(progress))
         .route("/import/jobs/{id}/report.xlsx", get(report))
@@ -100,6 +101,29 @@ async fn template() -> impl IntoResponse {
             ),
         ],
         sheetimport::blank_template_xlsx(),
+    )
+}
+
+/// The accepted headers, one line per field: the template's header first (it wins over the others when two
+/// columns of a file mean the same), then its synonyms. UTF-8 with a BOM, so that Excel opens it as such.
+async fn headers_csv() -> impl IntoResponse {
+    let mut out = String::from("\u{FEFF}字段,可识别的表头(靠前者优先)\r\n");
+    for f in sheetimport::Field::MAPPED {
+        out.push_str(&format!(
+            "{},{}\r\n",
+            f.header_zh(),
+            f.synonyms().join("、")
+        ));
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"person_headers.csv\"",
+            ),
+        ],
+        out,
     )
 }
 

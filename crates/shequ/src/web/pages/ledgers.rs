@@ -20,6 +20,8 @@ use crate::web::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports/indicators", get(indicators))
+        .route("/reports/indicators/{code}/records", get(records))
+        .route("/reports/indicators/{code}/records.xlsx", get(records_xlsx))
         .route("/reports/ledgers", get(ledgers))
         .route("/reports/ledgers/{code}", get(ledger))
         .route("/reports/ledgers/{code}/export.xlsx", get(export))
@@ -35,7 +37,7 @@ struct At {
 }
 
 /// The places a user may narrow a figure to: their roots and the communities and grids below them.
-async fn places(
+pub(crate) async fn places(
     state: &AppState,
     user: &User,
 ) -> Result<Vec<minijinja::Value>, crate::error::Error> {
@@ -155,5 +157,98 @@ async fn export(
     let at = Where::new(&state.db, &user.actor, q.node).await?;
     let l = catalog().ledger(&code)?;
     let (bytes, _) = crate::exports::ledger::xlsx(&state.db, &user.actor, l, &at, &period).await?;
+    Ok(super::cases::xlsx_response(&code.replace('.', "-"), bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DrillAt {
+    period: String,
+    #[serde(deserialize_with = "crate::registry::persons::lenient_id")]
+    node: Option<i64>,
+    #[serde(deserialize_with = "crate::registry::persons::lenient_id")]
+    page: Option<i64>,
+}
+
+/// Drill-down: the records a figure counts, 50 a page, each linking to its own page.
+async fn records(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<DrillAt>,
+) -> Result<Html<String>, PageError> {
+    let period = period_or_this_year(&q.period)?;
+    let at = Where::new(&state.db, &user.actor, q.node).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let d = catalog().indicator(&code)?.def();
+    if let (Some(n), Some(dn)) = (d.numerator, d.denominator) {
+        // A rate counts no records of its own: its page links to its two parts.
+        let v = catalog().value(&state.db, &at, &code, &period).await?;
+        let parts: Vec<_> = [n, dn].iter().map(|c| context! { code => c, name => catalog().indicator(c).map(|i| i.def().name).unwrap_or(c) }).collect();
+        return render(
+            &state.templates,
+            "indicator_records.html",
+            Some(&user),
+            &user.actor.lang,
+            context! { v, parts, items => Vec::<String>::new(), page => 1, pages => 1, total => 0, code, period, period_text => q.period, node => q.node,
+            scope => at.name, places => places(&state, &user).await?, rate => true },
+        );
+    }
+    let (v, items) = crate::web::api::drill(&state, &at, &code, &period, page).await?;
+    let total = v.value.unwrap_or(0.0) as i64;
+    let pages = ((total + crate::web::api::PER_PAGE - 1) / crate::web::api::PER_PAGE).max(1);
+    render(
+        &state.templates,
+        "indicator_records.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { v, items, page, pages, total, code, period, period_text => q.period, node => q.node, scope => at.name,
+        places => places(&state, &user).await? },
+    )
+}
+
+/// The drill-down as .xlsx (every record, up to 100,000).
+async fn records_xlsx(
+    State(state): State<AppState>,
+    user: User,
+    Path(code): Path<String>,
+    Query(q): Query<DrillAt>,
+) -> Result<Response, PageError> {
+    let period = period_or_this_year(&q.period)?;
+    let at = Where::new(&state.db, &user.actor, q.node).await?;
+    let i = catalog().indicator(&code)?;
+    let items = i
+        .records(&state.db, &at, &period, (100_000, 0))
+        .await?
+        .ok_or_else(|| {
+            crate::error::Error::invalid("指标", "比率没有可列出的记录,请查看分子或分母")
+        })?;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let title = format!("{}({},{})", i.def().name, at.name, period.label);
+    let xl = |e: rust_xlsxwriter::XlsxError| crate::error::Error::Other(e.into());
+    sheet.write(0, 0, &title).map_err(xl)?;
+    for (c, h) in ["序号", "记录", "说明"].iter().enumerate() {
+        sheet.write(1, c as u16, *h).map_err(xl)?;
+    }
+    for (r, item) in items.iter().enumerate() {
+        let row = r as u32 + 2;
+        sheet.write(row, 0, r as u32 + 1).map_err(xl)?;
+        sheet.write(row, 1, &item.label).map_err(xl)?;
+        sheet.write(row, 2, &item.detail).map_err(xl)?;
+    }
+    sheet.set_column_width(1, 24).map_err(xl)?;
+    sheet.set_column_width(2, 40).map_err(xl)?;
+    let bytes = book.save_to_buffer().map_err(xl)?;
+    crate::audit::record(
+        &state.db.pool,
+        &user.actor,
+        "export",
+        "indicator_records",
+        None,
+        None,
+        Some(&serde_json::json!({"code": code, "period": period.label, "rows": items.len()})),
+    )
+    .await?;
     Ok(super::cases::xlsx_response(&code.replace('.', "-"), bytes))
 }

@@ -1,5 +1,6 @@
 //! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
 
+mod account;
 mod auth;
 mod calendar;
 mod case_rows;
@@ -15,6 +16,7 @@ mod registry;
 mod reports;
 mod tags;
 mod visits;
+pub(crate) mod work_reports;
 
 use axum::Router;
 
@@ -23,6 +25,7 @@ use super::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(auth::routes())
+        .merge(account::routes())
         .merge(dashboard::routes())
         .merge(registry::routes())
         .merge(persons::routes())
@@ -36,4 +39,5 @@ pub fn routes() -> Router<AppState> {
         .merge(calendar::routes())
         .merge(ledgers::routes())
         .merge(lookup::routes())
+        .merge(work_reports::routes())
 }
