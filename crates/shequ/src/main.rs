@@ -66,6 +66,22 @@ enum Command {
     /// Import from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
     #[command(subcommand)]
     Import(ImportWhat),
+    /// Generate a work report (not stored) from a template: annual, half, quarter, plan or a street's own.
+    Report {
+        template: String,
+        /// 2025, 2025-Q1, 2025-H1, 2025-03 or 2025-01-01..2025-06-30
+        #[arg(long)]
+        period: String,
+        /// A street, community or grid id (default: the whole scope).
+        #[arg(long)]
+        node: Option<i64>,
+        /// Output file: .docx or .md.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Generate as this user, within their scope (default: the system, whole database).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
     /// Check a work report written outside shequ (.docx, .txt in UTF-8/GBK, .md): print findings as Markdown.
     CheckReport {
         file: std::path::PathBuf,
@@ -267,6 +283,25 @@ async fn main() -> anyhow::Result<()> {
             .await?
         }
         Command::CheckReport { .. } => unreachable!("handled before connecting"),
+        Command::Report {
+            template,
+            period,
+            node,
+            out,
+            as_user,
+        } => {
+            shequ::cli::report::run(
+                &db,
+                shequ::cli::report::Args {
+                    template,
+                    period,
+                    node,
+                    out,
+                    as_user,
+                },
+            )
+            .await?
+        }
         Command::Demo { scale } => {
             if !demo::is_empty(&db).await? {
                 anyhow::bail!(

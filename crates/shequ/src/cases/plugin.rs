@@ -146,7 +146,32 @@ pub fn plugin() -> Plugin {
         Column::text("事由", 16.0),
         Column::text("走访情况", 36.0),
     ];
+    const RESOLVED_COLS: &[Column] = &[
+        Column::text("编号", 16.0),
+        Column::time("受理时间"),
+        Column::text("类别", 14.0),
+        Column::text("反映问题", 30.0),
+        Column::text("反映人", 10.0),
+        Column::text("地点", 30.0),
+        Column::text("承办", 16.0),
+        Column::time("办结时间"),
+        Column::text("按时办结", 8.0),
+        Column::text("评价", 8.0),
+    ];
     let ledgers: Vec<Box<dyn Ledger>> = vec![
+        Box::new(SqlLedger {
+            code: "cases.resolved",
+            title: "民情实事解决台账",
+            domain: c,
+            due: "月报",
+            columns: RESOLVED_COLS,
+            alias: "c",
+            sql: "SELECT c.number, c.created_at, CASE WHEN p.id IS NULL THEN k.name ELSE p.name || '/' || k.name END, c.title, \
+                  c.reporter_name, c.address, c.assignee_name, c.closed_at, CASE WHEN c.closed_at <= c.due_at THEN '是' ELSE '否' END, c.rating \
+                  FROM cases c JOIN case_categories k ON k.id = c.category_id LEFT JOIN case_categories p ON p.id = k.parent_id \
+                  WHERE c.closed_at >= $1 AND c.closed_at < $2 AND {scope} ORDER BY c.closed_at, c.id LIMIT {limit}",
+            binds: Timestamps,
+        }),
         Box::new(SqlLedger {
             code: "cases.disputes",
             title: "矛盾纠纷排查调处台账",

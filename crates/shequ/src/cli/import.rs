@@ -57,7 +57,7 @@ async fn find_grid(db: &Db, grid: &str) -> anyhow::Result<i64> {
     }
 }
 
-async fn actor_for(db: &Db, user: &Option<String>) -> anyhow::Result<Actor> {
+pub(crate) async fn actor_for(db: &Db, user: &Option<String>) -> anyhow::Result<Actor> {
     let Some(name) = user else {
         return Ok(Actor::system());
     };

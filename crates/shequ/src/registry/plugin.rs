@@ -1,5 +1,6 @@
 //! What the registry contributes to reports: population, households, floating population, 人户分离,
-//! rentals and their safety agreements, estates and buildings (as of a period's end), and the rental ledger.
+//! rentals and their safety agreements, estates and buildings (as of a period's end), people by sex, age band
+//! and non-sensitive special group; the ledgers 人口花名册, 流动人口登记台账, 特殊人群台账 (per group) and 出租房屋台账.
 
 use crate::reports::catalog::{
     Binds, Column, Count, Def, Indicator, Ledger, Plugin, SqlLedger, ALL_LEVELS,
@@ -152,6 +153,95 @@ pub fn plugin() -> Plugin {
             binds: Binds::AsOf,
         }));
     }
+    const ROSTER_COLS: &[Column] = &[
+        Column::text("户号", 14.0),
+        Column::text("姓名", 10.0),
+        Column::text("与户主关系", 10.0),
+        Column::text("性别", 6.0),
+        Column::text("出生日期", 12.0),
+        Column::id_number("公民身份号码"),
+        Column::text("人员类型", 10.0),
+        Column::text("现住址", 36.0),
+        Column::phone("联系电话"),
+    ];
+    const FLOATING_COLS: &[Column] = &[
+        Column::text("姓名", 10.0),
+        Column::text("性别", 6.0),
+        Column::text("出生日期", 12.0),
+        Column::id_number("公民身份号码"),
+        Column::text("户籍地", 30.0),
+        Column::text("现住址", 36.0),
+        Column::text("登记居住日期", 12.0),
+        Column::text("就业情况", 16.0),
+        Column::phone("联系电话"),
+    ];
+    const GROUP_COLS: &[Column] = &[
+        Column::text("姓名", 10.0),
+        Column::text("性别", 6.0),
+        Column::text("出生日期", 12.0),
+        Column::text("户号", 14.0),
+        Column::text("现住址", 36.0),
+        Column::text("纳入日期", 12.0),
+        Column::phone("联系电话"),
+    ];
+    const PERSON_JOIN: &str = "FROM residence_periods r JOIN persons p ON p.id = r.person_id \
+        JOIN households h ON h.id = p.household_id \
+        WHERE r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1) AND {scope}";
+    let mut person_ledgers: Vec<Box<dyn Ledger>> = vec![
+        Box::new(SqlLedger {
+            code: "registry.roster",
+            title: "人口花名册",
+            domain: D,
+            due: "年报",
+            columns: ROSTER_COLS,
+            alias: "r",
+            sql: const_format(
+                const_format("SELECT h.number, p.name, p.relation, p.sex, p.birth_date, p.id_number, p.hukou_type, h.address, p.phone ", PERSON_JOIN),
+                " ORDER BY h.number, p.id LIMIT {limit}",
+            ),
+            binds: Binds::AsOf,
+        }),
+        Box::new(SqlLedger {
+            code: "registry.floating",
+            title: "流动人口登记台账",
+            domain: D,
+            due: "月报",
+            columns: FLOATING_COLS,
+            alias: "r",
+            sql: const_format(
+                const_format("SELECT p.name, p.sex, p.birth_date, p.id_number, p.hukou_address, h.address, r.from_date, p.employment, p.phone ", PERSON_JOIN),
+                " AND p.hukou_type = '流动人口' ORDER BY r.from_date, p.id LIMIT {limit}",
+            ),
+            binds: Binds::AsOf,
+        }),
+    ];
+    // One ledger per special group that is not sensitive (sensitive groups' ledgers belong to the domains
+    // that serve them and to the roles that may see them).
+    for (code, name) in [
+        ("elderly_alone", "独居老人"),
+        ("empty_nest", "空巢老人"),
+        ("veteran", "退役军人"),
+        ("military_family", "军属"),
+    ] {
+        let has = format!(
+            "FROM person_tags t JOIN tag_types y ON y.id = t.tag_type_id WHERE t.person_id = p.id \
+             AND t.archived = 0 AND y.sensitive = 0 AND y.code = '{code}'"
+        );
+        let sql = format!(
+            "SELECT p.name, p.sex, p.birth_date, h.number, h.address, (SELECT MIN(t.since) {has}), p.phone \
+             {PERSON_JOIN} AND EXISTS (SELECT 1 {has}) ORDER BY h.number, p.id LIMIT {{limit}}"
+        );
+        person_ledgers.push(Box::new(SqlLedger {
+            code: Box::leak(format!("registry.group.{code}").into_boxed_str()),
+            title: Box::leak(format!("特殊人群台账({name})").into_boxed_str()),
+            domain: D,
+            due: "季报",
+            columns: GROUP_COLS,
+            alias: "r",
+            sql: Box::leak(sql.into_boxed_str()),
+            binds: Binds::AsOf,
+        }));
+    }
     const RENTAL_COLS: &[Column] = &[
         Column::text("房屋地址", 36.0),
         Column::text("房东", 10.0),
@@ -174,10 +264,10 @@ pub fn plugin() -> Plugin {
               FROM rentals x WHERE x.archived = 0 AND substr(x.created_at, 1, 10) <= $1 AND {scope} ORDER BY x.id LIMIT {limit}",
         binds: Binds::AsOf,
     })];
-    (indicators, ledgers)
+    person_ledgers.extend(ledgers);
+    (indicators, person_ledgers)
 }
 
-/// `LIVING` with a condition appended (leaked once per indicator: the catalogue is built once).
 /// The date N years before the period's end ($1), as text: a birth date on or before it is N or older.
 const YEARS_BEFORE_18: &str =
     "CAST(CAST(substr($1, 1, 4) AS INTEGER) - 18 AS TEXT) || substr($1, 5)";
@@ -186,6 +276,7 @@ const YEARS_BEFORE_60: &str =
 const YEARS_BEFORE_80: &str =
     "CAST(CAST(substr($1, 1, 4) AS INTEGER) - 80 AS TEXT) || substr($1, 5)";
 
+/// `LIVING` with a condition appended (leaked once per indicator: the catalogue is built once).
 fn const_format(base: &'static str, extra: &'static str) -> &'static str {
     Box::leak(format!("{base}{extra}").into_boxed_str())
 }

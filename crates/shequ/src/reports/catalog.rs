@@ -512,6 +512,8 @@ pub struct Column {
     /// The column holds a stored UTC timestamp, shown in Beijing time.
     pub utc_time: bool,
     pub width: f64,
+    /// "id_number" or "phone": personal data, masked in every ledger page and export ("" otherwise).
+    pub personal: &'static str,
 }
 
 impl Column {
@@ -521,6 +523,27 @@ impl Column {
             total: false,
             utc_time: false,
             width,
+            personal: "",
+        }
+    }
+    /// An ID number column, masked.
+    pub const fn id_number(header: &'static str) -> Column {
+        Column {
+            header,
+            total: false,
+            utc_time: false,
+            width: 20.0,
+            personal: "id_number",
+        }
+    }
+    /// A phone column, masked.
+    pub const fn phone(header: &'static str) -> Column {
+        Column {
+            header,
+            total: false,
+            utc_time: false,
+            width: 14.0,
+            personal: "phone",
         }
     }
     pub const fn time(header: &'static str) -> Column {
@@ -529,6 +552,7 @@ impl Column {
             total: false,
             utc_time: true,
             width: 16.0,
+            personal: "",
         }
     }
     pub const fn number(header: &'static str) -> Column {
@@ -537,6 +561,7 @@ impl Column {
             total: true,
             utc_time: false,
             width: 10.0,
+            personal: "",
         }
     }
 }
@@ -628,10 +653,15 @@ impl Ledger for SqlLedger {
                                         .map(|v| v.map(|n| n.to_string()).unwrap_or_default())
                                 })
                                 .unwrap_or_default();
-                            if col.utc_time {
-                                beijing_time(&text)
-                            } else {
-                                text
+                            match col.personal {
+                                "id_number" if !text.is_empty() => {
+                                    crate::privacy::mask(crate::privacy::Kind::IdNumber, &text)
+                                }
+                                "phone" if !text.is_empty() => {
+                                    crate::privacy::mask(crate::privacy::Kind::Phone, &text)
+                                }
+                                _ if col.utc_time => beijing_time(&text),
+                                _ => text,
                             }
                         })
                         .collect()

@@ -86,7 +86,8 @@ fn bars(root: &Area, chart: &Chart) -> Drawn {
         let color = COLORS[s % COLORS.len()];
         let x0 = |i: usize| i as f64 - 0.4 + s as f64 * w;
         c.draw_series(series.values.iter().enumerate().filter_map(|(i, v)| {
-            v.map(|v| Rectangle::new([(x0(i), 0.0), (x0(i) + w * 0.92, v)], color.filled()))
+            v.filter(|v| *v > 0.0)
+                .map(|v| Rectangle::new([(x0(i), 0.0), (x0(i) + w * 0.92, v)], color.filled()))
         }))?
         .label(series.name.clone())
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));

@@ -209,6 +209,23 @@ pub async fn save_template(
     Ok(())
 }
 
+/// A report's title as offices write it: 幸福社区2025年度工作总结, 幸福社区2025年第一季度工作报告,
+/// 幸福社区2025年上半年工作总结 (the period and the template's name share their 年度/季度/半年).
+pub fn title(place: &str, period: &Period, name: &str) -> String {
+    let l = period.label.as_str();
+    let joined = if let (Some(y), Some(rest)) = (l.strip_suffix('年'), name.strip_prefix("年度"))
+    {
+        format!("{y}年度{rest}")
+    } else if let (true, Some(rest)) = (l.ends_with("季度"), name.strip_prefix("季度")) {
+        format!("{l}{rest}")
+    } else if let (true, Some(rest)) = (l.ends_with("半年"), name.strip_prefix("半年")) {
+        format!("{l}{rest}")
+    } else {
+        format!("{l}{name}")
+    };
+    format!("{place}{joined}")
+}
+
 /// A report as stored.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Report {
@@ -331,7 +348,7 @@ pub async fn create(
     if !matches!(node.kind(), Kind::Street | Kind::Community | Kind::Grid) {
         return Err(Error::invalid("范围", "工作报告写给街道、社区或网格"));
     }
-    let title = format!("{}{}{}", node.name, period.label, t.name);
+    let title = title(&node.name, period, &t.name);
     let mut tx = db.begin().await?;
     let now = db::now();
     let id: i64 = sqlx::query_scalar(
@@ -511,6 +528,22 @@ pub async fn compute(db: &Db, actor: &Actor, r: &Report, body: &str) -> Result<D
     document::generate(db, &at, &r.period(), &r.title, &t, &saved).await
 }
 
+/// A report computed without storing it: a template for the actor's whole scope (or one node of it) and a
+/// period (the `shequ report` command).
+pub async fn preview(
+    db: &Db,
+    actor: &Actor,
+    template_code: &str,
+    node: Option<i64>,
+    period: &Period,
+) -> Result<Doc> {
+    let t = template(db, actor, template_code).await?;
+    let at = Where::new(db, actor, node).await?;
+    let parsed = template::parse(&t.body)?;
+    let title = title(&at.name, period, &t.name);
+    document::generate(db, &at, period, &title, &parsed, &HashMap::new()).await
+}
+
 /// Freezes a draft: its document is computed once more and stored with its figures and the time.
 pub async fn finalise(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     writer(actor)?;
@@ -651,5 +684,30 @@ pub fn default_period(kind: &str) -> Period {
             }
         }
         _ => Period::year(y - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_read_as_offices_write_them() {
+        assert_eq!(
+            title("幸福社区", &Period::year(2025), "年度工作总结"),
+            "幸福社区2025年度工作总结"
+        );
+        assert_eq!(
+            title("幸福社区", &Period::quarter(2025, 1), "季度工作报告"),
+            "幸福社区2025年第一季度工作报告"
+        );
+        assert_eq!(
+            title("幸福社区", &Period::half(2025, 1), "半年工作总结"),
+            "幸福社区2025年上半年工作总结"
+        );
+        assert_eq!(
+            title("幸福社区", &Period::year(2026), "工作计划"),
+            "幸福社区2026年工作计划"
+        );
     }
 }

@@ -594,3 +594,60 @@ async fn drill_down_lists_exactly_the_records_counted_within_scope() {
         .unwrap();
     assert!(page.contains("rate-parts") && page.contains("调解成功"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_person_ledgers_mask_personal_data_and_the_resolved_ledger_lists_closed_cases() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let shegong = app.login("shegong").await;
+    let (st, roster) = shuji.get_json("/api/ledgers/registry.roster").await;
+    assert_eq!(st, StatusCode::OK, "{roster}");
+    let rows = roster["rows"].as_array().unwrap();
+    let zhao = rows
+        .iter()
+        .find(|r| r[1] == "赵军杰")
+        .unwrap_or_else(|| panic!("{roster}"));
+    let full = w.zhao_id.as_str();
+    assert_ne!(zhao[5], full, "the ID number is masked");
+    assert_eq!(zhao[5].as_str().unwrap().len(), full.len());
+    assert!(zhao[5].as_str().unwrap().contains('*'));
+    assert_eq!(zhao[8], "138****5678");
+    assert!(!roster.to_string().contains(full));
+    assert!(
+        rows.iter().all(|r| r[1] != "孙立"),
+        "another street's resident is not in the roster"
+    );
+    let x = shuji
+        .get("/reports/ledgers/registry.roster/export.xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let text: String = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        text.contains("赵军杰") && !text.contains(full),
+        "the export is masked"
+    );
+
+    let help = category(&shuji, "help").await;
+    let closed = closed_case(&shuji, &shegong, help, w.grid1, "楼道灯不亮").await;
+    let (_, c) = shuji.get_json(&format!("/api/cases/{closed}")).await;
+    let (st, resolved) = shuji.get_json("/api/ledgers/cases.resolved").await;
+    assert_eq!(st, StatusCode::OK, "{resolved}");
+    let rows = resolved["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{resolved}");
+    assert_eq!(
+        rows[0][0],
+        c["case"]["number"]
+            .as_str()
+            .or(c["number"].as_str())
+            .unwrap()
+    );
+    assert_eq!(rows[0][3], "楼道灯不亮");
+    assert_eq!(rows[0][8], "是");
+}
