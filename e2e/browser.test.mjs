@@ -145,6 +145,41 @@ test('a grid worker imports a sheet: dry run with its figures, then the valid ro
   await context.close();
 });
 
+test('on a phone a grid worker records a visit by choosing the household by its number, and no page scrolls sideways', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'wangge1');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#workbench');
+  const people = await (await page.request.get(base + '/api/persons')).json();
+  const household = await (await page.request.get(base + '/api/households/' + people[0].household_id)).json();
+  const number = household.household.number;
+
+  await page.goto(base + '/visits');
+  // Type the end of the 户号; the choices arrive as you type; tap the one.
+  await page.fill('input[name=household]', number.slice(-5));
+  const choice = page.locator('.picker button.pick', { hasText: number });
+  await choice.first().waitFor();
+  await choice.first().click();
+  assert.equal(await page.inputValue('input[name=household]'), number);
+  await page.fill('textarea[name=note]', '浏览器测试走访');
+  await page.click('form[action="/visits"] button[type=submit]');
+  await page.waitForSelector('#visits:has-text("浏览器测试走访")');
+  assert.ok(!(await page.content()).includes('户编号(ID)'));
+  await page.screenshot({ path: join(artifacts, 'visits-phone.png'), fullPage: true });
+
+  for (const path of ['/', '/cases', '/visits', '/hazards', '/tags', '/patrols']) {
+    await page.goto(base + path);
+    const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(scroll <= width, `${path} scrolls sideways (${scroll} > ${width})`);
+  }
+  await page.goto(base + '/cases');
+  await page.screenshot({ path: join(artifacts, 'cases-phone.png'), fullPage: true });
+  await context.close();
+});
+
 test('a community head generates the annual report, rewrites a sentence, finalises it and downloads the .docx', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', acceptDownloads: true });
   const page = await context.newPage();

@@ -97,7 +97,11 @@ pub async fn scan(db: &Db, now: NaiveDateTime) -> Result<ScanSummary> {
         if changed == 0 {
             continue;
         }
-        let note = format!("{}阶段已超期(时限 {} UTC)", state.label_zh(), due);
+        let note = format!(
+            "{}阶段已超期(时限 {})",
+            state.label_zh(),
+            crate::reports::catalog::beijing_time(&due)
+        );
         intake::event(
             &mut tx,
             &system,
@@ -176,9 +180,9 @@ pub async fn scan(db: &Db, now: NaiveDateTime) -> Result<ScanSummary> {
             None,
             None,
             Some(&format!(
-                "{}阶段即将超期(时限 {} UTC)",
+                "{}阶段即将超期(时限 {})",
                 state.label_zh(),
-                due
+                crate::reports::catalog::beijing_time(&due)
             )),
             &at,
         )

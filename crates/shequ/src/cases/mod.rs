@@ -20,11 +20,13 @@ pub mod devices;
 pub mod flow;
 pub mod hazards;
 pub mod intake;
+pub mod lookup;
 pub mod mediation;
 pub mod plugin;
 pub mod queries;
 mod row_names;
 pub mod stats;
+pub mod todo;
 pub mod transitions;
 
 use serde::{Deserialize, Serialize};

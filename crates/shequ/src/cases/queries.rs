@@ -269,8 +269,9 @@ impl Filter {
         match q.view.unwrap_or_default() {
             View::Mine => {
                 f = f.int(
-                    "(c.owner_id = ? OR (c.assignee_kind = 'user' AND c.assignee_user_id = ?)) \
-                     AND c.state IN ('reported','accepted','dispatched','handling','verified')",
+                    "((c.owner_id = ? OR (c.assignee_kind = 'user' AND c.assignee_user_id = ?)) \
+                     AND c.state IN ('reported','accepted','dispatched','handling','verified') \
+                     OR (c.created_by = ? AND c.state = 'reported'))",
                     actor.user_id,
                 );
             }

@@ -166,6 +166,36 @@ pub struct VisitQuery {
 
 /// Visits in the actor's scope, newest first.
 pub async fn list(db: &Db, actor: &Actor, q: &VisitQuery) -> Result<Vec<Visit>> {
+    filter(actor, q)?
+        .rows(
+            db,
+            SELECT,
+            "v.visited_on DESC, v.id DESC",
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
+        .await
+}
+
+/// One page of [`list`] with the count of all visits the query matches, for the pager.
+pub async fn page(
+    db: &Db,
+    actor: &Actor,
+    q: &VisitQuery,
+) -> Result<crate::db::filter::Page<Visit>> {
+    filter(actor, q)?
+        .page(
+            db,
+            "FROM visits v",
+            SELECT,
+            "v.visited_on DESC, v.id DESC",
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
+        .await
+}
+
+fn filter(actor: &Actor, q: &VisitQuery) -> Result<Filter> {
     let mut filter = Filter::scoped(actor, "v")
         .opt_int("v.household_id = ?", q.household_id)
         .opt_int("v.grid_id = ?", q.grid_id)
@@ -180,15 +210,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &VisitQuery) -> Result<Vec<Visit>> 
             filter = filter.text(sql, d.to_string());
         }
     }
-    filter
-        .rows(
-            db,
-            SELECT,
-            "v.visited_on DESC, v.id DESC",
-            q.page.unwrap_or(1),
-            q.per_page.unwrap_or(50),
-        )
-        .await
+    Ok(filter)
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]

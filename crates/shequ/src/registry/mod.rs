@@ -5,7 +5,9 @@
 pub mod history;
 pub mod households;
 pub mod idcard;
+pub mod lookup;
 pub mod mask;
+pub mod natural;
 pub mod nodes;
 pub mod person_list;
 pub mod persons;

@@ -202,10 +202,17 @@ pub async fn children(
             "AND archived = 0"
         }
     );
-    Ok(sqlx::query_as::<_, Node>(&sql)
+    let mut rows = sqlx::query_as::<_, Node>(&sql)
         .bind(id)
         .fetch_all(&db.pool)
-        .await?)
+        .await?;
+    // Live first, each part in natural order (第一, 第二 … 第十一; 1号楼, 2号楼 … 10号楼).
+    rows.sort_by(|a, b| {
+        a.archived
+            .cmp(&b.archived)
+            .then_with(|| super::natural::cmp(&a.name, &b.name))
+    });
+    Ok(rows)
 }
 
 /// The chain from the top of the tree down to the node (for breadcrumbs), not filtered by scope: the
@@ -495,12 +502,117 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
 /// Live nodes of the actor's scope that match `cond` (SQL on `nodes` without alias), as (id, name) in
 /// tree order: the choices of a form or filter.
 pub async fn choices(db: &Db, actor: &Actor, cond: &str) -> Result<Vec<(i64, String)>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT id, name FROM nodes WHERE {cond} AND archived = 0 AND {} ORDER BY path",
+    let mut rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT id, name, path FROM nodes WHERE {cond} AND archived = 0 AND {} ORDER BY path",
         actor.scope.sql("")
     ))
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    // Grouped under their parent (in tree order), each group in natural order of names.
+    let parent = |path: &str| -> String {
+        let t = path.trim_end_matches('/');
+        t[..t.rfind('/').unwrap_or(0)].to_string()
+    };
+    rows.sort_by(|a, b| {
+        parent(&a.2)
+            .cmp(&parent(&b.2))
+            .then_with(|| super::natural::cmp(&a.1, &b.1))
+    });
+    Ok(rows.into_iter().map(|(id, name, _)| (id, name)).collect())
+}
+
+/// The live buildings of a grid in the actor's scope as (id, "小区 楼栋"), in natural order (锦绣花园 1号楼,
+/// 锦绣花园 2号楼 … 锦绣花园 10号楼).
+pub async fn buildings_in_grid(db: &Db, actor: &Actor, grid: i64) -> Result<Vec<(i64, String)>> {
+    let sql = format!(
+        "SELECT b.id, e.name, b.name FROM nodes b JOIN nodes e ON e.id = b.parent_id \
+         WHERE b.kind = 'building' AND b.archived = 0 AND b.grid_id = $1 AND {}",
+        actor.scope.sql("b")
+    );
+    let mut rows: Vec<(i64, String, String)> =
+        sqlx::query_as(&sql).bind(grid).fetch_all(&db.pool).await?;
+    rows.sort_by(|a, b| super::natural::cmp_path(&[&a.1, &a.2], &[&b.1, &b.2]));
+    Ok(rows
+        .into_iter()
+        .map(|(id, estate, building)| (id, format!("{estate} {building}")))
+        .collect())
+}
+
+/// A node with the names of its ancestors below the street: "幸福社区 › 第一网格 › 锦绣花园 › 1号楼".
+#[derive(Clone, Debug, Serialize)]
+pub struct Labelled {
+    pub id: i64,
+    pub label: String,
+    #[serde(skip)]
+    names: Vec<String>,
+}
+
+/// The labels of nodes by their full paths, in natural order of the paths. One query for the names of
+/// all their ancestors (the names of places above one's own are not secret; see [`ancestors`]).
+pub async fn labelled(db: &Db, nodes: &[Node]) -> Result<Vec<Labelled>> {
+    let mut ids: Vec<i64> = nodes
+        .iter()
+        .flat_map(|n| n.path.split('/').filter_map(|s| s.parse::<i64>().ok()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = chunk.iter().map(|i| i.to_string()).collect();
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT id, kind, name FROM nodes WHERE id IN ({})",
+            list.join(",")
+        ))
+        .fetch_all(&db.pool)
+        .await?;
+        for (id, kind, name) in rows {
+            names.insert(id, (kind, name));
+        }
+    }
+    let mut out: Vec<Labelled> = nodes
+        .iter()
+        .map(|n| {
+            let chain: Vec<String> = n
+                .path
+                .split('/')
+                .filter_map(|s| s.parse::<i64>().ok())
+                .filter_map(|id| names.get(&id))
+                .filter(|(kind, _)| kind != "street")
+                .map(|(_, name)| name.clone())
+                .collect();
+            Labelled {
+                id: n.id,
+                label: chain.join(" › "),
+                names: chain,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| super::natural::cmp_path(&a.names, &b.names));
+    Ok(out)
+}
+
+/// Where a node can be moved: live nodes of the kinds that may hold it, in the actor's scope, except its
+/// current parent, labelled by their full paths (not dozens of identical "1号楼").
+pub async fn move_targets(db: &Db, actor: &Actor, node: &Node) -> Result<Vec<Labelled>> {
+    let kinds: Vec<String> = node
+        .kind()
+        .parents()
+        .iter()
+        .map(|k| format!("'{}'", k.code()))
+        .collect();
+    if kinds.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT {COLS} FROM nodes WHERE kind IN ({}) AND archived = 0 AND id <> $1 AND {} ORDER BY path LIMIT 1000",
+        kinds.join(","),
+        actor.scope.sql("")
+    );
+    let rows = sqlx::query_as::<_, Node>(&sql)
+        .bind(node.parent_id.unwrap_or(0))
+        .fetch_all(&db.pool)
+        .await?;
+    labelled(db, &rows).await
 }
 
 /// The grids of the actor's scope (id, name) in tree order, for filters and forms. Kept for a few seconds

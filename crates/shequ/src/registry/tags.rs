@@ -414,3 +414,98 @@ pub fn values_from_json(v: &Value) -> BTreeMap<String, String> {
         })
         .unwrap_or_default()
 }
+
+/// One member of a special group as its list page shows it: the columns of its export, masked whatever the
+/// role (the person's page reveals, audited), the field values in the type's order.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupMember {
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub grid_name: String,
+    pub address: String,
+    pub values: Vec<String>,
+    pub since: String,
+}
+
+/// One page of the members of a special group in scope, in tag order, with the count of all; a sensitive
+/// group's list is audited as a sensitive read.
+pub async fn members(
+    db: &Db,
+    actor: &Actor,
+    type_id: i64,
+    page: i64,
+    per_page: i64,
+) -> Result<(TagType, db::filter::Page<GroupMember>)> {
+    let t = get_type(db, actor, type_id).await?;
+    let (page, per_page) = (page.max(1), per_page.clamp(1, 500));
+    let from = format!(
+        "FROM person_tags pt JOIN persons p ON p.id = pt.person_id LEFT JOIN nodes g ON g.id = p.grid_id \
+         WHERE pt.tag_type_id = $1 AND pt.archived = 0 AND p.archived = 0 AND p.status = '在住' AND {}",
+        scope_sql(actor)
+    );
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
+        .bind(t.id)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT p.id, p.name, p.id_number, p.phone, g.name, p.residence_address, pt.fields, pt.since {from} \
+         ORDER BY pt.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(t.id)
+    .bind(per_page)
+    .bind((page - 1) * per_page)
+    .fetch_all(&db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let values: BTreeMap<String, String> =
+                serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default();
+            GroupMember {
+                person_id: r.get(0),
+                name: r.get(1),
+                id_number: r
+                    .get::<Option<String>, _>(2)
+                    .as_deref()
+                    .map(super::mask::id_number)
+                    .unwrap_or_default(),
+                phone: r
+                    .get::<Option<String>, _>(3)
+                    .as_deref()
+                    .map(super::mask::phone)
+                    .unwrap_or_default(),
+                grid_name: r.get::<Option<String>, _>(4).unwrap_or_default(),
+                address: r.get::<Option<String>, _>(5).unwrap_or_default(),
+                values: t
+                    .fields
+                    .iter()
+                    .map(|f| values.get(&f.key).cloned().unwrap_or_default())
+                    .collect(),
+                since: r.get::<Option<String>, _>(7).unwrap_or_default(),
+            }
+        })
+        .collect();
+    if t.sensitive {
+        audit::record(
+            &db.pool,
+            actor,
+            "read_sensitive",
+            "tag_type",
+            Some(t.id),
+            None,
+            Some(&json!({"tag": t.name, "list": true, "page": page})),
+        )
+        .await?;
+    }
+    Ok((
+        t,
+        db::filter::Page {
+            items,
+            total,
+            page,
+            per_page,
+        },
+    ))
+}

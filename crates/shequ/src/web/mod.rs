@@ -55,6 +55,27 @@ async fn htmx_js() -> impl IntoResponse {
     )
 }
 
+async fn pick_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/pick.js"),
+    )
+}
+
+/// The icon of the tabs and bookmarks (also answered at /favicon.ico, which browsers ask for unprompted).
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+}
+
 async fn app_css() -> impl IntoResponse {
     (
         [
@@ -71,6 +92,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api::routes())
         .route("/static/htmx.min.js", get(htmx_js))
         .route("/static/app.css", get(app_css))
+        .route("/static/pick.js", get(pick_js))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::csrf_guard,

@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/period_form.html"),
     ),
     ("login.html", include_str!("../../templates/login.html")),
+    ("lookup.html", include_str!("../../templates/lookup.html")),
     ("account.html", include_str!("../../templates/account.html")),
     (
         "dashboard.html",
@@ -77,6 +78,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("history.html", include_str!("../../templates/history.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
+    (
+        "tag_members.html",
+        include_str!("../../templates/tag_members.html"),
+    ),
     ("rentals.html", include_str!("../../templates/rentals.html")),
     ("cases.html", include_str!("../../templates/cases.html")),
     ("case.html", include_str!("../../templates/case.html")),
@@ -145,7 +150,17 @@ pub fn environment() -> Environment<'static> {
         env.add_template(name, src).expect("template compiles");
     }
     env.add_function("t", t);
+    env.add_filter("beijing", beijing);
     env
+}
+
+/// `{{ stamp|beijing }}`: a stored UTC timestamp shown as Beijing time (Asia/Shanghai, UTC+8), to the
+/// minute; a date, an empty value or other text as it is. Every time on every page goes through it.
+fn beijing(v: Value) -> Value {
+    match v.as_str() {
+        Some(s) => Value::from(crate::reports::catalog::beijing_time(s)),
+        None => v,
+    }
 }
 
 /// Renders a page for a signed-in user (or the login page when `user` is None).

@@ -37,3 +37,4 @@ mod security;
 mod uploads;
 mod visits;
 mod work_reports;
+mod worker_day;

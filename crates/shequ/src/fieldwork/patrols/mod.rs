@@ -35,8 +35,11 @@ pub struct Team {
     pub created_at: String,
 }
 
-const TEAM_COLS: &str =
-    "t.id, t.name, t.kind, t.street_id, t.community_id, t.grid_id, t.leader, t.created_at";
+/// The 队长 shown is the member whose 职务 is 队长 (the latest named), else the name given at creation: the
+/// heading and the member list never disagree.
+const TEAM_COLS: &str = "t.id, t.name, t.kind, t.street_id, t.community_id, t.grid_id, \
+    COALESCE((SELECT m.name FROM patrol_members m WHERE m.team_id = t.id AND m.role = '队长' \
+    ORDER BY m.id DESC LIMIT 1), t.leader) AS leader, t.created_at";
 
 /// The condition on `patrol_teams t` for the actor: grid teams by grid, community teams by community.
 async fn team_scope(db: &Db, actor: &Actor) -> Result<String> {
@@ -226,6 +229,19 @@ pub async fn add_member(db: &Db, actor: &Actor, team_id: i64, m: &MemberInput) -
         }
     }
     let mut tx = db.begin().await?;
+    if role == "队长" {
+        // One 队长 per team: the one before stays on as a 队员, and the team names the new one.
+        sqlx::query("UPDATE patrol_members SET role = '队员' WHERE team_id = $1 AND role = '队长'")
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE patrol_teams SET leader = $1, updated_at = $2 WHERE id = $3")
+            .bind(&name)
+            .bind(fmt_ts(now_utc()))
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO patrol_members (team_id, name, phone, user_id, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )

@@ -63,7 +63,10 @@ pub fn html(rows: &[ListRow], lang: &str) -> String {
         out.push_str("</td>\n<td>");
         push_escaped(&mut out, c.owner_name.as_deref().unwrap_or("—"));
         out.push_str("</td><td>");
-        push_escaped(&mut out, &c.created_at);
+        push_escaped(
+            &mut out,
+            &crate::reports::catalog::beijing_time(&c.created_at),
+        );
         out.push_str("</td>\n</tr>");
     }
     out

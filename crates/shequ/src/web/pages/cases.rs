@@ -10,7 +10,6 @@ use axum::{Form, Router};
 use chrono::Datelike;
 use minijinja::{context, Value};
 use serde::Deserialize;
-use sqlx::Row;
 
 use crate::cases::intake::{self, NewCase, PartyInput};
 use crate::cases::mediation::{self, MediationInput, SessionInput};
@@ -18,7 +17,7 @@ use crate::cases::queries::{self, ListQuery, View};
 use crate::cases::transitions::{self, Action, Target};
 use crate::cases::{categories, stats, State as CaseState, DEPARTMENTS, RATINGS, SOURCES};
 use crate::error::Error;
-use crate::registry::validate;
+use crate::registry::{nodes, validate};
 use crate::web::error::{html_escape, push_escaped, PageError};
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -221,22 +220,10 @@ async fn locations(
 ) -> Result<Html<String>, PageError> {
     let mut out = String::from("<option value=\"\">整个网格</option>");
     if let Some(grid) = opt_id(&p.grid_id) {
-        let sql = format!(
-            "SELECT b.id, e.name, b.name FROM nodes b JOIN nodes e ON e.id = b.parent_id \
-             WHERE b.kind = 'building' AND b.archived = 0 AND b.grid_id = $1 AND {} ORDER BY e.name, b.name",
-            user.actor.scope.sql("b")
-        );
-        let rows = sqlx::query(&sql)
-            .bind(grid)
-            .fetch_all(&state.db.pool)
-            .await
-            .map_err(Error::from)?;
-        for r in rows {
+        for (id, name) in nodes::buildings_in_grid(&state.db, &user.actor, grid).await? {
             out.push_str(&format!(
-                "<option value=\"{}\">{} {}</option>",
-                r.get::<i64, _>(0),
-                html_escape(&r.get::<String, _>(1)),
-                html_escape(&r.get::<String, _>(2))
+                "<option value=\"{id}\">{}</option>",
+                html_escape(&name)
             ));
         }
     }
@@ -260,6 +247,8 @@ struct CaseForm {
     group_petition: Option<String>,
     repeat_petition: Option<String>,
     linked_case_id: String,
+    /// 关联案件 by its number, typed or chosen from the type-ahead.
+    linked_case: String,
     /// One party per line: 姓名 or 姓名,电话.
     parties: String,
 }
@@ -297,7 +286,19 @@ async fn create(
         reporter_phone: f.reporter_phone,
         group_petition: f.group_petition.is_some(),
         repeat_petition: f.repeat_petition.is_some(),
-        linked_case_id: opt_id(&f.linked_case_id),
+        linked_case_id: if f.linked_case.trim().is_empty() {
+            opt_id(&f.linked_case_id)
+        } else {
+            Some(
+                crate::cases::lookup::id_by_number(
+                    &state.db,
+                    &user.actor,
+                    "关联案件",
+                    &f.linked_case,
+                )
+                .await?,
+            )
+        },
         parties,
     };
     let case = intake::create(&state.db, &user.actor, &input).await?;
@@ -345,6 +346,11 @@ async fn show(
     let mediation = mediation::get(db, a, id).await?;
     let attachments = crate::cases::attachments::of_case(db, a, id).await?;
     let category = categories::get(db, case.category_id).await?;
+    // The linked case by its number (none if it is outside the user's scope).
+    let linked_number = match case.linked_case_id {
+        Some(l) => queries::get(db, a, l).await.ok().map(|c| c.number),
+        None => None,
+    };
     let st = case.state();
     let can_work = a.role.can_write_registry();
     let workers: Vec<_> = if can_work && st.is_open() {
@@ -375,7 +381,7 @@ async fn show(
         Some(&user),
         &a.lang,
         context! {
-            case, timeline, parties, mediation, actions, workers, attachments,
+            case, timeline, parties, mediation, actions, workers, attachments, linked_number,
             is_handler => case_handler(&user, &case),
             can_handover => can_work && st.is_open(),
             can_mediate => can_work && category.dispute == 1 && (st.is_open() || st == CaseState::Closed),

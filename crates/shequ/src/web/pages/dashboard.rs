@@ -8,8 +8,10 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::accounts::Scope;
+use crate::cases::todo;
 use crate::db;
 use crate::error::Error;
+use crate::fieldwork::{visit_stats, visits};
 use crate::registry::{nodes, population, stats, validate};
 use crate::web::error::{html_escape, PageError};
 use crate::web::session::User;
@@ -70,15 +72,54 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Result<Html<Str
             .collect::<Vec<_>>(),
     );
     let name = scope_name(&state, &user).await?;
+    let work = workbench(&state, &user).await?;
     render(
         &state.templates,
         "dashboard.html",
         Some(&user),
         &user.actor.lang,
-        context! { stats, chart, scope_name => name, today => db::today().to_string(),
+        context! { stats, chart, scope_name => name, today => db::today().to_string(), work,
         calendar_missing => crate::calendar::store::missing_soon(&state.db, db::today()).await? },
     )
 }
+
+/// The 工作台: what is waiting for the user, each list with its count.
+async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Error> {
+    let (db, a) = (&state.db, &user.actor);
+    let today = db::today();
+    let cases = todo::my_cases(db, a).await?;
+    let case_items: Vec<_> = cases
+        .items
+        .iter()
+        .map(|c| context! { step_label => todo::CaseTodo::step_label(&c.step), ..minijinja::Value::from_serialize(c) })
+        .collect();
+    let reported = todo::reported_by_me(db, a).await?;
+    let hazards = todo::hazards_due(db, a, today, HAZARD_DAYS).await?;
+    let mut visits = Vec::new();
+    let mut visits_total = 0;
+    if a.role.can_write_registry() {
+        for rule in visits::rules(db, a).await? {
+            // A rule over a sensitive group is read (and audited) on its own page, not on every home page.
+            if visits::is_sensitive(db, &rule).await? {
+                continue;
+            }
+            let list = visit_stats::overdue(db, a, rule.id, None, today, todo::SHOWN).await?;
+            if list.total > 0 {
+                visits_total += list.total;
+                visits.push(list);
+            }
+        }
+    }
+    Ok(context! {
+        cases => context! { total => cases.total, items => case_items },
+        reported, hazards, hazard_days => HAZARD_DAYS,
+        visits, visits_total,
+        nothing => cases.total + reported.total + hazards.total + visits_total == 0,
+    })
+}
+
+/// Hazards show on the 工作台 this many days before their rectification deadline.
+const HAZARD_DAYS: i64 = 7;
 
 #[derive(Deserialize)]
 struct DateQuery {

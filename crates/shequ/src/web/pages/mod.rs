@@ -9,6 +9,7 @@ mod dashboard;
 mod hazards;
 mod imports;
 mod ledgers;
+mod lookup;
 mod patrols;
 mod persons;
 mod registry;
@@ -37,5 +38,6 @@ pub fn routes() -> Router<AppState> {
         .merge(visits::routes())
         .merge(calendar::routes())
         .merge(ledgers::routes())
+        .merge(lookup::routes())
         .merge(work_reports::routes())
 }

@@ -35,10 +35,46 @@ pub fn routes() -> Router<AppState> {
         .route("/patrols/findings/{id}/hazard", post(to_hazard))
 }
 
-async fn index(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IndexParams {
+    page: String,
+}
+
+/// Patrol logs on one page of the list.
+const LOGS_PER_PAGE: i64 = 50;
+
+async fn index(
+    State(state): State<AppState>,
+    user: User,
+    Query(p): Query<IndexParams>,
+) -> Result<Html<String>, PageError> {
     let (db, a) = (&state.db, &user.actor);
     let teams = patrols::teams(db, a).await?;
-    let logs = patrols::logs(db, a, &LogQuery::default()).await?;
+    let log_page: i64 = p.page.trim().parse().unwrap_or(1).max(1);
+    let logs = patrols::logs(
+        db,
+        a,
+        &LogQuery {
+            page: Some(log_page),
+            per_page: Some(LOGS_PER_PAGE),
+            ..LogQuery::default()
+        },
+    )
+    .await?;
+    // The first row of the next page, if any (pages of one row: row n is page n).
+    let more_logs = logs.len() as i64 == LOGS_PER_PAGE
+        && !patrols::logs(
+            db,
+            a,
+            &LogQuery {
+                page: Some(log_page * LOGS_PER_PAGE + 1),
+                per_page: Some(1),
+                ..LogQuery::default()
+            },
+        )
+        .await?
+        .is_empty();
     let can_manage = can_manage(a.role);
     // Communities and grids a manager may give a team to.
     let areas = if can_manage {
@@ -51,7 +87,7 @@ async fn index(State(state): State<AppState>, user: User) -> Result<Html<String>
         "patrols.html",
         Some(&user),
         &a.lang,
-        context! { teams, logs, areas, can_manage, can_write => a.role.can_write_registry(),
+        context! { teams, logs, log_page, more_logs, areas, can_manage, can_write => a.role.can_write_registry(),
         grids => grids(&state, &user).await?, team_kinds => patrols::TEAM_KINDS.to_vec() },
     )
 }

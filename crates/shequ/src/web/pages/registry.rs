@@ -74,35 +74,6 @@ async fn roots(State(state): State<AppState>, user: User) -> Result<Html<String>
     )
 }
 
-/// Possible new parents for a node: nodes of the allowed kinds in scope (not its current parent).
-async fn move_targets(
-    state: &AppState,
-    user: &User,
-    node: &Node,
-) -> Result<Vec<NodeView>, PageError> {
-    let kinds: Vec<String> = node
-        .kind()
-        .parents()
-        .iter()
-        .map(|k| format!("'{}'", k.code()))
-        .collect();
-    if kinds.is_empty() {
-        return Ok(vec![]);
-    }
-    let sql = format!(
-        "SELECT id, kind, parent_id, name, code, path, street_id, community_id, grid_id, estate_id, building_id, archived FROM nodes \
-         WHERE kind IN ({}) AND archived = 0 AND id <> $1 AND {} ORDER BY path LIMIT 300",
-        kinds.join(","),
-        user.actor.scope.sql("")
-    );
-    let rows = sqlx::query_as::<_, Node>(&sql)
-        .bind(node.parent_id.unwrap_or(0))
-        .fetch_all(&state.db.pool)
-        .await
-        .map_err(crate::Error::from)?;
-    Ok(rows.iter().map(NodeView::from).collect())
-}
-
 async fn node_page(
     State(state): State<AppState>,
     user: User,
@@ -141,7 +112,7 @@ async fn node_page(
     // Buildings can be listed from a building or any level above it.
     let lists_buildings = !matches!(node.kind(), Kind::Unit | Kind::Dwelling);
     let move_targets = if can_write && node.kind() != Kind::Street {
-        move_targets(&state, &user, &node).await?
+        nodes::move_targets(db, actor, &node).await?
     } else {
         vec![]
     };

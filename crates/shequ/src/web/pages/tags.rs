@@ -1,7 +1,7 @@
 //! The special-group types page: counts per type in scope with an export of each group's members, and new
 //! types for street administrators.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -18,6 +18,7 @@ use crate::web::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tags", get(page).post(create))
+        .route("/tags/{id}", get(members))
         .route("/tags/{id}/export.xlsx", get(export))
 }
 
@@ -32,7 +33,7 @@ async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>,
                 .map(|f| f.label.clone())
                 .collect::<Vec<_>>()
                 .join("、");
-            context! { id => t.id, name => t.name, code => t.code, sensitive => t.sensitive, fields, count }
+            context! { id => t.id, name => t.name, sensitive => t.sensitive, fields, count }
         })
         .collect();
     render(
@@ -41,6 +42,35 @@ async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>,
         Some(&user),
         &user.actor.lang,
         context! { rows, is_admin => user.actor.role.is_admin() },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageParam {
+    page: String,
+}
+
+/// Members on one page of a special group's list.
+const PER_PAGE: i64 = 50;
+
+/// The members of one special group in scope, with the columns of its export and a pager.
+async fn members(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParam>,
+) -> Result<Html<String>, PageError> {
+    let page: i64 = p.page.trim().parse().unwrap_or(1);
+    let (t, list) = tags::members(&state.db, &user.actor, id, page, PER_PAGE).await?;
+    let pages = (list.total + PER_PAGE - 1) / PER_PAGE;
+    let fields: Vec<String> = t.fields.iter().map(|f| f.label.clone()).collect();
+    render(
+        &state.templates,
+        "tag_members.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { id => t.id, name => t.name, sensitive => t.sensitive, fields, list, pages },
     )
 }
 

@@ -15,7 +15,7 @@ use crate::accounts::Role;
 use crate::error::Error;
 use crate::fieldwork::visits::{self, RuleInput, VisitInput, VisitQuery};
 use crate::fieldwork::{diary, visit_stats};
-use crate::registry::{tags, validate};
+use crate::registry::{households, lookup, tags, validate};
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -39,7 +39,11 @@ struct ListParams {
     household_id: String,
     from: String,
     to: String,
+    page: String,
 }
+
+/// Rows on one page of the visit list.
+const PER_PAGE: i64 = 50;
 
 fn query(p: &ListParams) -> VisitQuery {
     VisitQuery {
@@ -48,8 +52,8 @@ fn query(p: &ListParams) -> VisitQuery {
         worker_id: None,
         from: Some(p.from.clone()).filter(|s| !s.is_empty()),
         to: Some(p.to.clone()).filter(|s| !s.is_empty()),
-        page: Some(1),
-        per_page: Some(100),
+        page: Some(p.page.trim().parse().unwrap_or(1).max(1)),
+        per_page: Some(PER_PAGE),
     }
 }
 
@@ -58,14 +62,21 @@ async fn list(
     user: User,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, PageError> {
-    let visits = visits::list(&state.db, &user.actor, &query(&p)).await?;
+    let page = visits::page(&state.db, &user.actor, &query(&p)).await?;
+    // The household the list is about, by its 户号 (the form is filled with it).
+    let household = match opt_id(&p.household_id) {
+        Some(id) => Some(households::get(&state.db, &user.actor, id).await?.number),
+        None => None,
+    };
+    let pages = (page.total + PER_PAGE - 1) / PER_PAGE;
     render(
         &state.templates,
         "visits.html",
         Some(&user),
         &user.actor.lang,
-        context! { visits, grids => grids(&state, &user).await?, grid_id => opt_id(&p.grid_id),
-        household_id => opt_id(&p.household_id), from => p.from, to => p.to,
+        context! { visits => page.items, total => page.total, page => page.page, pages,
+        grids => grids(&state, &user).await?, grid_id => opt_id(&p.grid_id),
+        household_id => opt_id(&p.household_id), household, from => p.from, to => p.to,
         kinds => visits::KINDS.to_vec(), reasons => visits::REASONS.to_vec(),
         can_write => user.actor.role.can_write_registry(), today => crate::db::today().to_string() },
     )
@@ -74,6 +85,8 @@ async fn list(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct VisitForm {
+    /// 户号, typed or chosen from the type-ahead.
+    household: String,
     household_id: String,
     visited_on: String,
     kind: String,
@@ -87,8 +100,14 @@ async fn record(
     Form(f): Form<VisitForm>,
 ) -> Result<Redirect, PageError> {
     let input = VisitInput {
-        household_id: opt_id(&f.household_id)
-            .ok_or_else(|| Error::invalid("走访对象", "请填写户编号"))?,
+        household_id: match opt_id(&f.household_id) {
+            Some(id) if f.household.trim().is_empty() => id,
+            _ => {
+                lookup::household_by_number(&state.db, &user.actor, &f.household)
+                    .await?
+                    .id
+            }
+        },
         visited_on: f.visited_on,
         kind: f.kind,
         reason: f.reason,
