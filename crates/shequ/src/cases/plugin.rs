@@ -91,7 +91,7 @@ pub fn plugin() -> Plugin {
             "SELECT COUNT(*) FROM hazards h WHERE h.rectified_on >= $1 AND h.rectified_on <= $2 AND {scope}", Dates),
         Box::new(Rate { def: rate("hazards", "hazards.rectify_rate", "隐患整改率", "整改安全隐患 ÷ 排查安全隐患", "hazards.rectified", "hazards.found") }),
         count(def("fieldwork", "patrols.logs", "巡逻", "次", "期内开始的巡逻次数"), "l",
-            "SELECT COUNT(*) FROM patrol_logs l WHERE l.started_at >= $1 AND l.started_at < $2 AND {scope}", Timestamps),
+            "SELECT COUNT(*) FROM patrol_logs l WHERE l.started_at >= $1 AND l.started_at < $2 AND {scope}", LocalTimestamps),
         count(def("fieldwork", "patrols.findings", "巡逻发现问题", "处", "期内巡逻记录的发现数"), "f",
             "SELECT COUNT(*) FROM patrol_findings f WHERE f.created_at >= $1 AND f.created_at < $2 AND {scope}", Timestamps),
         count(def("fieldwork", "visits.visits", "入户走访", "次", "期内的走访次数"), "v",
@@ -131,8 +131,9 @@ pub fn plugin() -> Plugin {
         Column::text("整改日期", 12.0),
     ];
     const PATROL_COLS: &[Column] = &[
-        Column::time("开始时间"),
-        Column::time("结束时间"),
+        // Patrol times are stored as entered, in Beijing time.
+        Column::text("开始时间", 16.0),
+        Column::text("结束时间", 16.0),
         Column::text("巡逻队", 16.0),
         Column::text("巡逻人员", 20.0),
         Column::text("巡逻情况", 36.0),
@@ -222,7 +223,7 @@ pub fn plugin() -> Plugin {
                   (SELECT COUNT(*) FROM patrol_findings f WHERE f.log_id = l.id) \
                   FROM patrol_logs l JOIN patrol_teams t ON t.id = l.team_id \
                   WHERE l.started_at >= $1 AND l.started_at < $2 AND {scope} ORDER BY l.started_at, l.id LIMIT {limit}",
-            binds: Timestamps,
+            binds: LocalTimestamps,
         }),
         Box::new(SqlLedger {
             code: "visits.visits",

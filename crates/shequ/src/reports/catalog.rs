@@ -371,6 +371,9 @@ pub enum Binds {
     Timestamps,
     /// `$1`, `$2`: the first and last date, for date columns.
     Dates,
+    /// `$1`, `$2`: Beijing-time timestamps [from 00:00, to+1 00:00) for columns stored as local time
+    /// (patrol logs record the time as the patroller entered it).
+    LocalTimestamps,
     /// `$1`: the last date (a state as of the period's end).
     AsOf,
 }
@@ -388,6 +391,9 @@ impl Binds {
                 q.bind(f).bind(t)
             }
             Binds::Dates => q.bind(period.from.to_string()).bind(period.to.to_string()),
+            Binds::LocalTimestamps => q
+                .bind(format!("{} 00:00:00", period.from))
+                .bind(format!("{} 00:00:00", period.to + Duration::days(1))),
             Binds::AsOf => q.bind(period.to.min(crate::db::today()).to_string()),
         }
     }
@@ -455,10 +461,7 @@ impl Indicator for Count {
                 rows.iter()
                     .map(|r| {
                         let id: i64 = r.try_get(0).unwrap_or_default();
-                        let (mut label, detail) = (text(r, 1), text(r, 2));
-                        if self.alias == "l" {
-                            label = beijing_time(&label);
-                        }
+                        let (label, detail) = (text(r, 1), text(r, 2));
                         Record {
                             kind,
                             label,
