@@ -35,14 +35,15 @@ pub fn plugin() -> Plugin {
         Box::new(Count {
             def: def("registry.population", "实有人口", "人", "期末在本辖区居住(有未结束的居住期)的登记人员数"),
             alias: "r",
-            sql: "SELECT COUNT(*) FROM residence_periods r WHERE r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1) AND {scope}",
+            sql: LIVING,
             binds: Binds::AsOf,
         }),
         Box::new(Count {
             def: def("registry.households", "户数", "户", "期末至少有一名成员在住的户数"),
-            alias: "r",
-            sql: "SELECT COUNT(DISTINCT p.household_id) FROM residence_periods r JOIN persons p ON p.id = r.person_id \
-                  WHERE r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1) AND {scope}",
+            alias: "hh",
+            sql: "SELECT COUNT(*) FROM households hh WHERE {scope} AND EXISTS (SELECT 1 FROM persons p \
+                  JOIN residence_periods r ON r.person_id = p.id WHERE p.household_id = hh.id \
+                  AND r.from_date <= $1 AND (r.to_date IS NULL OR r.to_date > $1))",
             binds: Binds::AsOf,
         }),
         Box::new(Count {

@@ -281,6 +281,11 @@ pub trait Indicator: Send + Sync {
         period: &'a Period,
     ) -> BoxFuture<'a, Result<Option<f64>>>;
 
+    /// The counting statement behind the value, when it is one (reports batch such statements).
+    fn as_count(&self) -> Option<&Count> {
+        None
+    }
+
     /// The records the value counts (drill-down), a page of them; None when the indicator has no records of
     /// its own (a rate: see its numerator and denominator).
     fn records<'a>(
@@ -331,6 +336,7 @@ fn projection(counted: &str, alias: &str) -> Option<(&'static str, String)> {
         ("COUNT(DISTINCT p.household_id)", "r") => p(
             "household",
             "DISTINCT p.household_id, (SELECT x.number FROM households x WHERE x.id = p.household_id), (SELECT x.address FROM households x WHERE x.id = p.household_id)".into()),
+        ("COUNT(*)", "hh") => p("household", format!("{a}.id, {a}.number, {a}.address")),
         ("COUNT(*)", "x") => p("rental", format!("{a}.dwelling_id, {a}.landlord_name, COALESCE({a}.agreement_signed, '')")),
         ("COUNT(*)", "n") => p("node", format!("{a}.id, {a}.name, {a}.kind")),
         _ => None,
@@ -411,6 +417,10 @@ pub struct Count {
 impl Indicator for Count {
     fn def(&self) -> &Def {
         &self.def
+    }
+
+    fn as_count(&self) -> Option<&Count> {
+        Some(self)
     }
 
     fn value<'a>(

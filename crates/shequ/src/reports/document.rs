@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::Result;
 use crate::reports::catalog::{catalog, Period, Where};
-use crate::reports::numbers;
 use crate::reports::template::{BlockField, ChartKind, Field, Form, Line, Part, Template};
+use crate::reports::{compute, numbers};
 
 /// One indicator's figures in the report.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -95,20 +95,45 @@ pub async fn generate(
 ) -> Result<Doc> {
     let c = catalog();
     let before = period.year_before();
+    let codes = crate::reports::template::codes(t);
+    let mut wanted: Vec<(String, Period)> = Vec::new();
+    for code in &codes {
+        wanted.push((code.clone(), period.clone()));
+        if !previous_saved.contains_key(code) {
+            wanted.push((code.clone(), before.clone()));
+        }
+    }
+    // The month-by-month figures of line charts, computed with the rest.
+    for line in &t.lines {
+        if let Line::Block {
+            block:
+                BlockField::Chart {
+                    kind: ChartKind::Line,
+                    codes,
+                },
+        } = line
+        {
+            for m in months(period) {
+                for code in codes {
+                    wanted.push((code.clone(), m.clone()));
+                }
+            }
+        }
+    }
+    let values = compute::values(db, at, &wanted).await?;
+    let got = |code: &str, p: &Period| values.get(&compute::key(code, p)).copied().flatten();
     let mut figures = Vec::new();
-    for code in crate::reports::template::codes(t) {
-        let i = c.indicator(&code)?;
-        let d = i.def();
-        let value = i.value(db, at, period).await?;
+    for code in codes {
+        let d = c.indicator(&code)?.def();
         let previous = match previous_saved.get(&code) {
             Some(v) => Some(*v),
-            None => i.value(db, at, &before).await?,
+            None => got(&code, &before),
         };
         figures.push(Figure {
-            code,
+            value: got(&code, period),
             name: d.name.to_string(),
             unit: d.unit.to_string(),
-            value,
+            code,
             previous,
         });
     }
@@ -163,7 +188,7 @@ pub async fn generate(
                         .collect(),
                 },
                 BlockField::Chart { kind, codes } => Block::Chart {
-                    chart: chart(db, at, period, *kind, codes, &fig).await?,
+                    chart: chart(period, *kind, codes, &fig, &got),
                 },
             },
         });
@@ -244,16 +269,15 @@ fn months(period: &Period) -> Vec<Period> {
     out
 }
 
-async fn chart<'f>(
-    db: &Db,
-    at: &Where,
+fn chart<'f>(
     period: &Period,
     kind: ChartKind,
     codes: &[String],
     fig: &impl Fn(&str) -> &'f Figure,
-) -> Result<Chart> {
+    got: &impl Fn(&str, &Period) -> Option<f64>,
+) -> Chart {
     let names: Vec<String> = codes.iter().map(|c| fig(c).name.clone()).collect();
-    Ok(match kind {
+    match kind {
         ChartKind::Bar => Chart {
             kind,
             title: format!("{}与上年同期", period.label),
@@ -280,18 +304,14 @@ async fn chart<'f>(
         },
         ChartKind::Line => {
             let ms = months(period);
-            let mut series = Vec::new();
-            for (code, name) in codes.iter().zip(&names) {
-                let i = catalog().indicator(code)?;
-                let mut values = Vec::new();
-                for m in &ms {
-                    values.push(i.value(db, at, m).await?);
-                }
-                series.push(Series {
+            let series = codes
+                .iter()
+                .zip(&names)
+                .map(|(code, name)| Series {
                     name: name.clone(),
-                    values,
-                });
-            }
+                    values: ms.iter().map(|m| got(code, m)).collect(),
+                })
+                .collect();
             Chart {
                 kind,
                 title: format!("{}逐月变化", period.label),
@@ -299,7 +319,7 @@ async fn chart<'f>(
                 series,
             }
         }
-    })
+    }
 }
 
 /// The report as Markdown (figures as text; charts as their tables).

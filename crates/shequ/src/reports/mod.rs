@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod chart;
+pub mod compute;
 pub mod custom;
 pub mod document;
 pub mod history;
