@@ -458,15 +458,7 @@ impl Indicator for Count {
                 .bind(sqlx::query(&sql), period)
                 .fetch_all(&db.pool)
                 .await?;
-            let text = |r: &sqlx::any::AnyRow, i: usize| {
-                r.try_get::<Option<String>, _>(i)
-                    .map(|v| v.unwrap_or_default())
-                    .or_else(|_| {
-                        r.try_get::<Option<i64>, _>(i)
-                            .map(|v| v.map(|n| n.to_string()).unwrap_or_default())
-                    })
-                    .unwrap_or_default()
-            };
+            let text = cell_text;
             Ok(Some(
                 rows.iter()
                     .map(|r| {
@@ -579,6 +571,31 @@ impl Column {
     }
 }
 
+impl Column {
+    /// A stored cell as the ledger shows it: personal data masked, UTC timestamps in Beijing time.
+    pub fn shown(&self, text: String) -> String {
+        match self.personal {
+            "id_number" if !text.is_empty() => {
+                crate::privacy::mask(crate::privacy::Kind::IdNumber, &text)
+            }
+            "phone" if !text.is_empty() => crate::privacy::mask(crate::privacy::Kind::Phone, &text),
+            _ if self.utc_time => beijing_time(&text),
+            _ => text,
+        }
+    }
+}
+
+/// A selected column read as text (integers written out, NULL as "").
+pub fn cell_text(r: &sqlx::any::AnyRow, i: usize) -> String {
+    r.try_get::<Option<String>, _>(i)
+        .map(|v| v.unwrap_or_default())
+        .or_else(|_| {
+            r.try_get::<Option<i64>, _>(i)
+                .map(|v| v.map(|n| n.to_string()).unwrap_or_default())
+        })
+        .unwrap_or_default()
+}
+
 /// A stored UTC timestamp ("2025-01-01 02:00:00") as Beijing time ("2025-01-01 10:00"); other text as it is.
 pub fn beijing_time(utc: &str) -> String {
     match chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S") {
@@ -657,26 +674,7 @@ impl Ledger for SqlLedger {
                     self.columns
                         .iter()
                         .enumerate()
-                        .map(|(i, col)| {
-                            let text = r
-                                .try_get::<Option<String>, _>(i)
-                                .map(|v| v.unwrap_or_default())
-                                .or_else(|_| {
-                                    r.try_get::<Option<i64>, _>(i)
-                                        .map(|v| v.map(|n| n.to_string()).unwrap_or_default())
-                                })
-                                .unwrap_or_default();
-                            match col.personal {
-                                "id_number" if !text.is_empty() => {
-                                    crate::privacy::mask(crate::privacy::Kind::IdNumber, &text)
-                                }
-                                "phone" if !text.is_empty() => {
-                                    crate::privacy::mask(crate::privacy::Kind::Phone, &text)
-                                }
-                                _ if col.utc_time => beijing_time(&text),
-                                _ => text,
-                            }
-                        })
+                        .map(|(i, col)| col.shown(cell_text(r, i)))
                         .collect()
                 })
                 .collect())

@@ -39,6 +39,9 @@ fn binds_id(b: Binds) -> u8 {
     }
 }
 
+/// Counting statements answered together: FROM…WHERE, alias, binds, period, and (code, expression) each.
+type Group = (String, &'static str, Binds, Period, Vec<(String, String)>);
+
 /// Computes every wanted figure (and the parts of the rates among them).
 pub async fn values(
     db: &Db,
@@ -66,7 +69,7 @@ pub async fn values(
         }
     }
     // Group the batchable counts by (FROM…WHERE, alias, binds, period).
-    let mut groups: Vec<(String, &'static str, Binds, Period, Vec<(String, String)>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut singles: Vec<(String, Period)> = Vec::new();
     for (code, p) in leaves {
         let i = c.indicator(&code)?;

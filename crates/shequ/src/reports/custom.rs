@@ -15,7 +15,7 @@ use crate::accounts::Actor;
 use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::reports::catalog::{beijing_time, BoxFuture, Column, Ledger, Period, Where};
+use crate::reports::catalog::{cell_text, BoxFuture, Column, Ledger, Period, Where};
 
 /// A column a record type offers: key, header, SQL expression, kind ("text", "time", "id_number", "phone").
 type Offer = (&'static str, &'static str, &'static str, &'static str);
@@ -331,22 +331,7 @@ impl Ledger for Custom {
                     self.columns
                         .iter()
                         .enumerate()
-                        .map(|(i, col)| {
-                            let text = r
-                                .try_get::<Option<String>, _>(i)
-                                .map(|v| v.unwrap_or_default())
-                                .unwrap_or_default();
-                            match col.personal {
-                                "id_number" if !text.is_empty() => {
-                                    crate::privacy::mask(crate::privacy::Kind::IdNumber, &text)
-                                }
-                                "phone" if !text.is_empty() => {
-                                    crate::privacy::mask(crate::privacy::Kind::Phone, &text)
-                                }
-                                _ if col.utc_time => beijing_time(&text),
-                                _ => text,
-                            }
-                        })
+                        .map(|(i, col)| col.shown(cell_text(r, i)))
                         .collect()
                 })
                 .collect())
