@@ -16,6 +16,7 @@ pub mod error;
 pub mod exports;
 pub mod fieldwork;
 pub mod imports;
+pub mod portal;
 pub mod privacy;
 pub mod registry;
 pub mod reports;

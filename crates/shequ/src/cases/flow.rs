@@ -16,6 +16,15 @@ impl FlowState for State {
 
 use State::*;
 
+/// Who records a resident's rating: a worker on the resident's behalf, or the resident on the portal.
+const RATERS: &[crate::accounts::Role] = &[
+    crate::accounts::Role::StreetAdmin,
+    crate::accounts::Role::CommunityHead,
+    crate::accounts::Role::SocialWorker,
+    crate::accounts::Role::GridWorker,
+    crate::accounts::Role::Resident,
+];
+
 /// Every state a case can be handed over in (移交 keeps the state).
 const OPEN: &[State] = &[Reported, Accepted, Dispatched, Handling, Verified];
 
@@ -100,7 +109,7 @@ pub const CASE_FLOW: Flow<State> = Flow {
             label: "评价",
             from: &[Closed],
             to: Some(Rated),
-            who: Who::Workers,
+            who: Who::Roles(RATERS),
             reason: Reason::Optional,
         },
         Step {
@@ -108,7 +117,7 @@ pub const CASE_FLOW: Flow<State> = Flow {
             label: "评价",
             from: &[Closed],
             to: Some(Handling),
-            who: Who::Workers,
+            who: Who::Roles(RATERS),
             reason: Reason::Optional,
         },
     ],

@@ -125,7 +125,11 @@ pub async fn apply_at(
     now: NaiveDateTime,
 ) -> Result<Case> {
     let case = queries::get(db, actor, id).await?;
-    require_worker(actor)?;
+    // A resident rates their own case on the portal (which checked it is theirs); every other step is a
+    // worker's.
+    if !(actor.role == Role::Resident && matches!(action, Action::Rate { .. })) {
+        require_worker(actor)?;
+    }
     let from = case.state();
     let (step, _) = CASE_FLOW.check(action.step_code(), from, actor.role)?;
     let category = categories::get(db, case.category_id).await?;

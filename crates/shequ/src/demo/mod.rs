@@ -15,6 +15,7 @@ pub mod names;
 mod patrols;
 mod people;
 mod photos;
+mod portal;
 mod records;
 mod rows;
 mod tree;
@@ -286,7 +287,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     settle(db, &mut conn, &[]).await?;
     drop(conn);
     progress("accounts");
-    let users = create_users(db, &firsts).await?;
+    let mut users = create_users(db, &firsts).await?;
+    users.extend(portal::create(db, firsts.building).await?);
     progress("patrols");
     let worker = sqlx::query("SELECT id, display_name FROM users WHERE username = 'wangge1'")
         .fetch_optional(&db.pool)

@@ -130,8 +130,25 @@ impl FromRequestParts<AppState> for User {
             .await
             .map_err(&reject)?
             .ok_or_else(|| reject(Error::Unauthorized))?;
+        // A resident never sees a worker page: pages send them to the portal, the API refuses.
+        if actor.role == crate::accounts::Role::Resident && !resident_path(&path) {
+            return Err(if api {
+                ApiError(Error::Forbidden("居民账号只能使用居民端".into())).into_response()
+            } else {
+                axum::response::Redirect::to("/portal").into_response()
+            });
+        }
         Ok(User { actor, csrf, token })
     }
+}
+
+/// What a resident account may open: the portal, its API, and signing out, the language and the password.
+fn resident_path(path: &str) -> bool {
+    path == "/portal"
+        || path.starts_with("/portal/")
+        || path.starts_with("/api/portal/")
+        || matches!(path, "/logout" | "/lang" | "/account" | "/api/me")
+        || path.starts_with("/account/")
 }
 
 fn csrf_failure(api: bool) -> Response {
@@ -157,7 +174,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let api = req.uri().path().starts_with("/api/");
-    let expected = if req.uri().path() == "/login" {
+    let expected = if matches!(req.uri().path(), "/login" | "/portal/signup") {
         cookie(req.headers(), LOGIN_CSRF_COOKIE)
     } else {
         match cookie(req.headers(), SESSION_COOKIE) {

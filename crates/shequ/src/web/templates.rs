@@ -54,6 +54,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/period_form.html"),
     ),
     ("login.html", include_str!("../../templates/login.html")),
+    (
+        "portal_home.html",
+        include_str!("../../templates/portal_home.html"),
+    ),
+    (
+        "portal_signup.html",
+        include_str!("../../templates/portal_signup.html"),
+    ),
+    (
+        "portal_report.html",
+        include_str!("../../templates/portal_report.html"),
+    ),
+    (
+        "portal_case.html",
+        include_str!("../../templates/portal_case.html"),
+    ),
+    (
+        "portal_code.html",
+        include_str!("../../templates/portal_code.html"),
+    ),
+    (
+        "residents_pending.html",
+        include_str!("../../templates/residents_pending.html"),
+    ),
     ("lookup.html", include_str!("../../templates/lookup.html")),
     ("account.html", include_str!("../../templates/account.html")),
     (
@@ -177,7 +201,7 @@ pub fn render(
         } else {
             u.actor.role.label_zh()
         };
-        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry() }
+        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry(), resident => u.actor.role == crate::accounts::Role::Resident }
     });
     let full = context! { user => who, csrf => user.map(|u| u.csrf.clone()), lang => lang, ..ctx };
     let tpl = env.get_template(name).map_err(|e| Error::Other(e.into()))?;

@@ -26,6 +26,7 @@ mod patrols;
 mod persons;
 mod persons_export;
 mod persons_list;
+mod portal;
 mod privacy;
 mod races;
 mod records_export;

@@ -8,6 +8,7 @@ mod hazards;
 mod nodes;
 mod patrols;
 mod persons;
+mod portal;
 mod reports;
 mod visits;
 mod work_reports;
@@ -138,6 +139,14 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         work_reports::docx,
         work_reports::md,
         work_reports::templates,
+        portal::me,
+        portal::my_cases,
+        portal::report,
+        portal::my_case,
+        portal::rate,
+        portal::pending,
+        portal::verify,
+        portal::issue_code,
         work_reports::template,
         work_reports::save_template,
     ),
@@ -250,6 +259,19 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         work_reports::ReportWithDoc,
         work_reports::ReportText,
         work_reports::TemplateText,
+        portal::Me,
+        portal::RateInput,
+        portal::VerifyInput,
+        portal::Done,
+        portal::Code,
+        crate::portal::Resident,
+        crate::portal::requests::MyCase,
+        crate::portal::requests::MyStep,
+        crate::portal::requests::MyPhoto,
+        crate::portal::requests::MyCaseDetail,
+        crate::portal::requests::ResidentReport,
+        crate::portal::signup::Pending,
+        crate::portal::signup::Match,
     ))
 )]
 pub struct ApiDoc;
@@ -271,6 +293,7 @@ pub fn routes() -> Router<AppState> {
         .merge(calendar::routes())
         .merge(reports::routes())
         .merge(work_reports::routes())
+        .merge(portal::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

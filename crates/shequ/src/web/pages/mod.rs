@@ -12,6 +12,7 @@ mod ledgers;
 mod lookup;
 mod patrols;
 mod persons;
+mod portal;
 mod registry;
 mod reports;
 mod tags;
@@ -40,4 +41,5 @@ pub fn routes() -> Router<AppState> {
         .merge(ledgers::routes())
         .merge(lookup::routes())
         .merge(work_reports::routes())
+        .merge(portal::routes())
 }
