@@ -400,7 +400,7 @@ pub async fn decline(db: &Db, actor: &Actor, user_id: i64) -> Result<()> {
 pub async fn redeem_code(db: &Db, actor: &Actor, code: &str, ip: &str) -> Result<()> {
     super::require_resident(actor)?;
     let code_key = format!("code:{}", ip.chars().take(64).collect::<String>());
-    if let Some(secs) = throttle::blocked(db, &[code_key.clone()]).await? {
+    if let Some(secs) = throttle::blocked(db, std::slice::from_ref(&code_key)).await? {
         return Err(Error::Locked(format!(
             "操作过于频繁,请 {} 后再试",
             throttle::wait_text(secs)
