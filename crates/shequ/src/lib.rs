@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod exports;
 pub mod fieldwork;
+pub mod governance;
 pub mod imports;
 pub mod portal;
 pub mod privacy;

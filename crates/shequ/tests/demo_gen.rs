@@ -102,7 +102,7 @@ async fn check_tiny(db: &Db) {
     assert!((40..=90).contains(&s.households), "{}", s.households);
     assert!((90..=260).contains(&s.persons), "{}", s.persons);
     assert!(s.tags > 0);
-    assert_eq!(s.users.len(), 6);
+    assert_eq!(s.users.len(), 7, "six workers and the resident jumin");
     assert!(!demo::is_empty(db).await.unwrap());
     assert_eq!(count(db, "SELECT COUNT(*) FROM persons").await, s.persons);
     assert_eq!(

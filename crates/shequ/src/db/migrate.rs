@@ -83,6 +83,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "portal",
         include_str!("../../migrations/0019_portal.sql"),
     ),
+    (
+        20,
+        "governance",
+        include_str!("../../migrations/0020_governance.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

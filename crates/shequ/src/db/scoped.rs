@@ -134,6 +134,14 @@ pub const TABLES: &[ScopedTable] = &[
     },
     ScopedTable { table: "report_templates", columns: &["street_id"], anchor: "report_templates.street_id", follows: Follows::Never },
     ScopedTable { table: "custom_ledgers", columns: &["street_id"], anchor: "custom_ledgers.street_id", follows: Follows::Never },
+    // Self-governance: every record is of its community and stays there.
+    ScopedTable { table: "proposals", columns: &["street_id", "community_id"], anchor: "proposals.community_id", follows: Follows::Never },
+    ScopedTable { table: "votes", columns: &["street_id", "community_id"], anchor: "votes.community_id", follows: Follows::Never },
+    ScopedTable { table: "meetings", columns: &["street_id", "community_id"], anchor: "meetings.community_id", follows: Follows::Never },
+    ScopedTable { table: "resolutions", columns: &["street_id", "community_id"], anchor: "resolutions.community_id", follows: Follows::Never },
+    ScopedTable { table: "resolution_tasks", columns: &["street_id", "community_id"], anchor: "resolution_tasks.community_id", follows: Follows::Never },
+    ScopedTable { table: "finance_entries", columns: &["street_id", "community_id"], anchor: "finance_entries.community_id", follows: Follows::Never },
+    ScopedTable { table: "finance_statements", columns: &["street_id", "community_id"], anchor: "finance_statements.community_id", follows: Follows::Never },
 ];
 
 /// After the nodes under `path_like` (a `LIKE` pattern on nodes.path) took their new scope columns, copies

@@ -10,6 +10,7 @@ mod attrs;
 pub mod bench_cases;
 mod bulk;
 mod case_rows;
+mod governance;
 mod groups;
 pub mod names;
 mod patrols;
@@ -288,7 +289,12 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     drop(conn);
     progress("accounts");
     let mut users = create_users(db, &firsts).await?;
-    users.extend(portal::create(db, firsts.building).await?);
+    // The resident account reports one request from the portal.
+    let resident = portal::create(db, firsts.building).await?;
+    let portal_cases = resident.is_some() as i64;
+    users.extend(resident);
+    progress("governance");
+    governance::generate(db, firsts.community).await?;
     progress("patrols");
     let worker = sqlx::query("SELECT id, display_name FROM users WHERE username = 'wangge1'")
         .fetch_optional(&db.pool)
@@ -308,7 +314,7 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
         persons: out.persons.written,
         tags: out.tags.written,
         rentals: out.rentals.written,
-        cases: records.written().0,
+        cases: records.written().0 + portal_cases,
         visits: records.written().1,
         hazards: records.written().2,
         patrol_logs,

@@ -664,3 +664,12 @@ pub async fn address_of(db: &Db, dwelling: &Node) -> Result<String> {
         .collect::<Vec<_>>()
         .join(""))
 }
+
+/// The code of a node (a community's code names its public board), not filtered by scope.
+pub async fn code_of(db: &Db, id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query("SELECT code FROM nodes WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .and_then(|r| r.get::<Option<String>, _>(0)))
+}

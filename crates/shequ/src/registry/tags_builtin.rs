@@ -182,6 +182,18 @@ pub fn builtin() -> Vec<(&'static str, &'static str, bool, Vec<FieldSpec>)> {
                 f("branch", "所属支部", "text", &[], false),
             ],
         ),
+        (
+            "representative",
+            "居民代表",
+            false,
+            vec![f(
+                "kind",
+                "代表类别",
+                "select",
+                &["居民代表", "社区成员代表"],
+                false,
+            )],
+        ),
     ]
 }
 

@@ -339,6 +339,8 @@ fn projection(counted: &str, alias: &str) -> Option<(&'static str, String)> {
         ("COUNT(*)", "hh") => p("household", format!("{a}.id, {a}.number, {a}.address")),
         ("COUNT(*)", "x") => p("rental", format!("{a}.dwelling_id, {a}.landlord_name, COALESCE({a}.agreement_signed, '')")),
         ("COUNT(*)", "n") => p("node", format!("{a}.id, {a}.name, {a}.kind")),
+        ("COUNT(*)", "mt") => p("meeting", format!("{a}.id, {a}.title, {a}.held_on")),
+        ("COUNT(*)", "vt") => p("vote", format!("{a}.id, {a}.number, {a}.title")),
         _ => None,
     }
 }
@@ -366,6 +368,8 @@ fn link_of(kind: &str) -> &'static str {
         "household" => "/households/",
         "person" => "/persons/",
         "rental" => "/rentals?dwelling=",
+        "meeting" => "/governance/meetings/",
+        "vote" => "/governance/votes/",
         _ => "/registry/",
     }
 }
@@ -745,6 +749,7 @@ pub fn catalog() -> &'static Catalog {
         for plugin in [
             crate::registry::plugin::plugin,
             crate::cases::plugin::plugin,
+            crate::governance::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

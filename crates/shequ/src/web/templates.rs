@@ -55,6 +55,35 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("login.html", include_str!("../../templates/login.html")),
     (
+        "governance.html",
+        include_str!("../../templates/governance.html"),
+    ),
+    (
+        "governance_vote.html",
+        include_str!("../../templates/governance_vote.html"),
+    ),
+    (
+        "governance_meeting.html",
+        include_str!("../../templates/governance_meeting.html"),
+    ),
+    (
+        "governance_tasks.html",
+        include_str!("../../templates/governance_tasks.html"),
+    ),
+    (
+        "governance_finance.html",
+        include_str!("../../templates/governance_finance.html"),
+    ),
+    ("board.html", include_str!("../../templates/board.html")),
+    (
+        "portal_proposals.html",
+        include_str!("../../templates/portal_proposals.html"),
+    ),
+    (
+        "portal_votes.html",
+        include_str!("../../templates/portal_votes.html"),
+    ),
+    (
         "portal_home.html",
         include_str!("../../templates/portal_home.html"),
     ),
@@ -201,7 +230,7 @@ pub fn render(
         } else {
             u.actor.role.label_zh()
         };
-        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry(), resident => u.actor.role == crate::accounts::Role::Resident }
+        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry(), resident => u.actor.role == crate::accounts::Role::Resident, committee => crate::governance::require_committee(&u.actor).is_ok() }
     });
     let full = context! { user => who, csrf => user.map(|u| u.csrf.clone()), lang => lang, ..ctx };
     let tpl = env.get_template(name).map_err(|e| Error::Other(e.into()))?;

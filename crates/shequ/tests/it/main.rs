@@ -15,6 +15,7 @@ mod cases_records;
 mod devices;
 mod exports;
 mod exports_people;
+mod governance;
 mod hazards;
 mod imports;
 mod imports_big;

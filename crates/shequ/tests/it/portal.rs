@@ -387,3 +387,15 @@ async fn sign_ups_are_throttled_and_checked() {
     }
     assert!(locked, "sign-ups from one address are slowed down");
 }
+
+/// A resident signed up with a code issued by the community head: verified and logged in.
+pub(crate) async fn verified_resident(app: &App, person: i64, name: &str, phone: &str) -> Session {
+    let shuji = app.login("shuji").await;
+    let (st, c) = shuji
+        .post_json(&format!("/api/persons/{person}/portal-code"), json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let (s, r) = signup(app, phone, name, c["code"].as_str().unwrap()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-up of {name}");
+    s
+}

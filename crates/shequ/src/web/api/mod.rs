@@ -4,6 +4,7 @@
 mod account;
 mod calendar;
 mod cases;
+mod governance;
 mod hazards;
 mod nodes;
 mod patrols;
@@ -147,6 +148,29 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         portal::pending,
         portal::verify,
         portal::issue_code,
+        governance::list_proposals,
+        governance::create_proposal,
+        governance::get_proposal,
+        governance::screen,
+        governance::list_votes,
+        governance::create_vote,
+        governance::get_vote,
+        governance::tally,
+        governance::publish,
+        governance::list_meetings,
+        governance::create_meeting,
+        governance::get_meeting,
+        governance::resolve,
+        governance::add_task,
+        governance::my_tasks,
+        governance::task_done,
+        governance::statement,
+        governance::add_entry,
+        governance::publish_month,
+        governance::resident_votes,
+        governance::cast,
+        governance::resident_proposals,
+        governance::resident_propose,
         work_reports::template,
         work_reports::save_template,
     ),
@@ -272,6 +296,29 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::portal::requests::ResidentReport,
         crate::portal::signup::Pending,
         crate::portal::signup::Match,
+        governance::MeetingDetail,
+        governance::DoneInput,
+        governance::MonthQuery,
+        governance::ResidentVote,
+        governance::Ballot,
+        governance::Cast,
+        governance::ResidentProposal,
+        crate::governance::proposals::Proposal,
+        crate::governance::proposals::NewProposal,
+        crate::governance::proposals::Screen,
+        crate::governance::votes::Vote,
+        crate::governance::votes::NewVote,
+        crate::governance::votes::Tally,
+        crate::governance::votes::OptionCount,
+        crate::governance::meetings::Meeting,
+        crate::governance::meetings::NewMeeting,
+        crate::governance::meetings::Resolution,
+        crate::governance::meetings::NewResolution,
+        crate::governance::meetings::Task,
+        crate::governance::meetings::NewTask,
+        crate::governance::finance::Entry,
+        crate::governance::finance::NewEntry,
+        crate::governance::finance::Statement,
     ))
 )]
 pub struct ApiDoc;
@@ -294,6 +341,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(work_reports::routes())
         .merge(portal::routes())
+        .merge(governance::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -110,11 +110,15 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
             }
         }
     }
+    // 决议落实: the resolution tasks the user owns.
+    let tasks = crate::governance::meetings::my_open_tasks(db, a).await?;
+    let tasks_total = tasks.len() as i64;
     Ok(context! {
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total,
-        nothing => cases.total + reported.total + hazards.total + visits_total == 0,
+        visits, visits_total, tasks_total,
+        tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
+        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total == 0,
     })
 }
 

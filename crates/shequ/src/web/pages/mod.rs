@@ -6,6 +6,7 @@ mod calendar;
 mod case_rows;
 mod cases;
 mod dashboard;
+mod governance;
 mod hazards;
 mod imports;
 mod ledgers;
@@ -13,6 +14,7 @@ mod lookup;
 mod patrols;
 mod persons;
 mod portal;
+mod portal_governance;
 mod registry;
 mod reports;
 mod tags;
@@ -42,4 +44,6 @@ pub fn routes() -> Router<AppState> {
         .merge(lookup::routes())
         .merge(work_reports::routes())
         .merge(portal::routes())
+        .merge(portal_governance::routes())
+        .merge(governance::routes())
 }

@@ -51,12 +51,16 @@ async fn home(State(state): State<AppState>, user: User) -> Result<Html<String>,
         Some(_) => requests::mine(&state.db, &user.actor).await?,
         None => vec![],
     };
+    let board_code = match &me {
+        Some(r) => crate::registry::nodes::code_of(&state.db, r.community_id).await?,
+        None => None,
+    };
     render(
         &state.templates,
         "portal_home.html",
         Some(&user),
         &user.actor.lang,
-        context! { me, cases, display_name => user.actor.display_name.clone() },
+        context! { me, cases, board_code, display_name => user.actor.display_name.clone() },
     )
 }
 
