@@ -236,3 +236,95 @@ test('a community head generates the annual report, rewrites a sentence, finalis
   assert.ok(images >= 1, `the PDF has the charts (${images} images)`);
   await context.close();
 });
+
+// Beijing time `secs` from now, as the vote form takes it ("2026-12-07 09:00:05").
+function beijing(secs) {
+  const d = new Date(Date.now() + secs * 1000 + 8 * 3600 * 1000);
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+async function loginApi(username) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  const me = await (await page.request.get(base + '/api/me')).json();
+  const post = async (path, data) => {
+    const r = await page.request.post(base + path, { headers: { 'X-CSRF-Token': me.csrf_token }, data });
+    assert.equal(r.status(), 200, `${username} ${path}: ${await r.text()}`);
+    return r.json();
+  };
+  return { context, page, post };
+}
+
+test('on a phone a resident reports a problem with a photo, follows it, rates it, votes and sees the result', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'jumin');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/portal$/);
+  // A resident never lands on a worker page.
+  await page.goto(base + '/persons');
+  assert.match(page.url(), /\/portal$/);
+
+  await page.tap('#report-link');
+  await page.selectOption('select[name=category_id]', { index: 1 });
+  await page.fill('input[name=title]', '单元门禁损坏');
+  await page.fill('textarea[name=description]', '3单元门禁刷卡没反应,陌生人可以随意进出。');
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64, 1)]);
+  await page.setInputFiles('input[name=photo]', { name: '门禁.png', mimeType: 'image/png', buffer: png });
+  await page.tap('form[hx-post="/portal/report"] button[type=submit]');
+  await page.waitForURL(/\/portal\/cases\//);
+  const number = decodeURIComponent(page.url().split('/portal/cases/')[1]);
+  assert.match(await page.textContent('#case-next'), /等待社区受理/);
+  assert.equal(await page.locator('img[alt="门禁.png"]').count(), 1, 'the photo is shown');
+  let [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the request page scrolls sideways (${scroll} > ${width})`);
+
+  // Workers take it through the loop.
+  const g1 = await loginApi('wangge1');
+  const head = await loginApi('shuji');
+  const list = await (await g1.page.request.get(base + '/api/cases?state=reported&per_page=200')).json();
+  const found = (list.items || list).find((c) => c.number === number);
+  assert.ok(found, `the grid worker sees ${number}`);
+  assert.equal(found.source, '居民端');
+  await g1.post(`/api/cases/${found.id}/accept`, {});
+  await g1.post(`/api/cases/${found.id}/dispatch`, { to: 'community' });
+  await g1.post(`/api/cases/${found.id}/handle`, { note: '联系物业更换读卡器' });
+  await head.post(`/api/cases/${found.id}/verify`, { passed: true });
+  await head.post(`/api/cases/${found.id}/close`, { note: '物业已更换门禁读卡器' });
+
+  await page.reload();
+  assert.match(await page.textContent('#steps'), /物业已更换门禁读卡器/);
+  await page.check('#rate input[value="满意"]');
+  await page.tap('#rate button[type=submit]');
+  await page.waitForSelector('#my-rating');
+  assert.match(await page.textContent('#my-rating'), /满意/);
+  await page.screenshot({ path: join(artifacts, 'portal-case-phone.png'), fullPage: true });
+
+  // A household vote that closes in a few seconds: the resident votes, the head publishes, the resident sees it.
+  const vote = await head.post('/api/governance/votes', {
+    title: '单元门禁是否升级为人脸识别', options: ['同意', '不同意'], mode: 'household', secret: true,
+    opens_at: beijing(-60), closes_at: beijing(12),
+  });
+  await page.goto(base + '/portal/votes');
+  const card = page.locator(`#vote-${vote.number}`);
+  await card.locator('input[value="0"]').check();
+  await card.locator('button[type=submit]').tap();
+  await page.waitForSelector(`#vote-${vote.number} .voted`);
+  [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the votes page scrolls sideways (${scroll} > ${width})`);
+  const wait = Date.parse(beijing(12).replace(' ', 'T') + '+08:00') - Date.now() + 1500;
+  await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+  const result = await head.post(`/api/governance/votes/${vote.id}/publish`, {});
+  assert.equal(result.voters, 1);
+  await page.reload();
+  const shown = await card.locator('.result').textContent();
+  assert.match(shown, /同意:1 票\(100(\.0)?%\)/);
+  await page.screenshot({ path: join(artifacts, 'portal-votes-phone.png'), fullPage: true });
+  await Promise.all([g1.context.close(), head.context.close(), context.close()]);
+});
