@@ -88,6 +88,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "governance",
         include_str!("../../migrations/0020_governance.sql"),
     ),
+    (
+        21,
+        "surveys",
+        include_str!("../../migrations/0021_surveys.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -141,6 +141,7 @@ pub const TABLES: &[ScopedTable] = &[
     ScopedTable { table: "resolutions", columns: &["street_id", "community_id"], anchor: "resolutions.community_id", follows: Follows::Never },
     ScopedTable { table: "resolution_tasks", columns: &["street_id", "community_id"], anchor: "resolution_tasks.community_id", follows: Follows::Never },
     ScopedTable { table: "finance_entries", columns: &["street_id", "community_id"], anchor: "finance_entries.community_id", follows: Follows::Never },
+    ScopedTable { table: "surveys", columns: &["street_id", "community_id"], anchor: "surveys.community_id", follows: Follows::Never },
     ScopedTable { table: "finance_statements", columns: &["street_id", "community_id"], anchor: "finance_statements.community_id", follows: Follows::Never },
 ];
 

@@ -72,7 +72,7 @@ pub fn plugin() -> Plugin {
         count(def("governance.voters", "参加表决", "人次", "期内结束的表决中投票的人(户)次"), "vt",
             "SELECT COUNT(*) FROM vote_voters x JOIN votes vt ON vt.id = x.vote_id WHERE vt.closes_at >= $1 AND vt.closes_at < $2 AND {scope}", Timestamps),
         count(def("governance.electorate", "应参加表决", "人次", "期内结束的表决中有表决权的人(户)次之和"), "vt",
-            "SELECT COALESCE(SUM(vt.electorate), 0) FROM votes vt WHERE vt.closes_at >= $1 AND vt.closes_at < $2 AND {scope}", Timestamps),
+            "SELECT CAST(COALESCE(SUM(vt.electorate), 0) AS BIGINT) FROM votes vt WHERE vt.closes_at >= $1 AND vt.closes_at < $2 AND {scope}", Timestamps),
         Box::new(Rate { def: Def { unit: "%", numerator: Some("governance.voters"), denominator: Some("governance.electorate"),
             ..def("governance.turnout", "表决参与率", "%", "参加表决 ÷ 应参加表决") } }),
         count(def("governance.tasks", "决议事项", "项", "期内到期的决议落实任务数"), "rt",
@@ -82,7 +82,7 @@ pub fn plugin() -> Plugin {
         Box::new(Rate { def: Def { unit: "%", numerator: Some("governance.tasks_done_on_time"), denominator: Some("governance.tasks"),
             ..def("governance.tasks_rate", "决议事项按时落实率", "%", "决议事项按时落实 ÷ 决议事项") } }),
         count(def("governance.expense_yuan", "社区经费支出", "元", "期内记账的支出合计(元,舍去角分)"), "fe",
-            "SELECT COALESCE(SUM(fe.amount_fen), 0) / 100 FROM finance_entries fe WHERE fe.kind = 'expense' AND fe.on_date >= $1 AND fe.on_date <= $2 AND {scope}", Dates),
+            "SELECT CAST(COALESCE(SUM(fe.amount_fen), 0) / 100 AS BIGINT) FROM finance_entries fe WHERE fe.kind = 'expense' AND fe.on_date >= $1 AND fe.on_date <= $2 AND {scope}", Dates),
     ];
     const MEETING_COLS: &[Column] = &[
         Column::text("日期", 12.0),

@@ -750,6 +750,7 @@ pub fn catalog() -> &'static Catalog {
             crate::registry::plugin::plugin,
             crate::cases::plugin::plugin,
             crate::governance::plugin::plugin,
+            crate::surveys::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

@@ -54,6 +54,20 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/period_form.html"),
     ),
     ("login.html", include_str!("../../templates/login.html")),
+    ("surveys.html", include_str!("../../templates/surveys.html")),
+    ("survey.html", include_str!("../../templates/survey.html")),
+    (
+        "survey_questions.html",
+        include_str!("../../templates/survey_questions.html"),
+    ),
+    (
+        "portal_surveys.html",
+        include_str!("../../templates/portal_surveys.html"),
+    ),
+    (
+        "portal_survey.html",
+        include_str!("../../templates/portal_survey.html"),
+    ),
     (
         "governance.html",
         include_str!("../../templates/governance.html"),

@@ -36,6 +36,7 @@ mod reports_catalog;
 mod scope;
 mod scoped_move;
 mod security;
+mod surveys;
 mod uploads;
 mod visits;
 mod work_reports;

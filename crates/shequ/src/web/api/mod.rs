@@ -11,6 +11,7 @@ mod patrols;
 mod persons;
 mod portal;
 mod reports;
+mod surveys;
 mod visits;
 mod work_reports;
 
@@ -148,6 +149,15 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         portal::pending,
         portal::verify,
         portal::issue_code,
+        surveys::list,
+        surveys::create,
+        surveys::get_survey,
+        surveys::open,
+        surveys::close,
+        surveys::result,
+        surveys::enter,
+        surveys::resident_list,
+        surveys::resident_answer,
         governance::list_proposals,
         governance::create_proposal,
         governance::get_proposal,
@@ -296,6 +306,17 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::portal::requests::ResidentReport,
         crate::portal::signup::Pending,
         crate::portal::signup::Match,
+        surveys::Entered,
+        surveys::ResidentSurvey,
+        surveys::ResidentAnswers,
+        crate::surveys::Survey,
+        crate::surveys::NewSurvey,
+        crate::surveys::Question,
+        crate::surveys::answers::Answer,
+        crate::surveys::answers::Submission,
+        crate::surveys::results::Results,
+        crate::surveys::results::QuestionResult,
+        crate::surveys::results::OptionShare,
         governance::MeetingDetail,
         governance::DoneInput,
         governance::MonthQuery,
@@ -342,6 +363,7 @@ pub fn routes() -> Router<AppState> {
         .merge(work_reports::routes())
         .merge(portal::routes())
         .merge(governance::routes())
+        .merge(surveys::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

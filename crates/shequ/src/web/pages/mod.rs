@@ -17,6 +17,7 @@ mod portal;
 mod portal_governance;
 mod registry;
 mod reports;
+mod surveys;
 mod tags;
 mod visits;
 pub(crate) mod work_reports;
@@ -46,4 +47,5 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(portal_governance::routes())
         .merge(governance::routes())
+        .merge(surveys::routes())
 }
