@@ -19,6 +19,7 @@ pub mod imports;
 pub mod privacy;
 pub mod registry;
 pub mod reports;
+pub mod services;
 pub mod web;
 pub mod workflow;
 

@@ -17,6 +17,7 @@ mod people;
 mod photos;
 mod records;
 mod rows;
+mod services;
 mod tree;
 
 use std::collections::{HashMap, HashSet};
@@ -295,6 +296,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     let patrol_logs = patrols::generate(db, firsts.community, &firsts.grids, worker).await? as i64;
     progress("photos");
     let photos = photos::generate(db, firsts.community).await? as i64;
+    progress("services");
+    services::generate(db, firsts.community, &firsts.grids).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

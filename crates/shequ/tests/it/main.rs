@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod activities;
 mod audit_chain;
 mod backup;
 mod calendar;
@@ -22,6 +23,7 @@ mod imports_flow;
 mod imports_peer;
 mod logins;
 mod pages;
+mod party;
 mod patrols;
 mod persons;
 mod persons_export;
@@ -36,5 +38,6 @@ mod scoped_move;
 mod security;
 mod uploads;
 mod visits;
+mod volunteers;
 mod work_reports;
 mod worker_day;

@@ -9,6 +9,7 @@ mod nodes;
 mod patrols;
 mod persons;
 mod reports;
+mod services;
 mod visits;
 mod work_reports;
 
@@ -140,6 +141,38 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         work_reports::templates,
         work_reports::template,
         work_reports::save_template,
+        services::list_activities,
+        services::create_activity,
+        services::get_activity,
+        services::list_signups,
+        services::sign_up,
+        services::tick,
+        services::list_venues,
+        services::create_venue,
+        services::list_bookings,
+        services::book,
+        services::list_teams,
+        services::create_team,
+        services::get_team,
+        services::add_member,
+        services::list_records,
+        services::submit_record,
+        services::hours,
+        services::decide,
+        services::certificate,
+        services::list_orgs,
+        services::create_org,
+        services::get_org,
+        services::add_party_member,
+        services::record_meeting,
+        services::list_meetings,
+        services::study_rates,
+        services::missed,
+        services::list_units,
+        services::create_unit,
+        services::list_agreements,
+        services::create_agreement,
+        services::expiring,
     ),
     components(schemas(
         Me,
@@ -250,6 +283,45 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         work_reports::ReportWithDoc,
         work_reports::ReportText,
         work_reports::TemplateText,
+        crate::services::activities::Activity,
+        crate::services::activities::ActivityInput,
+        crate::services::activities::Figure,
+        crate::services::activities::FigureInput,
+        crate::services::activities::Signup,
+        crate::services::activities::DoorView,
+        services::ActivityDetail,
+        services::SignUp,
+        services::Attendance,
+        crate::services::venues::Venue,
+        crate::services::venues::VenueInput,
+        crate::services::venues::Booking,
+        crate::services::venues::BookingInput,
+        crate::services::volunteers::Team,
+        crate::services::volunteers::TeamInput,
+        crate::services::volunteers::Member,
+        crate::services::volunteers::MemberInput,
+        crate::services::volunteers::ServiceRecord,
+        crate::services::volunteers::RecordInput,
+        crate::services::volunteers::Hours,
+        crate::services::volunteers::Certificate,
+        services::TeamDetail,
+        services::Decision,
+        crate::services::party::Org,
+        crate::services::party::OrgInput,
+        crate::services::party::Member,
+        crate::services::party::MemberInput,
+        crate::services::party::Meeting,
+        crate::services::party::MeetingInput,
+        crate::services::party::Absence,
+        crate::services::party::StudyRate,
+        crate::services::party::StudyRates,
+        crate::services::party::Missed,
+        services::OrgNode,
+        services::OrgDetail,
+        crate::services::units::Unit,
+        crate::services::units::UnitInput,
+        crate::services::units::Agreement,
+        crate::services::units::AgreementInput,
     ))
 )]
 pub struct ApiDoc;
@@ -271,6 +343,7 @@ pub fn routes() -> Router<AppState> {
         .merge(calendar::routes())
         .merge(reports::routes())
         .merge(work_reports::routes())
+        .merge(services::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -110,11 +110,19 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
             }
         }
     }
+    // Agreements and responsibility letters expiring within a month (services).
+    let agreements = if a.role.can_write_registry() {
+        crate::services::units::expiring(db, a).await?
+    } else {
+        vec![]
+    };
+    let agreements_total = agreements.len() as i64;
+    let agreements: Vec<_> = agreements.into_iter().take(todo::SHOWN as usize).collect();
     Ok(context! {
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total,
-        nothing => cases.total + reported.total + hazards.total + visits_total == 0,
+        visits, visits_total, agreements, agreements_total,
+        nothing => cases.total + reported.total + hazards.total + visits_total + agreements_total == 0,
     })
 }
 

@@ -1,6 +1,7 @@
 //! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
 
 mod account;
+mod activities;
 mod auth;
 mod calendar;
 mod case_rows;
@@ -10,12 +11,15 @@ mod hazards;
 mod imports;
 mod ledgers;
 mod lookup;
+mod party;
 mod patrols;
 mod persons;
 mod registry;
 mod reports;
 mod tags;
+mod units;
 mod visits;
+mod volunteers;
 pub(crate) mod work_reports;
 
 use axum::Router;
@@ -40,4 +44,8 @@ pub fn routes() -> Router<AppState> {
         .merge(ledgers::routes())
         .merge(lookup::routes())
         .merge(work_reports::routes())
+        .merge(activities::routes())
+        .merge(volunteers::routes())
+        .merge(party::routes())
+        .merge(units::routes())
 }
