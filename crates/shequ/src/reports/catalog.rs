@@ -339,6 +339,19 @@ fn projection(counted: &str, alias: &str) -> Option<(&'static str, String)> {
         ("COUNT(*)", "hh") => p("household", format!("{a}.id, {a}.number, {a}.address")),
         ("COUNT(*)", "x") => p("rental", format!("{a}.dwelling_id, {a}.landlord_name, COALESCE({a}.agreement_signed, '')")),
         ("COUNT(*)", "n") => p("node", format!("{a}.id, {a}.name, {a}.kind")),
+        // Services (issue 18).
+        ("COUNT(*)", "a") => p("activity", format!("{a}.id, {a}.title, {a}.starts_on")),
+        ("COUNT(*)", "vr") => p(
+            "volunteer_team",
+            format!("{a}.team_id, (SELECT x.name FROM volunteer_members x WHERE x.id = {a}.member_id), {a}.served_on || ' ' || {a}.what")),
+        ("COUNT(*)", "t") => p("volunteer_team", format!("{a}.id, {a}.name, {a}.service")),
+        ("COUNT(*)", "pm") => p(
+            "person",
+            format!("{a}.person_id, (SELECT x.name FROM persons x WHERE x.id = {a}.person_id), {a}.category")),
+        ("COUNT(*)", "o") => p("party_org", format!("{a}.id, {a}.name, {a}.kind")),
+        ("COUNT(*)", "g") => p("party_org", format!("{a}.org_id, {a}.held_on || ' ' || {a}.kind, {a}.topic")),
+        ("COUNT(*)", "u") => p("unit", format!("{a}.id, {a}.name, {a}.category")),
+        ("COUNT(*)", "ag") => p("agreement", format!("{a}.id, {a}.title, {a}.party_b")),
         _ => None,
     }
 }
@@ -366,6 +379,11 @@ fn link_of(kind: &str) -> &'static str {
         "household" => "/households/",
         "person" => "/persons/",
         "rental" => "/rentals?dwelling=",
+        "activity" => "/activities/",
+        "volunteer_team" => "/volunteers/",
+        "party_org" => "/party/orgs/",
+        "unit" => "/units?id=",
+        "agreement" => "/agreements?id=",
         _ => "/registry/",
     }
 }

@@ -72,17 +72,17 @@ pub fn plugin() -> Plugin {
         count(def(a, "activities.checked_in", "活动签到", "人次", "期内活动中签到或由组织者确认到场的报名人次"), "a",
             "SELECT COUNT(*) FROM activity_signups s JOIN activities a ON a.id = s.activity_id \
              WHERE s.attended_at IS NOT NULL AND a.starts_on >= $1 AND a.starts_on <= $2 AND {scope}", Dates),
-        count(def(v, "volunteers.hours", "志愿服务时长", "小时", "期内经队长审核通过的服务时长之和(整小时)"), "r",
-            "SELECT CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT) / 60 FROM volunteer_records r \
-             WHERE r.state = 'approved' AND r.served_on >= $1 AND r.served_on <= $2 AND {scope}", Dates),
-        count(def(v, "volunteers.services", "志愿服务", "次", "期内经审核通过的服务记录数"), "r",
-            "SELECT COUNT(*) FROM volunteer_records r WHERE r.state = 'approved' AND r.served_on >= $1 AND r.served_on <= $2 AND {scope}", Dates),
-        count(def(v, "volunteers.volunteers", "参与服务志愿者", "人", "期内有审核通过的服务记录的志愿者人数"), "r",
-            "SELECT COUNT(DISTINCT r.member_id) FROM volunteer_records r WHERE r.state = 'approved' AND r.served_on >= $1 AND r.served_on <= $2 AND {scope}", Dates),
+        count(def(v, "volunteers.hours", "志愿服务时长", "小时", "期内经队长审核通过的服务时长之和(整小时)"), "vr",
+            "SELECT CAST(COALESCE(SUM(vr.minutes), 0) AS BIGINT) / 60 FROM volunteer_records vr \
+             WHERE vr.state = 'approved' AND vr.served_on >= $1 AND vr.served_on <= $2 AND {scope}", Dates),
+        count(def(v, "volunteers.services", "志愿服务", "次", "期内经审核通过的服务记录数"), "vr",
+            "SELECT COUNT(*) FROM volunteer_records vr WHERE vr.state = 'approved' AND vr.served_on >= $1 AND vr.served_on <= $2 AND {scope}", Dates),
+        count(def(v, "volunteers.volunteers", "参与服务志愿者", "人", "期内有审核通过的服务记录的志愿者人数"), "vr",
+            "SELECT COUNT(DISTINCT vr.member_id) FROM volunteer_records vr WHERE vr.state = 'approved' AND vr.served_on >= $1 AND vr.served_on <= $2 AND {scope}", Dates),
         count(def(v, "volunteers.teams", "志愿服务队", "支", "期末在册的志愿服务队数"), "t",
             "SELECT COUNT(*) FROM volunteer_teams t WHERE t.archived = 0 AND SUBSTR(t.created_at, 1, 10) <= $1 AND {scope}", AsOf),
-        count(def(p, "party.members", "党员", "名", "期末在册党员数(入党日期不晚于期末)"), "m",
-            "SELECT COUNT(*) FROM party_members m WHERE m.active = 1 AND m.joined_on <= $1 AND {scope}", AsOf),
+        count(def(p, "party.members", "党员", "名", "期末在册党员数(入党日期不晚于期末)"), "pm",
+            "SELECT COUNT(*) FROM party_members pm WHERE pm.active = 1 AND pm.joined_on <= $1 AND {scope}", AsOf),
         count(def(p, "party.orgs", "党组织", "个", "期末在册的党委、党总支、党支部和党小组数"), "o",
             "SELECT COUNT(*) FROM party_orgs o WHERE o.archived = 0 AND SUBSTR(o.created_at, 1, 10) <= $1 AND {scope}", AsOf),
         count(def(p, "party.general_meetings", "召开党员大会", "次", "期内召开的党员大会次数"), "g", meetings_of!("党员大会"), Dates),
@@ -104,10 +104,10 @@ pub fn plugin() -> Plugin {
             "SELECT COUNT(*) FROM service_units u WHERE u.kind = '驻区单位' AND u.archived = 0 AND SUBSTR(u.created_at, 1, 10) <= $1 AND {scope}", AsOf),
         count(def(u, "units.outlets", "便民服务网点", "个", "期末登记的便民服务网点数"), "u",
             "SELECT COUNT(*) FROM service_units u WHERE u.kind = '便民服务网点' AND u.archived = 0 AND SUBSTR(u.created_at, 1, 10) <= $1 AND {scope}", AsOf),
-        count(def(u, "agreements.signed", "签订责任书", "份", "期内签订的责任书份数(房屋出租安全责任书见出租房屋)"), "g",
-            "SELECT COUNT(*) FROM agreements g WHERE g.signed_on >= $1 AND g.signed_on <= $2 AND {scope}", Dates),
-        count(def(u, "agreements.valid", "有效责任书", "份", "期末已签订且未过期的责任书份数"), "g",
-            "SELECT COUNT(*) FROM agreements g WHERE g.signed_on <= $1 AND (g.expires_on IS NULL OR g.expires_on >= $1) AND {scope}", AsOf),
+        count(def(u, "agreements.signed", "签订责任书", "份", "期内签订的责任书份数(房屋出租安全责任书见出租房屋)"), "ag",
+            "SELECT COUNT(*) FROM agreements ag WHERE ag.signed_on >= $1 AND ag.signed_on <= $2 AND {scope}", Dates),
+        count(def(u, "agreements.valid", "有效责任书", "份", "期末已签订且未过期的责任书份数"), "ag",
+            "SELECT COUNT(*) FROM agreements ag WHERE ag.signed_on <= $1 AND (ag.expires_on IS NULL OR ag.expires_on >= $1) AND {scope}", AsOf),
     ];
     const ACTIVITY_COLS: &[Column] = &[
         Column::text("日期", 12.0),
@@ -175,10 +175,10 @@ pub fn plugin() -> Plugin {
             domain: v,
             due: "季报",
             columns: VOLUNTEER_COLS,
-            alias: "r",
-            sql: "SELECT r.served_on, t.name, m.name, r.what, r.minutes, r.decided_by FROM volunteer_records r \
-                  JOIN volunteer_teams t ON t.id = r.team_id JOIN volunteer_members m ON m.id = r.member_id \
-                  WHERE r.state = 'approved' AND r.served_on >= $1 AND r.served_on <= $2 AND {scope} ORDER BY r.served_on, r.id LIMIT {limit}",
+            alias: "vr",
+            sql: "SELECT vr.served_on, t.name, m.name, vr.what, vr.minutes, vr.decided_by FROM volunteer_records vr \
+                  JOIN volunteer_teams t ON t.id = vr.team_id JOIN volunteer_members m ON m.id = vr.member_id \
+                  WHERE vr.state = 'approved' AND vr.served_on >= $1 AND vr.served_on <= $2 AND {scope} ORDER BY vr.served_on, vr.id LIMIT {limit}",
             binds: Dates,
         }),
         Box::new(SqlLedger {
@@ -213,9 +213,9 @@ pub fn plugin() -> Plugin {
             domain: u,
             due: "年报",
             columns: AGREEMENT_COLS,
-            alias: "g",
-            sql: "SELECT g.kind, g.title, g.party_a, g.party_b, g.signed_on, g.expires_on FROM agreements g \
-                  WHERE g.signed_on >= $1 AND g.signed_on <= $2 AND {scope} ORDER BY g.signed_on, g.id LIMIT {limit}",
+            alias: "ag",
+            sql: "SELECT ag.kind, ag.title, ag.party_a, ag.party_b, ag.signed_on, ag.expires_on FROM agreements ag \
+                  WHERE ag.signed_on >= $1 AND ag.signed_on <= $2 AND {scope} ORDER BY ag.signed_on, ag.id LIMIT {limit}",
             binds: Dates,
         }),
     ];
