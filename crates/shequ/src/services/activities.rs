@@ -347,8 +347,8 @@ pub async fn signups(db: &Db, actor: &Actor, id: i64) -> Result<Vec<Signup>> {
 
 /// Signs a registry person (in the actor's scope) up for an activity.
 pub async fn sign_up(db: &Db, actor: &Actor, id: i64, person_id: i64) -> Result<Signup> {
-    require_worker(actor)?;
     let a = get(db, actor, id).await?;
+    require_worker(actor)?;
     let p = crate::registry::persons::get(db, actor, person_id)
         .await
         .map_err(|_| Error::invalid("报名人员", "该人员不存在或不在您的管辖范围内"))?;
@@ -393,8 +393,8 @@ pub async fn sign_up(db: &Db, actor: &Actor, id: i64, person_id: i64) -> Result<
 
 /// The organiser ticks (or unticks) a sign-up's attendance.
 pub async fn tick(db: &Db, actor: &Actor, id: i64, signup_id: i64, present: bool) -> Result<()> {
-    require_worker(actor)?;
     let a = get(db, actor, id).await?;
+    require_worker(actor)?;
     let by = who(actor);
     mark(db, actor, a.id, signup_id, present, &by).await
 }

@@ -194,8 +194,9 @@ pub async fn add_member(
     org_id: i64,
     input: &MemberInput,
 ) -> Result<Member> {
-    require_manager(actor)?;
+    // Out of scope answers NotFound before the role is asked.
     let o = org(db, actor, org_id).await?;
+    require_manager(actor)?;
     let p = crate::registry::persons::get(db, actor, input.person_id)
         .await
         .map_err(|_| Error::invalid("党员", "该人员不存在或不在您的管辖范围内"))?;
@@ -280,8 +281,8 @@ pub async fn members(db: &Db, actor: &Actor, org_id: i64) -> Result<Vec<Member>>
 
 /// A member transfers out (组织关系转出): no longer expected at meetings from then on.
 pub async fn transfer_out(db: &Db, actor: &Actor, member_id: i64, to: &str) -> Result<()> {
-    require_manager(actor)?;
     let m = member(db, actor, member_id).await?;
+    require_manager(actor)?;
     if m.active == 0 {
         return Err(Error::invalid("党员", "该党员已转出"));
     }
@@ -359,8 +360,8 @@ pub async fn record_meeting(
     org_id: i64,
     input: &MeetingInput,
 ) -> Result<Meeting> {
-    require_worker(actor)?;
     let o = org(db, actor, org_id).await?;
+    require_worker(actor)?;
     let kind = one_of("会议类型", &input.kind, &MEETING_KINDS)?;
     let on = date("会议日期", &input.held_on)?;
     if on > crate::db::today() {

@@ -150,8 +150,8 @@ fn time(field: &str, v: &str) -> Result<String> {
 
 /// Books a room for a time; refused when it overlaps another booking of the room.
 pub async fn book(db: &Db, actor: &Actor, venue: i64, input: &BookingInput) -> Result<Booking> {
-    require_worker(actor)?;
     let v = get(db, actor, venue).await?;
+    require_worker(actor)?;
     let starts = time("开始时间", &input.starts_at)?;
     let ends = time("结束时间", &input.ends_at)?;
     if ends <= starts {

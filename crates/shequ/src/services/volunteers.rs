@@ -257,8 +257,9 @@ pub async fn add_member(
     team_id: i64,
     input: &MemberInput,
 ) -> Result<Member> {
-    require_manager(actor)?;
+    // Out of scope answers NotFound before the role is asked.
     let t = team(db, actor, team_id).await?;
+    require_manager(actor)?;
     let name = match input.person_id {
         Some(p) => {
             crate::registry::persons::get(db, actor, p)
