@@ -36,6 +36,7 @@ mod reports_catalog;
 mod scope;
 mod scoped_move;
 mod security;
+mod services_report;
 mod uploads;
 mod visits;
 mod volunteers;
