@@ -82,7 +82,7 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
                 person_id: *p,
                 category: cats[i % cats.len()].into(),
                 joined_on: date(1980 + (i as i32) * 3, 7, 1).to_string(),
-                employer: if i % 6 == 0 {
+                employer: if i.is_multiple_of(6) {
                     "区人民医院".into()
                 } else {
                     String::new()
@@ -108,7 +108,7 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
                 continue;
             }
             let mut kinds = kinds;
-            if i % 3 == 0 && o != g1.id {
+            if i.is_multiple_of(3) && o != g1.id {
                 kinds.push("党员大会");
                 kinds.push("党课");
             }
@@ -117,7 +117,7 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
                 let absences = members
                     .iter()
                     .enumerate()
-                    .filter(|(j, _)| (*j as u32 + i + k as u32) % 4 == 0)
+                    .filter(|(j, _)| (*j as u32 + i + k as u32).is_multiple_of(4))
                     .map(|(_, m)| party::Absence {
                         member_id: m.id,
                         reason: ["外出", "因病", "工作冲突"][i as usize % 3].into(),
@@ -163,7 +163,7 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
     let mut written = 0;
     for i in 0..24u32 {
         let k = i as usize % KINDS.len();
-        let on = month(i / 2) + Duration::days(if i % 2 == 0 { 5 } else { 19 });
+        let on = month(i / 2) + Duration::days(if i.is_multiple_of(2) { 5 } else { 19 });
         let total = 40 + (i as i64 * 37) % 300;
         let mut figures = vec![activities::FigureInput {
             metric: "participants".into(),
@@ -206,7 +206,7 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
                 title: TITLES[k].into(),
                 kind: KINDS[k].into(),
                 starts_on: on.to_string(),
-                place: if i % 2 == 0 {
+                place: if i.is_multiple_of(2) {
                     "社区活动室".into()
                 } else {
                     "多媒体教室".into()
@@ -228,7 +228,7 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
             },
         )
         .await?;
-        let v = if i % 2 == 0 { room.id } else { media.id };
+        let v = if i.is_multiple_of(2) { room.id } else { media.id };
         venues::book(
             db,
             &sys,
