@@ -228,7 +228,11 @@ pub async fn generate(db: &Db, community: i64, grids: &[i64]) -> anyhow::Result<
             },
         )
         .await?;
-        let v = if i.is_multiple_of(2) { room.id } else { media.id };
+        let v = if i.is_multiple_of(2) {
+            room.id
+        } else {
+            media.id
+        };
         venues::book(
             db,
             &sys,

@@ -333,3 +333,51 @@ async fn concurrent_bookings_of_one_room_one_wins() {
     let (st, _) = b.post_json(&format!("/api/venues/{venue}/bookings"), json!({"starts_at": format!("{day} 18:00"), "ends_at": format!("{day} 19:00"), "purpose": "x"})).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_answers_at_the_door_make_it_wait() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let (_, a) = shuji
+        .post_json("/api/activities", activity(w.community_a1, json!([])))
+        .await;
+    let code = a["checkin_code"].as_str().unwrap().to_string();
+    sqlx::query("UPDATE persons SET phone = '13812345678' WHERE id = $1")
+        .bind(w.zhao)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    shuji
+        .post_json(
+            &format!("/api/activities/{}/signups", a["id"]),
+            json!({"person_id": w.zhao}),
+        )
+        .await;
+    let phone = app.anonymous();
+    for i in 0..shequ::services::activities::DOOR_FREE_PER_IP {
+        let r = phone
+            .post_form(
+                &format!("/checkin/{code}"),
+                &[
+                    ("name", "赵军杰"),
+                    ("phone_tail", &format!("{:04}", 1000 + i)),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Blocked now, even with the right answer.
+    let r = phone
+        .post_form(
+            &format!("/checkin/{code}"),
+            &[("name", "赵军杰"), ("phone_tail", "5678")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("尝试次数过多"));
+    let (_, d) = shuji
+        .get_json(&format!("/api/activities/{}", a["id"]))
+        .await;
+    assert_eq!(d["activity"]["attended"], 0);
+}

@@ -6,6 +6,7 @@ mod calendar;
 mod cases;
 mod hazards;
 mod nodes;
+mod party;
 mod patrols;
 mod persons;
 mod reports;
@@ -160,19 +161,19 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         services::hours,
         services::decide,
         services::certificate,
-        services::list_orgs,
-        services::create_org,
-        services::get_org,
-        services::add_party_member,
-        services::record_meeting,
-        services::list_meetings,
-        services::study_rates,
-        services::missed,
-        services::list_units,
-        services::create_unit,
-        services::list_agreements,
-        services::create_agreement,
-        services::expiring,
+        party::list_orgs,
+        party::create_org,
+        party::get_org,
+        party::add_party_member,
+        party::record_meeting,
+        party::list_meetings,
+        party::study_rates,
+        party::missed,
+        party::list_units,
+        party::create_unit,
+        party::list_agreements,
+        party::create_agreement,
+        party::expiring,
     ),
     components(schemas(
         Me,
@@ -316,8 +317,8 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::services::party::StudyRate,
         crate::services::party::StudyRates,
         crate::services::party::Missed,
-        services::OrgNode,
-        services::OrgDetail,
+        party::OrgNode,
+        party::OrgDetail,
         crate::services::units::Unit,
         crate::services::units::UnitInput,
         crate::services::units::Agreement,
@@ -344,6 +345,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(work_reports::routes())
         .merge(services::routes())
+        .merge(party::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,6 +1,6 @@
 //! Activity pages (活动): the list with the new-activity form and its figures, an activity with its figures,
 //! sign-ups (type-ahead person lookup) and attendance ticks, the door page `/checkin/{code}` a phone opens,
-//! and community rooms with their bookings. Every list exports .xlsx.
+//! Every list exports .xlsx; rooms and their bookings are in `venues`.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -12,7 +12,6 @@ use serde::Deserialize;
 use super::cases::{opt_id, xlsx_response};
 use crate::exports::services::table;
 use crate::services::activities::{self, ActivityInput, ActivityQuery, FigureInput};
-use crate::services::venues::{self, BookingInput, VenueInput};
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -27,9 +26,6 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}/signups.xlsx", get(export_signups))
         .route("/activities/{id}/signups/{signup}/attendance", post(tick))
         .route("/checkin/{code}", get(door).post(door_check_in))
-        .route("/venues", get(venue_list).post(create_venue))
-        .route("/venues/{id}", get(venue).post(book))
-        .route("/venues/{id}/bookings.xlsx", get(export_bookings))
 }
 
 /// Communities and grids the user may hold a record in, for the forms.
@@ -376,12 +372,13 @@ struct DoorForm {
 
 async fn door_check_in(
     State(state): State<AppState>,
+    crate::web::session::ClientIp(ip): crate::web::session::ClientIp,
     Path(code): Path<String>,
     Form(f): Form<DoorForm>,
 ) -> Result<Response, PageError> {
     let d = activities::by_code(&state.db, &code).await?;
     let (done, error) =
-        match activities::self_check_in(&state.db, &code, &f.name, &f.phone_tail).await {
+        match activities::self_check_in(&state.db, &code, &f.name, &f.phone_tail, &ip).await {
             Ok(name) => (Some(name), None),
             Err(crate::error::Error::Invalid { message, .. }) => (None, Some(message)),
             Err(e) => return Err(e.into()),
@@ -399,114 +396,4 @@ async fn door_check_in(
         context! { d, code => code.trim().to_uppercase(), signups => None::<Vec<()>>, done, error },
     )?;
     Ok((status, page).into_response())
-}
-
-async fn venue_list(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
-    let items = venues::list(&state.db, &user.actor).await?;
-    render(
-        &state.templates,
-        "venues.html",
-        Some(&user),
-        &user.actor.lang,
-        context! { items, kinds => venues::KINDS.to_vec(), areas => areas(&state, &user).await?,
-        can_manage => matches!(user.actor.role, crate::accounts::Role::StreetAdmin | crate::accounts::Role::CommunityHead) },
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct VenueForm {
-    name: String,
-    kind: String,
-    area_id: String,
-}
-
-async fn create_venue(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<VenueForm>,
-) -> Result<Redirect, PageError> {
-    let v = venues::create(
-        &state.db,
-        &user.actor,
-        &VenueInput {
-            name: f.name,
-            kind: f.kind,
-            area_id: opt_id(&f.area_id).unwrap_or(0),
-        },
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/venues/{}", v.id)))
-}
-
-async fn venue(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
-    let v = venues::get(&state.db, &user.actor, id).await?;
-    let bookings = venues::bookings(&state.db, &user.actor, id, "").await?;
-    render(
-        &state.templates,
-        "venue.html",
-        Some(&user),
-        &user.actor.lang,
-        context! { v, bookings, can_write => user.actor.role.can_write_registry(), today => crate::db::today().to_string() },
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct BookingForm {
-    starts_at: String,
-    ends_at: String,
-    purpose: String,
-}
-
-async fn book(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-    Form(f): Form<BookingForm>,
-) -> Result<Redirect, PageError> {
-    venues::book(
-        &state.db,
-        &user.actor,
-        id,
-        &BookingInput {
-            starts_at: f.starts_at,
-            ends_at: f.ends_at,
-            purpose: f.purpose,
-            activity_id: None,
-        },
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/venues/{id}")))
-}
-
-async fn export_bookings(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let rows = venues::bookings(&state.db, &user.actor, id, "")
-        .await?
-        .into_iter()
-        .map(|b| vec![b.venue_name, b.starts_at, b.ends_at, b.purpose, b.booked_by])
-        .collect();
-    let bytes = table(
-        &state.db,
-        &user.actor,
-        "venue_bookings",
-        &[
-            ("场地", 14.0),
-            ("开始时间", 18.0),
-            ("结束时间", 18.0),
-            ("用途", 30.0),
-            ("预约人", 10.0),
-        ],
-        rows,
-    )
-    .await?;
-    Ok(xlsx_response("bookings", bytes))
 }

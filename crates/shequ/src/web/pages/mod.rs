@@ -18,6 +18,7 @@ mod registry;
 mod reports;
 mod tags;
 mod units;
+mod venues;
 mod visits;
 mod volunteers;
 pub(crate) mod work_reports;
@@ -48,4 +49,5 @@ pub fn routes() -> Router<AppState> {
         .merge(volunteers::routes())
         .merge(party::routes())
         .merge(units::routes())
+        .merge(venues::routes())
 }
