@@ -327,4 +327,68 @@ test('on a phone a resident reports a problem with a photo, follows it, rates it
   assert.match(shown, /同意:1 票\(100(\.0)?%\)/);
   await page.screenshot({ path: join(artifacts, 'portal-votes-phone.png'), fullPage: true });
   await Promise.all([g1.context.close(), head.context.close(), context.close()]);
+test('on a phone a community head signs a person up for an activity, the person checks in by the door code, the attendance shows', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'shuji');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#workbench');
+  // A resident with a phone (the API answers it masked; its last four digits stay visible).
+  const people = await (await page.request.get(base + '/api/persons?per_page=200')).json();
+  const person = people.find((p) => p.phone && /\d{4}$/.test(p.phone));
+  assert.ok(person, 'a resident with a phone');
+  const tail = person.phone.slice(-4);
+
+  await page.goto(base + '/activities');
+  await page.click('summary:has-text("登记活动")');
+  await page.fill('input[name=title]', '浏览器测试健康讲座');
+  await page.selectOption('select[name=kind]', '培训');
+  await page.fill('input[name=participants]', '60');
+  await page.fill('input[name=part1_label]', '老年人');
+  await page.fill('input[name=part1]', '40');
+  await page.click('form[action="/activities"] button[type=submit]');
+  await page.waitForSelector('#checkin-code');
+  assert.match(await page.textContent('#figures'), /其中老年人 40人/);
+  const code = (await page.textContent('#checkin-code')).trim();
+  assert.match(code, /^[A-Z2-9]{6}$/);
+
+  // Sign the resident up: type the name, tap the choice.
+  await page.fill('input[name=person]', person.name);
+  const choice = page.locator('.picker button.pick', { hasText: person.name });
+  await choice.first().waitFor();
+  await choice.first().click();
+  await page.click('form[action$="/signups"] button[type=submit]');
+  await page.waitForSelector(`#signups:has-text("${person.name}")`);
+  assert.match(await page.textContent('#signups'), /未签到/);
+
+  // At the door: the resident's own phone, no account, opens the code's page and checks in.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const door = await phone.newPage();
+  await door.goto(base + '/checkin/' + code);
+  assert.match(await door.textContent('main'), /浏览器测试健康讲座/);
+  await door.fill('input[name=name]', person.name);
+  await door.fill('input[name=phone_tail]', tail);
+  await door.click('button[type=submit]');
+  await door.waitForSelector('#checked-in');
+  assert.match(await door.textContent('#checked-in'), /签到成功/);
+  const [scroll, width] = await door.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the door page scrolls sideways (${scroll} > ${width})`);
+  await door.screenshot({ path: join(artifacts, 'checkin-phone.png'), fullPage: true });
+  await phone.close();
+
+  // The organiser sees the attendance.
+  await page.reload();
+  await page.waitForSelector('#signups');
+  assert.match(await page.textContent('#signups'), /已签到/);
+  assert.match(await page.textContent('#signups'), /本人签到/);
+  for (const path of ['/activities', '/volunteers', '/party', '/units', '/agreements', '/venues']) {
+    await page.goto(base + path);
+    const [s, w] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(s <= w, `${path} scrolls sideways (${s} > ${w})`);
+  }
+  await page.goto(base + '/activities');
+  await page.screenshot({ path: join(artifacts, 'activities-phone.png'), fullPage: true });
+  await context.close();
 });

@@ -21,6 +21,7 @@ pub mod portal;
 pub mod privacy;
 pub mod registry;
 pub mod reports;
+pub mod services;
 pub mod surveys;
 pub mod web;
 pub mod workflow;

@@ -79,6 +79,11 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0015_custom_ledgers.sql"),
     ),
     (
+        17,
+        "services",
+        include_str!("../../migrations/0017_services.sql"),
+    ),
+    (
         19,
         "portal",
         include_str!("../../migrations/0019_portal.sql"),

@@ -143,6 +143,23 @@ pub const TABLES: &[ScopedTable] = &[
     ScopedTable { table: "finance_entries", columns: &["street_id", "community_id"], anchor: "finance_entries.community_id", follows: Follows::Never },
     ScopedTable { table: "surveys", columns: &["street_id", "community_id"], anchor: "surveys.community_id", follows: Follows::Never },
     ScopedTable { table: "finance_statements", columns: &["street_id", "community_id"], anchor: "finance_statements.community_id", follows: Follows::Never },
+    // Services (issue 18): of a community (or a grid of it); the organisation, team or room follows, the
+    // work done (activities, bookings, service records, meetings, agreements signed) keeps its place.
+    ScopedTable { table: "activities", columns: ALL4, anchor: "COALESCE(activities.grid_id, activities.community_id)", follows: Follows::Never },
+    ScopedTable { table: "venues", columns: ALL4, anchor: "COALESCE(venues.grid_id, venues.community_id)", follows: Follows::When("venues.archived = 0") },
+    ScopedTable { table: "venue_bookings", columns: ALL4, anchor: "COALESCE(venue_bookings.grid_id, venue_bookings.community_id)", follows: Follows::Never },
+    ScopedTable { table: "volunteer_teams", columns: ALL4, anchor: "COALESCE(volunteer_teams.grid_id, volunteer_teams.community_id)", follows: Follows::When("volunteer_teams.archived = 0") },
+    ScopedTable { table: "volunteer_records", columns: ALL4, anchor: "COALESCE(volunteer_records.grid_id, volunteer_records.community_id)", follows: Follows::Never },
+    ScopedTable { table: "party_orgs", columns: ALL4, anchor: "COALESCE(party_orgs.grid_id, party_orgs.community_id)", follows: Follows::When("party_orgs.archived = 0") },
+    ScopedTable {
+        table: "party_members",
+        columns: ALL4,
+        anchor: "(SELECT COALESCE(o.grid_id, o.community_id) FROM party_orgs o WHERE o.id = party_members.org_id)",
+        follows: Follows::When("party_members.active = 1"),
+    },
+    ScopedTable { table: "party_meetings", columns: ALL4, anchor: "COALESCE(party_meetings.grid_id, party_meetings.community_id)", follows: Follows::Never },
+    ScopedTable { table: "service_units", columns: ALL4, anchor: "COALESCE(service_units.grid_id, service_units.community_id)", follows: Follows::When("service_units.archived = 0") },
+    ScopedTable { table: "agreements", columns: ALL4, anchor: "COALESCE(agreements.grid_id, agreements.community_id)", follows: Follows::Never },
 ];
 
 /// After the nodes under `path_like` (a `LIKE` pattern on nodes.path) took their new scope columns, copies

@@ -19,6 +19,7 @@ mod photos;
 mod portal;
 mod records;
 mod rows;
+mod services;
 mod tree;
 
 use std::collections::{HashMap, HashSet};
@@ -303,6 +304,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     let patrol_logs = patrols::generate(db, firsts.community, &firsts.grids, worker).await? as i64;
     progress("photos");
     let photos = photos::generate(db, firsts.community).await? as i64;
+    progress("services");
+    services::generate(db, firsts.community, &firsts.grids).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

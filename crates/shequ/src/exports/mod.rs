@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod persons;
 pub mod records;
 pub mod rentals;
+pub mod services;
 pub mod sheet;
 pub mod tags;
 

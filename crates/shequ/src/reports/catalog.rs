@@ -341,6 +341,19 @@ fn projection(counted: &str, alias: &str) -> Option<(&'static str, String)> {
         ("COUNT(*)", "n") => p("node", format!("{a}.id, {a}.name, {a}.kind")),
         ("COUNT(*)", "mt") => p("meeting", format!("{a}.id, {a}.title, {a}.held_on")),
         ("COUNT(*)", "vt") => p("vote", format!("{a}.id, {a}.number, {a}.title")),
+        // Services (issue 18).
+        ("COUNT(*)", "a") => p("activity", format!("{a}.id, {a}.title, {a}.starts_on")),
+        ("COUNT(*)", "vr") => p(
+            "volunteer_team",
+            format!("{a}.team_id, (SELECT x.name FROM volunteer_members x WHERE x.id = {a}.member_id), {a}.served_on || ' ' || {a}.what")),
+        ("COUNT(*)", "t") => p("volunteer_team", format!("{a}.id, {a}.name, {a}.service")),
+        ("COUNT(*)", "pm") => p(
+            "person",
+            format!("{a}.person_id, (SELECT x.name FROM persons x WHERE x.id = {a}.person_id), {a}.category")),
+        ("COUNT(*)", "o") => p("party_org", format!("{a}.id, {a}.name, {a}.kind")),
+        ("COUNT(*)", "g") => p("party_org", format!("{a}.org_id, {a}.held_on || ' ' || {a}.kind, {a}.topic")),
+        ("COUNT(*)", "u") => p("unit", format!("{a}.id, {a}.name, {a}.category")),
+        ("COUNT(*)", "ag") => p("agreement", format!("{a}.id, {a}.title, {a}.party_b")),
         _ => None,
     }
 }
@@ -370,6 +383,11 @@ fn link_of(kind: &str) -> &'static str {
         "rental" => "/rentals?dwelling=",
         "meeting" => "/governance/meetings/",
         "vote" => "/governance/votes/",
+        "activity" => "/activities/",
+        "volunteer_team" => "/volunteers/",
+        "party_org" => "/party/orgs/",
+        "unit" => "/units?id=",
+        "agreement" => "/agreements?id=",
         _ => "/registry/",
     }
 }
@@ -751,6 +769,7 @@ pub fn catalog() -> &'static Catalog {
             crate::cases::plugin::plugin,
             crate::governance::plugin::plugin,
             crate::surveys::plugin::plugin,
+            crate::services::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

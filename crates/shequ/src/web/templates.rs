@@ -180,6 +180,47 @@ const TEMPLATES: &[(&str, &str)] = &[
         "patrol_log.html",
         include_str!("../../templates/patrol_log.html"),
     ),
+    (
+        "activities.html",
+        include_str!("../../templates/activities.html"),
+    ),
+    (
+        "activity.html",
+        include_str!("../../templates/activity.html"),
+    ),
+    ("checkin.html", include_str!("../../templates/checkin.html")),
+    ("venues.html", include_str!("../../templates/venues.html")),
+    ("venue.html", include_str!("../../templates/venue.html")),
+    (
+        "volunteer_teams.html",
+        include_str!("../../templates/volunteer_teams.html"),
+    ),
+    (
+        "volunteer_team.html",
+        include_str!("../../templates/volunteer_team.html"),
+    ),
+    (
+        "volunteer_certificate.html",
+        include_str!("../../templates/volunteer_certificate.html"),
+    ),
+    ("party.html", include_str!("../../templates/party.html")),
+    (
+        "party_org.html",
+        include_str!("../../templates/party_org.html"),
+    ),
+    (
+        "party_meetings.html",
+        include_str!("../../templates/party_meetings.html"),
+    ),
+    ("units.html", include_str!("../../templates/units.html")),
+    (
+        "units_card.html",
+        include_str!("../../templates/units_card.html"),
+    ),
+    (
+        "agreements.html",
+        include_str!("../../templates/agreements.html"),
+    ),
     ("visits.html", include_str!("../../templates/visits.html")),
     (
         "visit_coverage.html",

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod activities;
 mod audit_chain;
 mod backup;
 mod calendar;
@@ -23,6 +24,7 @@ mod imports_flow;
 mod imports_peer;
 mod logins;
 mod pages;
+mod party;
 mod patrols;
 mod persons;
 mod persons_export;
@@ -36,8 +38,10 @@ mod reports_catalog;
 mod scope;
 mod scoped_move;
 mod security;
+mod services_report;
 mod surveys;
 mod uploads;
 mod visits;
+mod volunteers;
 mod work_reports;
 mod worker_day;

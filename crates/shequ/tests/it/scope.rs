@@ -226,3 +226,183 @@ async fn unauthenticated_requests_are_refused() {
     assert!(doc["components"]["schemas"]["PersonInput"].is_object());
     assert!(doc["paths"]["/api/households/{id}/move"]["post"].is_object());
 }
+
+/// Services (issue 18): every endpoint with an id answers 404 to another street's administrator and to the
+/// other grid's worker for a grid's own record, changes nothing, and the lists are empty for them.
+#[tokio::test(flavor = "multi_thread")]
+async fn services_records_stay_inside_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let id_of = |v: &serde_json::Value| v["id"].as_i64().unwrap();
+    let post = |path: &'static str, body: serde_json::Value| {
+        let s = &shuji;
+        async move {
+            let (st, v) = s.post_json(path, body).await;
+            assert_eq!(st, StatusCode::OK, "{path}: {v}");
+            v
+        }
+    };
+    let g = w.grid1;
+    let a = id_of(
+        &post(
+            "/api/activities",
+            json!({"title": "网格宣传", "kind": "宣传", "starts_on": "2025-05-01", "area_id": g}),
+        )
+        .await,
+    );
+    let venue = id_of(
+        &post(
+            "/api/venues",
+            json!({"name": "网格活动室", "kind": "活动室", "area_id": g}),
+        )
+        .await,
+    );
+    let team = id_of(
+        &post(
+            "/api/volunteer-teams",
+            json!({"name": "网格环保队", "service": "环保", "area_id": g}),
+        )
+        .await,
+    );
+    let (_, m) = shuji
+        .post_json(
+            &format!("/api/volunteer-teams/{team}/members"),
+            json!({"person_id": w.zhao}),
+        )
+        .await;
+    let member = id_of(&m);
+    let (_, r) = shuji
+        .post_json(
+            &format!("/api/volunteer-teams/{team}/records"),
+            json!({"member_id": member, "served_on": "2025-05-02", "what": "捡垃圾", "hours": 2}),
+        )
+        .await;
+    let record = id_of(&r);
+    let org = id_of(
+        &post(
+            "/api/party/orgs",
+            json!({"name": "网格党小组", "kind": "党小组", "area_id": g}),
+        )
+        .await,
+    );
+    let (_, s) = shuji
+        .post_json(
+            &format!("/api/activities/{a}/signups"),
+            json!({"person_id": w.zhao}),
+        )
+        .await;
+    let signup = id_of(&s);
+    let gets = [
+        format!("/api/activities/{a}"),
+        format!("/api/activities/{a}/signups"),
+        format!("/api/venues/{venue}/bookings"),
+        format!("/api/volunteer-teams/{team}"),
+        format!("/api/volunteer-teams/{team}/records"),
+        format!("/api/volunteer-teams/{team}/hours"),
+        format!("/api/volunteer-members/{member}/certificate"),
+        format!("/api/party/orgs/{org}"),
+        format!("/activities/{a}"),
+        format!("/activities/{a}/signups.xlsx"),
+        format!("/venues/{venue}"),
+        format!("/venues/{venue}/bookings.xlsx"),
+        format!("/volunteers/{team}"),
+        format!("/volunteers/{team}/records.xlsx"),
+        format!("/volunteers/{team}/hours.xlsx"),
+        format!("/volunteers/members/{member}/certificate"),
+        format!("/party/orgs/{org}"),
+        format!("/party/orgs/{org}/members.xlsx"),
+    ];
+    let posts = [
+        (
+            format!("/api/activities/{a}/signups"),
+            json!({"person_id": w.qian}),
+        ),
+        (
+            format!("/api/activities/{a}/signups/{signup}/attendance"),
+            json!({"present": true}),
+        ),
+        (
+            format!("/api/venues/{venue}/bookings"),
+            json!({"starts_at": "2030-01-01 09:00", "ends_at": "2030-01-01 10:00", "purpose": "x"}),
+        ),
+        (
+            format!("/api/volunteer-teams/{team}/members"),
+            json!({"name": "外人"}),
+        ),
+        (
+            format!("/api/volunteer-teams/{team}/records"),
+            json!({"member_id": member, "served_on": "2025-05-03", "what": "x", "hours": 1}),
+        ),
+        (
+            format!("/api/volunteer-records/{record}/decision"),
+            json!({"step": "approve"}),
+        ),
+        (
+            format!("/api/party/orgs/{org}/members"),
+            json!({"person_id": w.qian, "category": "在职", "joined_on": "2000-01-01"}),
+        ),
+        (
+            format!("/api/party/orgs/{org}/meetings"),
+            json!({"kind": "党小组会", "held_on": "2025-05-01", "topic": "x"}),
+        ),
+    ];
+    for who in ["admin_b", "wangge2"] {
+        let s = app.login(who).await;
+        for path in &gets {
+            assert_eq!(
+                s.get(path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{who} GET {path}"
+            );
+        }
+        for (path, body) in &posts {
+            let (st, v) = s.post_json(path, body.clone()).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{who} POST {path}: {v}");
+        }
+        for list in [
+            "/api/activities",
+            "/api/venues",
+            "/api/volunteer-teams",
+            "/api/party/orgs",
+            "/api/party/meetings",
+            "/api/units",
+            "/api/agreements",
+        ] {
+            let (st, v) = s.get_json(list).await;
+            assert_eq!(st, StatusCode::OK);
+            assert_eq!(v.as_array().unwrap().len(), 0, "{who} {list}: {v}");
+        }
+    }
+    // Nothing changed.
+    for (table, n) in [
+        ("activity_signups", 1),
+        ("venue_bookings", 0),
+        ("volunteer_members", 1),
+        ("party_members", 0),
+        ("party_meetings", 0),
+    ] {
+        let c: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(c, n, "{table}");
+    }
+    let state: String = sqlx::query("SELECT state FROM volunteer_records WHERE id = $1")
+        .bind(record)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(state, "submitted");
+    // The grid's own worker reaches them.
+    let g1 = app.login("wangge1").await;
+    for path in &gets[..8] {
+        assert_eq!(
+            g1.get(path).await.status(),
+            StatusCode::OK,
+            "wangge1 GET {path}"
+        );
+    }
+}

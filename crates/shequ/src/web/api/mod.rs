@@ -7,10 +7,12 @@ mod cases;
 mod governance;
 mod hazards;
 mod nodes;
+mod party;
 mod patrols;
 mod persons;
 mod portal;
 mod reports;
+mod services;
 mod surveys;
 mod visits;
 mod work_reports;
@@ -183,6 +185,38 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         governance::resident_propose,
         work_reports::template,
         work_reports::save_template,
+        services::list_activities,
+        services::create_activity,
+        services::get_activity,
+        services::list_signups,
+        services::sign_up,
+        services::tick,
+        services::list_venues,
+        services::create_venue,
+        services::list_bookings,
+        services::book,
+        services::list_teams,
+        services::create_team,
+        services::get_team,
+        services::add_member,
+        services::list_records,
+        services::submit_record,
+        services::hours,
+        services::decide,
+        services::certificate,
+        party::list_orgs,
+        party::create_org,
+        party::get_org,
+        party::add_party_member,
+        party::record_meeting,
+        party::list_meetings,
+        party::study_rates,
+        party::missed,
+        party::list_units,
+        party::create_unit,
+        party::list_agreements,
+        party::create_agreement,
+        party::expiring,
     ),
     components(schemas(
         Me,
@@ -340,6 +374,45 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::governance::finance::Entry,
         crate::governance::finance::NewEntry,
         crate::governance::finance::Statement,
+        crate::services::activities::Activity,
+        crate::services::activities::ActivityInput,
+        crate::services::activities::Figure,
+        crate::services::activities::FigureInput,
+        crate::services::activities::Signup,
+        crate::services::activities::DoorView,
+        services::ActivityDetail,
+        services::SignUp,
+        services::Attendance,
+        crate::services::venues::Venue,
+        crate::services::venues::VenueInput,
+        crate::services::venues::Booking,
+        crate::services::venues::BookingInput,
+        crate::services::volunteers::Team,
+        crate::services::volunteers::TeamInput,
+        crate::services::volunteers::Member,
+        crate::services::volunteers::MemberInput,
+        crate::services::volunteers::ServiceRecord,
+        crate::services::volunteers::RecordInput,
+        crate::services::volunteers::Hours,
+        crate::services::volunteers::Certificate,
+        services::TeamDetail,
+        services::Decision,
+        crate::services::party::Org,
+        crate::services::party::OrgInput,
+        crate::services::party::Member,
+        crate::services::party::MemberInput,
+        crate::services::party::Meeting,
+        crate::services::party::MeetingInput,
+        crate::services::party::Absence,
+        crate::services::party::StudyRate,
+        crate::services::party::StudyRates,
+        crate::services::party::Missed,
+        party::OrgNode,
+        party::OrgDetail,
+        crate::services::units::Unit,
+        crate::services::units::UnitInput,
+        crate::services::units::Agreement,
+        crate::services::units::AgreementInput,
     ))
 )]
 pub struct ApiDoc;
@@ -364,6 +437,8 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(governance::routes())
         .merge(surveys::routes())
+        .merge(services::routes())
+        .merge(party::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

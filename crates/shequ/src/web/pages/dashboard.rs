@@ -113,12 +113,20 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     // 决议落实: the resolution tasks the user owns.
     let tasks = crate::governance::meetings::my_open_tasks(db, a).await?;
     let tasks_total = tasks.len() as i64;
+    // Agreements and responsibility letters expiring within a month (services).
+    let agreements = if a.role.can_write_registry() {
+        crate::services::units::expiring(db, a).await?
+    } else {
+        vec![]
+    };
+    let agreements_total = agreements.len() as i64;
+    let agreements: Vec<_> = agreements.into_iter().take(todo::SHOWN as usize).collect();
     Ok(context! {
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total, tasks_total,
+        visits, visits_total, tasks_total, agreements, agreements_total,
         tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
-        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total == 0,
+        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + agreements_total == 0,
     })
 }
 

@@ -1,6 +1,7 @@
 //! HTML pages. Each file owns its routes; handlers parse, call the domain, render.
 
 mod account;
+mod activities;
 mod auth;
 mod calendar;
 mod case_rows;
@@ -11,6 +12,7 @@ mod hazards;
 mod imports;
 mod ledgers;
 mod lookup;
+mod party;
 mod patrols;
 mod persons;
 mod portal;
@@ -19,7 +21,10 @@ mod registry;
 mod reports;
 mod surveys;
 mod tags;
+mod units;
+mod venues;
 mod visits;
+mod volunteers;
 pub(crate) mod work_reports;
 
 use axum::Router;
@@ -48,4 +53,9 @@ pub fn routes() -> Router<AppState> {
         .merge(portal_governance::routes())
         .merge(governance::routes())
         .merge(surveys::routes())
+        .merge(activities::routes())
+        .merge(volunteers::routes())
+        .merge(party::routes())
+        .merge(units::routes())
+        .merge(venues::routes())
 }
