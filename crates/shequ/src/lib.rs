@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod registry;
 pub mod reports;
 pub mod web;
+pub mod welfare;
 pub mod workflow;
 
 pub use error::{Error, Result};

@@ -78,6 +78,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "custom_ledgers",
         include_str!("../../migrations/0015_custom_ledgers.sql"),
     ),
+    (
+        16,
+        "welfare",
+        include_str!("../../migrations/0016_welfare.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -18,6 +18,7 @@ mod photos;
 mod records;
 mod rows;
 mod tree;
+mod welfare;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -295,6 +296,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     let patrol_logs = patrols::generate(db, firsts.community, &firsts.grids, worker).await? as i64;
     progress("photos");
     let photos = photos::generate(db, firsts.community).await? as i64;
+    progress("welfare");
+    welfare::generate(db, firsts.street, firsts.community, firsts.grids[0]).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

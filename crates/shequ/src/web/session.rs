@@ -157,7 +157,8 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let api = req.uri().path().starts_with("/api/");
-    let expected = if req.uri().path() == "/login" {
+    // The login form and the public pages' forms (no session) use the double-submit cookie.
+    let expected = if req.uri().path() == "/login" || req.uri().path().starts_with("/public/") {
         cookie(req.headers(), LOGIN_CSRF_COOKIE)
     } else {
         match cookie(req.headers(), SESSION_COOKIE) {

@@ -36,5 +36,6 @@ mod scoped_move;
 mod security;
 mod uploads;
 mod visits;
+mod welfare;
 mod work_reports;
 mod worker_day;

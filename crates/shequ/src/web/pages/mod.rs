@@ -16,6 +16,7 @@ mod registry;
 mod reports;
 mod tags;
 mod visits;
+mod welfare;
 pub(crate) mod work_reports;
 
 use axum::Router;
@@ -40,4 +41,5 @@ pub fn routes() -> Router<AppState> {
         .merge(ledgers::routes())
         .merge(lookup::routes())
         .merge(work_reports::routes())
+        .merge(welfare::routes())
 }
