@@ -322,11 +322,11 @@ pub async fn generate(db: &Db, street: i64, community: i64, grid: i64) -> anyhow
     }
     // One review that keeps the benefit.
     if let Some(&(g, _, _, _)) = grants_made.iter().rev().find(|g| g.1 == "dibao") {
-        grants::review(
+        crate::welfare::reviews::review(
             db,
             &admin,
             g,
-            &grants::ReviewInput {
+            &crate::welfare::reviews::ReviewInput {
                 outcome: "keep".into(),
                 on_date: REF.to_string(),
                 note: "家庭情况无变化".into(),

@@ -355,6 +355,6 @@ pub async fn missed(db: &Db, actor: &Actor, grid_id: Option<i64>) -> Result<Vec<
                 })
         })
         .collect();
-    out.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue));
+    out.sort_by_key(|m| std::cmp::Reverse(m.days_overdue));
     Ok(out)
 }

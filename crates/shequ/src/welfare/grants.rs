@@ -121,7 +121,7 @@ pub(crate) async fn start(
         (0, persons),
     )
     .await?;
-    sync_tag(tx, actor, p, id, on).await?;
+    super::tag::sync(tx, actor, p, id, on).await?;
     audit::record(
         &mut **tx,
         actor,
@@ -178,118 +178,6 @@ async fn event_row(
     .await?)
 }
 
-/// Makes the registry's 低保 tag follow a 城市低保 grant: its members (while not cancelled) carry it, nobody
-/// else from this grant does. Other programmes leave tags alone.
-async fn sync_tag(
-    tx: &mut Tx<'_>,
-    actor: &Actor,
-    p: &Programme,
-    grant: i64,
-    on: NaiveDate,
-) -> Result<()> {
-    if p.code != "dibao" {
-        return Ok(());
-    }
-    let Some(tag_type): Option<i64> =
-        sqlx::query_scalar("SELECT id FROM tag_types WHERE code = 'dibao'")
-            .fetch_optional(&mut **tx)
-            .await?
-    else {
-        return Ok(());
-    };
-    let (status, persons, amount): (String, i64, i64) =
-        sqlx::query_as("SELECT status, persons, amount FROM welfare_grants WHERE id = $1")
-            .bind(grant)
-            .fetch_one(&mut **tx)
-            .await?;
-    let members: Vec<i64> = if status == "cancelled" {
-        vec![]
-    } else {
-        sqlx::query_scalar("SELECT person_id FROM welfare_members WHERE grant_id = $1")
-            .bind(grant)
-            .fetch_all(&mut **tx)
-            .await?
-    };
-    let household: i64 =
-        sqlx::query_scalar("SELECT household_id FROM welfare_grants WHERE id = $1")
-            .bind(grant)
-            .fetch_one(&mut **tx)
-            .await?;
-    let tagged: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT pt.id, pt.person_id FROM person_tags pt JOIN persons x ON x.id = pt.person_id \
-         WHERE pt.tag_type_id = $1 AND pt.archived = 0 AND x.household_id = $2",
-    )
-    .bind(tag_type)
-    .bind(household)
-    .fetch_all(&mut **tx)
-    .await?;
-    let fields = json!({"members": persons.to_string(), "amount": amount.to_string(), "approved": on.to_string()}).to_string();
-    for (tag, person) in &tagged {
-        if members.contains(person) {
-            sqlx::query("UPDATE person_tags SET fields = $1 WHERE id = $2")
-                .bind(&fields)
-                .bind(tag)
-                .execute(&mut **tx)
-                .await?;
-        } else {
-            sqlx::query("UPDATE person_tags SET archived = 1 WHERE id = $1")
-                .bind(tag)
-                .execute(&mut **tx)
-                .await?;
-            audit::record(
-                &mut **tx,
-                actor,
-                "archive",
-                "person_tag",
-                Some(*tag),
-                Some(&json!({"person_id": person, "tag": "低保", "by": "welfare"})),
-                None,
-            )
-            .await?;
-        }
-    }
-    for m in &members {
-        if tagged.iter().any(|(_, p)| p == m) {
-            continue;
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO person_tags (person_id, tag_type_id, fields, since, street_id, community_id, grid_id, created_at) \
-             SELECT id, $1, $2, $3, street_id, community_id, grid_id, $4 FROM persons WHERE id = $5 RETURNING id",
-        )
-        .bind(tag_type)
-        .bind(&fields)
-        .bind(on.to_string())
-        .bind(db::now())
-        .bind(m)
-        .fetch_one(&mut **tx)
-        .await?;
-        audit::record(
-            &mut **tx,
-            actor,
-            "create",
-            "person_tag",
-            Some(id),
-            None,
-            Some(&json!({"person_id": m, "tag": "低保", "by": "welfare"})),
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Whether a person is a member of a live 城市低保 grant (the 低保 tag is then the programme's, not typed).
-pub async fn on_dibao(db: &Db, person_id: i64) -> Result<bool> {
-    Ok(sqlx::query(
-        "SELECT 1 FROM welfare_members m JOIN welfare_grants g ON g.id = m.grant_id \
-         JOIN welfare_programmes p ON p.id = g.programme_id \
-         WHERE m.person_id = $1 AND p.code = 'dibao' AND g.status <> 'cancelled'",
-    )
-    .bind(person_id)
-    .fetch_optional(&db.pool)
-    .await?
-    .is_some())
-}
-
 pub(crate) async fn find(db: &Db, actor: &Actor, id: i64) -> Result<Grant> {
     require_sees(actor)?;
     sqlx::query_as::<_, Grant>(&format!(
@@ -344,24 +232,6 @@ pub async fn list(db: &Db, actor: &Actor, q: &GrantQuery) -> Result<Vec<Grant>> 
         .await?;
     audit_read(db, actor, "welfare_grant", None, "grants").await?;
     Ok(rows)
-}
-
-/// Reviews due within 30 days or overdue (the worker's list and the dashboard).
-pub async fn due_reviews(db: &Db, actor: &Actor) -> Result<Vec<Grant>> {
-    if !actor.role.sees_sensitive() {
-        return Ok(vec![]);
-    }
-    let by = (db::today() + chrono::Duration::days(30)).to_string();
-    list(
-        db,
-        actor,
-        &GrantQuery {
-            review_by: Some(by),
-            per_page: Some(500),
-            ..Default::default()
-        },
-    )
-    .await
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -557,7 +427,7 @@ pub async fn change(db: &Db, actor: &Actor, grant_id: i64, input: &EventInput) -
         (persons_before, persons_after_event),
     )
     .await?;
-    sync_tag(&mut tx, actor, &p, grant_id, on).await?;
+    super::tag::sync(&mut tx, actor, &p, grant_id, on).await?;
     audit::record(
         &mut *tx,
         actor,
@@ -574,120 +444,4 @@ pub async fn change(db: &Db, actor: &Actor, grant_id: i64, input: &EventInput) -
         .into_iter()
         .find(|e| e.id == id)
         .ok_or(Error::NotFound)
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct ReviewInput {
-    /// keep | lower | raise | cancel (维持 / 降标 / 提标 / 取消)
-    pub outcome: String,
-    pub on_date: String,
-    pub note: String,
-    /// The household's monthly income found at the review.
-    pub income: Option<i64>,
-    /// The new amount of a fixed-sum programme (lower / raise).
-    pub amount_after: Option<i64>,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Review {
-    pub grant: Grant,
-    pub outcome: String,
-    pub event: Option<Event>,
-}
-
-/// A periodic review (定期复核): keeps, lowers, raises or cancels; the next review is set from the programme.
-pub async fn review(db: &Db, actor: &Actor, grant_id: i64, input: &ReviewInput) -> Result<Review> {
-    let g = find(db, actor, grant_id).await?;
-    let p = programmes::get(db, actor, g.programme_id).await?;
-    let kind = match input.outcome.as_str() {
-        "keep" => None,
-        "lower" => Some("降标"),
-        "raise" => Some("提标"),
-        "cancel" => Some("取消"),
-        _ => {
-            return Err(Error::invalid(
-                "复核结果",
-                "复核结果应为维持、降标、提标或取消",
-            ))
-        }
-    };
-    let on = past_date("复核日期", &input.on_date)?;
-    let note = text("复核情况", &input.note, 2000)?;
-    if g.status == "cancelled" {
-        return Err(Error::invalid("复核结果", "该户已取消救助"));
-    }
-    let event = match kind {
-        Some(k) => Some(
-            change(
-                db,
-                actor,
-                grant_id,
-                &EventInput {
-                    kind: k.into(),
-                    on_date: on.to_string(),
-                    reason: if note.is_empty() {
-                        format!("定期复核{k}")
-                    } else {
-                        format!("定期复核:{note}")
-                    },
-                    member_ids: vec![],
-                    income: input.income,
-                    amount_after: input.amount_after,
-                },
-            )
-            .await?,
-        ),
-        None => {
-            if !actor.role.sees_sensitive() {
-                return Err(Error::NotFound);
-            }
-            None
-        }
-    };
-    let scope: (i64, i64, i64, Option<i64>) = sqlx::query_as(
-        "SELECT street_id, community_id, grid_id, building_id FROM welfare_grants WHERE id = $1",
-    )
-    .bind(grant_id)
-    .fetch_one(&db.pool)
-    .await?;
-    let mut tx = db.begin().await?;
-    let rid: i64 = sqlx::query_scalar(
-        "INSERT INTO welfare_reviews (grant_id, on_date, outcome, note, reviewer, due_on, street_id, community_id, \
-         grid_id, building_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(grant_id)
-    .bind(on.to_string())
-    .bind(&input.outcome)
-    .bind(&note)
-    .bind(who(actor))
-    .bind(&g.next_review_on)
-    .bind(scope.0)
-    .bind(scope.1)
-    .bind(scope.2)
-    .bind(scope.3)
-    .bind(fmt_ts(now_utc()))
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE welfare_grants SET next_review_on = $1 WHERE id = $2")
-        .bind(next_review(&p, on))
-        .bind(grant_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut *tx,
-        actor,
-        "create",
-        "welfare_review",
-        Some(rid),
-        None,
-        Some(&json!({"grant_id": grant_id, "outcome": input.outcome, "note": note})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Review {
-        grant: find(db, actor, grant_id).await?,
-        outcome: input.outcome.clone(),
-        event,
-    })
 }

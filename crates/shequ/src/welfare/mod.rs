@@ -16,6 +16,8 @@ pub mod notice;
 pub mod payments;
 pub mod plugin;
 pub mod programmes;
+pub mod reviews;
+pub mod tag;
 
 use serde_json::json;
 

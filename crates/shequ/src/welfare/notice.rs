@@ -50,11 +50,23 @@ async fn community(db: &Db, code: &str) -> Result<(i64, String)> {
     .ok_or(Error::NotFound)
 }
 
+/// (number, programme, head of household, persons, estate, amount, notice from, notice to)
+type NoticeRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    String,
+    String,
+);
+
 /// The public notice of a community: applications whose notice runs today.
 pub async fn public(db: &Db, code: &str) -> Result<Notice> {
     let (cid, name) = community(db, code).await?;
     let today = db::today().to_string();
-    let rows: Vec<(String, String, String, i64, Option<String>, Option<i64>, String, String)> = sqlx::query_as(
+    let rows: Vec<NoticeRow> = sqlx::query_as(
         "SELECT a.number, p.name, COALESCE((SELECT x.name FROM persons x WHERE x.household_id = a.household_id \
          AND x.archived = 0 ORDER BY CASE WHEN x.relation = '户主' THEN 0 ELSE 1 END, x.id LIMIT 1), ''), \
          a.member_count, e.name, a.amount, a.notice_from, a.notice_to \

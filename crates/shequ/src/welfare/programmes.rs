@@ -30,7 +30,18 @@ pub struct Programme {
 }
 
 /// (code, name, unit, rule, amount, notice days, review months, eligibility)
-pub const SEED: &[(&str, &str, &str, &str, i64, i64, i64, &str)] = &[
+pub type Seed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    i64,
+    &'static str,
+);
+
+pub const SEED: &[Seed] = &[
     (
         "dibao",
         "城市低保",

@@ -37,5 +37,6 @@ mod security;
 mod uploads;
 mod visits;
 mod welfare;
+mod welfare_scope;
 mod work_reports;
 mod worker_day;

@@ -15,12 +15,13 @@ use crate::welfare::applications::{
 use crate::welfare::care::{
     self, Contact, ContactInput, Elder, Missed, Pair, PairInput, PairQuery,
 };
-use crate::welfare::grants::{self, Event, EventInput, Grant, GrantQuery, Review, ReviewInput};
+use crate::welfare::grants::{self, Event, EventInput, Grant, GrantQuery};
 use crate::welfare::notice::{self, Objection, ObjectionInput, Resolution};
 use crate::welfare::payments::{
     self, Distribution, DistributionInput, DistributionQuery, GenerateInput, Payment, PaymentList,
 };
 use crate::welfare::programmes::{self, Programme, ProgrammeInput};
+use crate::welfare::reviews::{self, Review, ReviewInput};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -212,13 +213,13 @@ pub async fn review_grant(
     Path(id): Path<i64>,
     Json(b): Json<ReviewInput>,
 ) -> ApiResult<Review> {
-    Ok(Json(grants::review(&s.db, &user.actor, id, &b).await?))
+    Ok(Json(reviews::review(&s.db, &user.actor, id, &b).await?))
 }
 
 /// Reviews due within 30 days or overdue.
 #[utoipa::path(get, path = "/api/welfare/reviews/due", responses((status = 200, body = [Grant])))]
 pub async fn due_reviews(State(s): State<AppState>, user: User) -> ApiResult<Vec<Grant>> {
-    Ok(Json(grants::due_reviews(&s.db, &user.actor).await?))
+    Ok(Json(reviews::due_reviews(&s.db, &user.actor).await?))
 }
 
 /// Payment lists in scope.

@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod calendar;
+mod care;
 mod case_rows;
 mod cases;
 mod dashboard;
@@ -17,6 +18,7 @@ mod reports;
 mod tags;
 mod visits;
 mod welfare;
+mod welfare_public;
 pub(crate) mod work_reports;
 
 use axum::Router;
@@ -42,4 +44,6 @@ pub fn routes() -> Router<AppState> {
         .merge(lookup::routes())
         .merge(work_reports::routes())
         .merge(welfare::routes())
+        .merge(care::routes())
+        .merge(welfare_public::routes())
 }

@@ -1,29 +1,27 @@
 //! Welfare pages (民政救助): applications with the new-application form, one application with its steps and
 //! objections, grants with change events and reviews, payment lists with the bank export, in-kind
-//! distributions, elderly care pairs — and the community's public notice (no login) with its objection form,
-//! protected like the login form by a double-submit token.
+//! distributions (elderly care pairs are in `care.rs`, the public notice in `welfare_public.rs`).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::cases::{opt_id, xlsx_response};
-use crate::accounts::sessions;
 use crate::registry::{lookup, persons};
 use crate::web::error::PageError;
-use crate::web::session::{cookie, set_cookie, ClientIp, User, LOGIN_CSRF_COOKIE};
+use crate::web::session::User;
 use crate::web::templates::render;
 use crate::web::AppState;
 use crate::welfare::applications::{self, ApplicationInput, ApplicationQuery};
 use crate::welfare::flow::{State as AppStateCode, APPLICATION_FLOW};
-use crate::welfare::grants::{self, EventInput, GrantQuery, ReviewInput};
+use crate::welfare::grants::{self, EventInput, GrantQuery};
 use crate::welfare::notice::{self, ObjectionInput, Resolution};
 use crate::welfare::payments::{self, DistributionInput, DistributionQuery, GenerateInput};
-use crate::welfare::{care, programmes};
+use crate::welfare::programmes;
+use crate::welfare::reviews::{self, ReviewInput};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,15 +46,9 @@ pub fn routes() -> Router<AppState> {
             "/welfare/distributions",
             get(distributions).post(distribute),
         )
-        .route("/care", get(care_page))
-        .route("/care/pairs", post(create_pair))
-        .route("/care/pairs/{id}", get(pair))
-        .route("/care/pairs/{id}/contacts", post(contact))
-        .route("/public/{code}/welfare", get(public_page))
-        .route("/public/{code}/welfare/objection", post(public_objection))
 }
 
-fn int(v: &str) -> i64 {
+pub(super) fn int(v: &str) -> i64 {
     v.trim().parse().unwrap_or(-1)
 }
 
@@ -144,7 +136,7 @@ async fn create(
     Ok(Redirect::to(&format!("/welfare/applications/{}", a.id)))
 }
 
-fn int_or_zero(v: &str) -> i64 {
+pub(super) fn int_or_zero(v: &str) -> i64 {
     if v.trim().is_empty() {
         0
     } else {
@@ -207,10 +199,10 @@ async fn step(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ObjectionForm {
-    body: String,
-    filer: String,
-    number: String,
+pub(super) struct ObjectionForm {
+    pub(super) body: String,
+    pub(super) filer: String,
+    pub(super) number: String,
 }
 
 async fn desk_objection(
@@ -272,7 +264,7 @@ async fn grant_list(State(s): State<AppState>, user: User) -> Result<Html<String
         },
     )
     .await?;
-    let due = grants::due_reviews(&s.db, a).await?;
+    let due = reviews::due_reviews(&s.db, a).await?;
     render(
         &s.templates,
         "welfare_grants.html",
@@ -378,7 +370,7 @@ async fn review(
     Path(id): Path<i64>,
     Form(f): Form<ReviewForm>,
 ) -> Result<Redirect, PageError> {
-    grants::review(
+    reviews::review(
         &s.db,
         &user.actor,
         id,
@@ -528,205 +520,4 @@ async fn distribute(
     )
     .await?;
     Ok(Redirect::to("/welfare/distributions"))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct GridParam {
-    grid_id: String,
-}
-
-async fn care_page(
-    State(s): State<AppState>,
-    user: User,
-    Query(p): Query<GridParam>,
-) -> Result<Html<String>, PageError> {
-    let a = &user.actor;
-    let grid = opt_id(&p.grid_id);
-    let pairs = care::list(
-        &s.db,
-        a,
-        &care::PairQuery {
-            grid_id: grid,
-            per_page: Some(200),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let missed = care::missed(&s.db, a, grid).await?;
-    let elderly = care::elderly(&s.db, a, 200).await?;
-    render(
-        &s.templates,
-        "welfare_care.html",
-        Some(&user),
-        &a.lang,
-        context! { pairs, missed, elderly, helper_kinds => care::HELPER_KINDS.to_vec(),
-        can_write => a.role.can_write_registry(), sees => a.role.sees_sensitive(), today => crate::db::today().to_string() },
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PairForm {
-    person_id: String,
-    person: String,
-    helper_name: String,
-    helper_kind: String,
-    helper_phone: String,
-    visit_every_days: String,
-    call_every_days: String,
-    started_on: String,
-}
-
-async fn create_pair(
-    State(s): State<AppState>,
-    user: User,
-    Form(f): Form<PairForm>,
-) -> Result<Redirect, PageError> {
-    let _ = f.person;
-    let p = care::create(
-        &s.db,
-        &user.actor,
-        &care::PairInput {
-            person_id: int(&f.person_id),
-            helper_name: f.helper_name,
-            helper_kind: f.helper_kind,
-            helper_phone: f.helper_phone,
-            visit_every_days: int_or_zero(&f.visit_every_days),
-            call_every_days: int_or_zero(&f.call_every_days),
-            started_on: f.started_on,
-        },
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/care/pairs/{}", p.id)))
-}
-
-async fn pair(
-    State(s): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
-    let a = &user.actor;
-    let pair = care::get(&s.db, a, id).await?;
-    let contacts = care::contacts(&s.db, a, id).await?;
-    let missed: Vec<_> = care::missed_of(&pair, crate::db::today())
-        .into_iter()
-        .map(|(kind, due)| context! { kind, due_on => due.to_string() })
-        .collect();
-    render(
-        &s.templates,
-        "welfare_pair.html",
-        Some(&user),
-        &a.lang,
-        context! { pair, contacts, missed, kinds => care::CONTACT_KINDS.to_vec(),
-        can_write => a.role.can_write_registry(), today => crate::db::today().to_string() },
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ContactForm {
-    kind: String,
-    on_date: String,
-    observed: String,
-    help: String,
-}
-
-async fn contact(
-    State(s): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-    Form(f): Form<ContactForm>,
-) -> Result<Redirect, PageError> {
-    care::contact(
-        &s.db,
-        &user.actor,
-        id,
-        &care::ContactInput {
-            kind: f.kind,
-            on_date: f.on_date,
-            observed: f.observed,
-            help: f.help,
-        },
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/care/pairs/{id}")))
-}
-
-/// The public notice page: no login; sets the double-submit token its objection form sends back.
-fn public_response(
-    s: &AppState,
-    headers: &HeaderMap,
-    code: &str,
-    n: notice::Notice,
-    message: Option<&str>,
-    error: Option<String>,
-) -> Result<Response, PageError> {
-    let csrf = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_else(sessions::random_token);
-    let lang = cookie(headers, "shequ_lang").unwrap_or_else(|| "zh".into());
-    let page = render(
-        &s.templates,
-        "welfare_public.html",
-        None,
-        &lang,
-        context! { n, code, message, error, public_csrf => csrf.clone() },
-    )?;
-    Ok((
-        [(
-            header::SET_COOKIE,
-            set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600),
-        )],
-        page,
-    )
-        .into_response())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Sent {
-    sent: String,
-}
-
-async fn public_page(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-    Query(q): Query<Sent>,
-) -> Result<Response, PageError> {
-    let n = notice::public(&s.db, &code).await?;
-    let msg = (!q.sent.is_empty()).then_some("异议已提交,社区将在核实后处理。");
-    public_response(&s, &headers, &code, n, msg, None)
-}
-
-async fn public_objection(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-    Form(f): Form<ObjectionForm>,
-) -> Result<Response, PageError> {
-    match notice::file_public(
-        &s.db,
-        &code,
-        &f.number,
-        &ip,
-        &ObjectionInput {
-            body: f.body,
-            filer: f.filer,
-        },
-    )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/public/{code}/welfare?sent=1")).into_response()),
-        Err(e @ (crate::error::Error::Invalid { .. } | crate::error::Error::Locked(_))) => {
-            let status = match e {
-                crate::error::Error::Locked(_) => axum::http::StatusCode::TOO_MANY_REQUESTS,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let n = notice::public(&s.db, &code).await?;
-            let r = public_response(&s, &headers, &code, n, None, Some(e.to_string()))?;
-            Ok((status, r).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
 }
