@@ -378,5 +378,20 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, code: &str, note: &str) -> Re
     )
     .await?;
     tx.commit().await?;
+    if code == "investigate" {
+        // 入户核查 is a home visit (四必访, 困): it shows in the visit list, the coverage and the diary.
+        crate::fieldwork::visits::record(
+            db,
+            actor,
+            &crate::fieldwork::visits::VisitInput {
+                household_id: a.household_id,
+                visited_on: String::new(),
+                kind: "四必访".into(),
+                reason: "困".into(),
+                note: format!("民政救助入户核查({}):{note}", a.number),
+            },
+        )
+        .await?;
+    }
     find(db, actor, id).await
 }

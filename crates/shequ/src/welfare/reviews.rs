@@ -145,3 +145,19 @@ pub async fn review(db: &Db, actor: &Actor, grant_id: i64, input: &ReviewInput) 
         event,
     })
 }
+
+/// How many grants in scope are due for review within 30 days or overdue (a count for the 工作台: no names,
+/// not a sensitive read). Zero for roles that do not see welfare.
+pub async fn due_count(db: &Db, actor: &Actor) -> Result<i64> {
+    if !actor.role.sees_sensitive() {
+        return Ok(0);
+    }
+    let by = (db::today() + chrono::Duration::days(30)).to_string();
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM welfare_grants g WHERE g.status <> 'cancelled' AND g.next_review_on <= $1 AND {}",
+        actor.scope.sql("g")
+    ))
+    .bind(by)
+    .fetch_one(&db.pool)
+    .await?)
+}

@@ -111,6 +111,29 @@ pub(crate) async fn sync(
     Ok(())
 }
 
+/// The message when a 低保 tag is typed or removed by hand for a household on the programme.
+pub const MANAGED: &str = "该户正在享受城市低保,低保标记随救助变更自动维护,请在民政救助中办理";
+
+/// Refuses a hand-made change of the 低保 tag (type code `dibao`) for a person whose household has a live
+/// 城市低保 grant; other tags and households pass.
+pub async fn refuse_by_hand(db: &Db, tag_code: &str, household: Option<i64>) -> Result<()> {
+    let Some(h) = household else { return Ok(()) };
+    if tag_code != "dibao" {
+        return Ok(());
+    }
+    let live = sqlx::query(
+        "SELECT 1 FROM welfare_grants g JOIN welfare_programmes p ON p.id = g.programme_id \
+         WHERE g.household_id = $1 AND p.code = 'dibao' AND g.status <> 'cancelled'",
+    )
+    .bind(h)
+    .fetch_optional(&db.pool)
+    .await?;
+    if live.is_some() {
+        return Err(crate::error::Error::conflict("类型", MANAGED));
+    }
+    Ok(())
+}
+
 /// Whether a person is a member of a live 城市低保 grant (the 低保 tag is then the programme's, not typed).
 pub async fn on_dibao(db: &Db, person_id: i64) -> Result<bool> {
     Ok(sqlx::query(

@@ -253,6 +253,25 @@ async fn an_application_through_notice_with_objections_rejected_and_upheld() {
         .get_json(&format!("/api/persons/{}/tags", w.zhao))
         .await;
     assert!(tags.to_string().contains("低保"), "{tags}");
+    // The tag is the programme's: not typed or removed by hand while the household is on it.
+    let dibao_type: i64 = sqlx::query_scalar("SELECT id FROM tag_types WHERE code = 'dibao'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let (st, e) = shuji
+        .post_json(
+            &format!("/api/persons/{}/tags", w.zhao),
+            json!({"tag_type_id": dibao_type, "fields": {"members": "1"}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("民政救助"), "{e}");
+    // 入户核查 was recorded as a home visit (四必访, 困).
+    let (_, visits) = shegong
+        .get_json(&format!("/api/visits?household_id={}", w.household1))
+        .await;
+    assert_eq!(visits[0]["kind"], "四必访", "{visits}");
+    assert!(visits[0]["note"].as_str().unwrap().contains("入户核查"));
     let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'read_sensitive' AND entity = 'welfare_application'")
         .fetch_one(&app.db.pool)
         .await
