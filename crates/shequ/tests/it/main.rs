@@ -37,6 +37,7 @@ mod security;
 mod uploads;
 mod visits;
 mod welfare;
+mod welfare_bench;
 mod welfare_scope;
 mod work_reports;
 mod worker_day;
