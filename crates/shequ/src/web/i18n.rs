@@ -4,6 +4,11 @@
 
 pub fn en(zh: &str) -> Option<&'static str> {
     Some(match zh {
+        "项目名称" => "Programme name",
+        "金额规则" => "Amount rule",
+        "停用" => "Disabled",
+        "按标准差额" => "Standard minus income",
+        "定额" => "Fixed sum",
         "民政救助" => "Welfare",
         "申请家庭" => "Household applying",
         "申请人员" => "Members applying",

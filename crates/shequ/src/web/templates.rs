@@ -175,6 +175,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "welfare_public.html",
         include_str!("../../templates/welfare_public.html"),
     ),
+    (
+        "welfare_programme.html",
+        include_str!("../../templates/welfare_programme.html"),
+    ),
 ];
 
 fn t(state: &State, phrase: &str) -> String {

@@ -708,3 +708,56 @@ async fn a_payment_list_totals_its_grants_and_a_holiday_distribution_is_given_on
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_street_administrator_edits_a_programme() {
+    let app = App::start().await;
+    let admin = app.login("admin").await;
+    let shuji = app.login("shuji").await;
+    let temporary = programme(&admin, "temporary").await;
+    let path = format!("/welfare/programmes/{temporary}");
+    let form = [
+        ("name", "临时救助"),
+        ("unit", "household"),
+        ("rule", "fixed"),
+        ("amount", "1500"),
+        ("notice_days", "5"),
+        ("review_months", "0"),
+        ("eligibility", "突发困难"),
+    ];
+    assert_eq!(
+        shuji.post_form(&path, &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = admin.post_form(&path, &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], path.as_str());
+    let (_, v) = admin.get_json("/api/welfare/programmes").await;
+    let p = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == temporary)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (p["amount"].as_i64(), p["notice_days"].as_i64()),
+        (Some(1500), Some(5))
+    );
+    let (st, e) = admin
+        .put_json(
+            &format!("/api/welfare/programmes/{temporary}"),
+            json!({"name": "临时救助", "unit": "household", "rule": "fixed", "amount": -1, "review_months": 0}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("金额标准"))
+    );
+    assert_eq!(shuji.get(&path).await.status(), StatusCode::OK);
+    // Another street's administrator does not see this street's programme.
+    assert_eq!(
+        app.login("admin_b").await.get(&path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

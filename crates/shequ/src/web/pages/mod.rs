@@ -18,6 +18,7 @@ mod reports;
 mod tags;
 mod visits;
 mod welfare;
+mod welfare_programmes;
 mod welfare_public;
 pub(crate) mod work_reports;
 
@@ -46,4 +47,5 @@ pub fn routes() -> Router<AppState> {
         .merge(welfare::routes())
         .merge(care::routes())
         .merge(welfare_public::routes())
+        .merge(welfare_programmes::routes())
 }
