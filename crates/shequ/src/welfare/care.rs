@@ -195,6 +195,49 @@ pub async fn list(db: &Db, actor: &Actor, q: &PairQuery) -> Result<Vec<Pair>> {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+pub struct EndInput {
+    /// Today when empty.
+    pub ended_on: String,
+    pub reason: String,
+}
+
+/// Ends a pair (the person moved, passed away, the helper left): it leaves the lists and the missed contacts.
+pub async fn end(db: &Db, actor: &Actor, pair_id: i64, input: &EndInput) -> Result<Pair> {
+    let pair = get(db, actor, pair_id).await?;
+    actor.require_write()?;
+    if pair.ended_on.is_some() {
+        return Err(Error::invalid("结对", "该结对已结束"));
+    }
+    let on = past_date("结束日期", &input.ended_on)?;
+    if on.to_string() < pair.started_on {
+        return Err(Error::invalid("结束日期", "结束日期不能早于结对日期"));
+    }
+    let reason = text("结束原因", &input.reason, 500)?;
+    if reason.is_empty() {
+        return Err(Error::invalid("结束原因", "请填写结束原因"));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE care_pairs SET ended_on = $1 WHERE id = $2 AND ended_on IS NULL")
+        .bind(on.to_string())
+        .bind(pair_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "end",
+        "care_pair",
+        Some(pair_id),
+        Some(&json!({"ended_on": null})),
+        Some(&json!({"ended_on": on.to_string(), "reason": reason})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, pair_id).await
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct ContactInput {
     /// 探访 / 电话 / 帮办
     pub kind: String,

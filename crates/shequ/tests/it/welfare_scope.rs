@@ -105,6 +105,32 @@ async fn missed_pair_contacts_are_listed_for_the_pair_and_the_grid() {
     // The figures.
     let (_, v) = g1.get_json("/api/indicators/care.pairs").await;
     assert_eq!(v["value"], 2.0);
+    // Ending a pair takes it off the lists, with its reason; the other grid's worker cannot.
+    let (st, _) = g2
+        .post_json(
+            &format!("/api/care/pairs/{late}/end"),
+            json!({"reason": "迁出"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, e) = g1
+        .post_json(&format!("/api/care/pairs/{late}/end"), json!({}))
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("结束原因"))
+    );
+    let (st, e) = g1
+        .post_json(
+            &format!("/api/care/pairs/{late}/end"),
+            json!({"reason": "随子女迁往外地"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    let (_, missed) = g1.get_json("/api/care/missed").await;
+    assert_eq!(missed.as_array().unwrap().len(), 0);
+    let (_, v) = g1.get_json("/api/care/pairs").await;
+    assert_eq!(v.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -165,6 +165,7 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         welfare::create_pair,
         welfare::get_pair,
         welfare::record_contact,
+        welfare::end_pair,
         welfare::missed,
     ),
     components(schemas(
@@ -299,6 +300,7 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::welfare::care::PairInput,
         crate::welfare::care::Contact,
         crate::welfare::care::ContactInput,
+        crate::welfare::care::EndInput,
         crate::welfare::care::Missed,
         welfare::ApplicationDetail,
         welfare::StepInput,

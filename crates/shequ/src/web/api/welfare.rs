@@ -13,7 +13,7 @@ use crate::welfare::applications::{
     self, Application, ApplicationInput, ApplicationQuery, StepRow,
 };
 use crate::welfare::care::{
-    self, Contact, ContactInput, Elder, Missed, Pair, PairInput, PairQuery,
+    self, Contact, ContactInput, Elder, EndInput, Missed, Pair, PairInput, PairQuery,
 };
 use crate::welfare::grants::{self, Event, EventInput, Grant, GrantQuery};
 use crate::welfare::notice::{self, Objection, ObjectionInput, Resolution};
@@ -60,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/care/pairs", get(list_pairs).post(create_pair))
         .route("/care/pairs/{id}", get(get_pair))
         .route("/care/pairs/{id}/contacts", post(record_contact))
+        .route("/care/pairs/{id}/end", post(end_pair))
         .route("/care/missed", get(missed))
 }
 
@@ -360,4 +361,15 @@ pub async fn missed(
     Query(q): Query<MissedQuery>,
 ) -> ApiResult<Vec<Missed>> {
     Ok(Json(care::missed(&s.db, &user.actor, q.grid_id).await?))
+}
+
+/// Ends a pair, with the reason.
+#[utoipa::path(post, path = "/api/care/pairs/{id}/end", params(("id" = i64, Path)), request_body = EndInput, responses((status = 200, body = Pair), (status = 403), (status = 404), (status = 422)))]
+pub async fn end_pair(
+    State(s): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Json(b): Json<EndInput>,
+) -> ApiResult<Pair> {
+    Ok(Json(care::end(&s.db, &user.actor, id, &b).await?))
 }
