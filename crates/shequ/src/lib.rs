@@ -24,6 +24,7 @@ pub mod reports;
 pub mod services;
 pub mod surveys;
 pub mod web;
+pub mod welfare;
 pub mod workflow;
 
 pub use error::{Error, Result};

@@ -59,6 +59,18 @@ const UNIQUE: &[(&str, &str, &str, &str)] = &[
         "当日日记已保存,请刷新后重试",
     ),
     (
+        "welfare_distributions_once",
+        "welfare_distributions.occasion, welfare_distributions.household_id",
+        "慰问对象",
+        crate::welfare::payments::DUPLICATE_DISTRIBUTION,
+    ),
+    (
+        "welfare_payment_lists_month",
+        "welfare_payment_lists.programme_id, welfare_payment_lists.community_id, welfare_payment_lists.month",
+        "发放月份",
+        crate::welfare::payments::DUPLICATE_LIST,
+    ),
+    (
         "calendar_days_pkey",
         "calendar_days.day",
         "日期",

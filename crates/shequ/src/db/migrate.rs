@@ -79,6 +79,11 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0015_custom_ledgers.sql"),
     ),
     (
+        16,
+        "welfare",
+        include_str!("../../migrations/0016_welfare.sql"),
+    ),
+    (
         17,
         "services",
         include_str!("../../migrations/0017_services.sql"),

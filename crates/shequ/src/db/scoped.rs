@@ -160,6 +160,63 @@ pub const TABLES: &[ScopedTable] = &[
     ScopedTable { table: "party_meetings", columns: ALL4, anchor: "COALESCE(party_meetings.grid_id, party_meetings.community_id)", follows: Follows::Never },
     ScopedTable { table: "service_units", columns: ALL4, anchor: "COALESCE(service_units.grid_id, service_units.community_id)", follows: Follows::When("service_units.archived = 0") },
     ScopedTable { table: "agreements", columns: ALL4, anchor: "COALESCE(agreements.grid_id, agreements.community_id)", follows: Follows::Never },
+    // Welfare: open applications and live grants follow the household; events, reviews, payments and
+    // distributions keep the place they were made in; live care pairs follow the person.
+    ScopedTable { table: "welfare_programmes", columns: &["street_id"], anchor: "welfare_programmes.street_id", follows: Follows::Never },
+    ScopedTable {
+        table: "welfare_applications",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = welfare_applications.household_id)",
+        follows: Follows::When("welfare_applications.state IN ('applied','investigated','deliberated','audited','notice')"),
+    },
+    ScopedTable {
+        table: "welfare_grants",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = welfare_grants.household_id)",
+        follows: Follows::When("welfare_grants.status <> 'cancelled'"),
+    },
+    ScopedTable {
+        table: "welfare_events",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = welfare_events.household_id)",
+        follows: Follows::Never,
+    },
+    ScopedTable {
+        table: "welfare_reviews",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h JOIN welfare_grants g ON g.household_id = h.id WHERE g.id = welfare_reviews.grant_id)",
+        follows: Follows::Never,
+    },
+    ScopedTable {
+        table: "welfare_payment_lists",
+        columns: &["street_id", "community_id"],
+        anchor: "welfare_payment_lists.community_id",
+        follows: Follows::Never,
+    },
+    ScopedTable {
+        table: "welfare_payments",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = welfare_payments.household_id)",
+        follows: Follows::Never,
+    },
+    ScopedTable {
+        table: "welfare_distributions",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h WHERE h.id = welfare_distributions.household_id)",
+        follows: Follows::Never,
+    },
+    ScopedTable {
+        table: "care_pairs",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h JOIN persons p ON p.household_id = h.id WHERE p.id = care_pairs.person_id)",
+        follows: Follows::When("care_pairs.ended_on IS NULL"),
+    },
+    ScopedTable {
+        table: "care_contacts",
+        columns: ALL4,
+        anchor: "(SELECT h.dwelling_id FROM households h JOIN persons p ON p.household_id = h.id JOIN care_pairs c ON c.person_id = p.id WHERE c.id = care_contacts.pair_id)",
+        follows: Follows::Never,
+    },
 ];
 
 /// After the nodes under `path_like` (a `LIKE` pattern on nodes.path) took their new scope columns, copies

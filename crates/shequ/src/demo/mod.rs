@@ -21,6 +21,7 @@ mod records;
 mod rows;
 mod services;
 mod tree;
+mod welfare;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -306,6 +307,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     let photos = photos::generate(db, firsts.community).await? as i64;
     progress("services");
     services::generate(db, firsts.community, &firsts.grids).await?;
+    progress("welfare");
+    welfare::generate(db, firsts.street, firsts.community, firsts.grids[0]).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

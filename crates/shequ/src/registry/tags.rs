@@ -241,6 +241,7 @@ pub async fn add(
         .await
         .map_err(|_| Error::invalid("类型", "特殊群体类型不存在"))?;
     let fields = check_fields(&t, values)?;
+    crate::welfare::tag::refuse_by_hand(db, &t.code, p.household_id).await?;
     let since = validate::past_date("起始日期", since, db::today(), false)?.map(|d| d.to_string());
     let dup = sqlx::query(
         "SELECT 1 FROM person_tags WHERE person_id = $1 AND tag_type_id = $2 AND archived = 0",
@@ -292,6 +293,9 @@ pub async fn remove(db: &Db, actor: &Actor, person_id: i64, tag_id: i64) -> Resu
         .into_iter()
         .find(|t| t.id == tag_id)
         .ok_or(Error::NotFound)?;
+    let code = get_type(db, actor, tag.tag_type_id).await?.code;
+    let household = persons::get(db, actor, person_id).await?.household_id;
+    crate::welfare::tag::refuse_by_hand(db, &code, household).await?;
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE person_tags SET archived = 1 WHERE id = $1")
         .bind(tag_id)

@@ -358,12 +358,44 @@ fn projection(counted: &str, alias: &str) -> Option<(&'static str, String)> {
     }
 }
 
+/// The table each projection of [`projection`] reads (its alias in the counting statement).
+fn projected_table(alias: &str) -> Option<&'static str> {
+    Some(match alias {
+        "c" => "cases",
+        "m" => "mediations",
+        "h" => "hazards",
+        "l" => "patrol_logs",
+        "f" => "patrol_findings",
+        "v" => "visits",
+        "r" => "residence_periods",
+        "hh" => "households",
+        "x" => "rentals",
+        "n" => "nodes",
+        "mt" => "meetings",
+        "vt" => "votes",
+        "a" => "activities",
+        "vr" => "volunteer_records",
+        "t" => "volunteer_teams",
+        "pm" => "party_members",
+        "o" => "party_orgs",
+        "g" => "party_meetings",
+        "u" => "service_units",
+        "ag" => "agreements",
+        _ => return None,
+    })
+}
+
 /// The drill-down statement of a counting statement: the same FROM and WHERE, the record columns instead of
 /// the count, a page of them.
 pub fn drill_sql(sql: &str, alias: &str) -> Option<(&'static str, String)> {
     let rest = sql.strip_prefix("SELECT ")?;
     let at = rest.find(" FROM ")?;
     let (kind, cols) = projection(&rest[..at], alias)?;
+    // Aliases are short and domains reuse them: the projection applies only to the table it was written for.
+    let table = projected_table(alias)?;
+    if !rest[at + " FROM ".len()..].starts_with(&format!("{table} {alias} ")) {
+        return None;
+    }
     Some((
         kind,
         format!(
@@ -770,6 +802,7 @@ pub fn catalog() -> &'static Catalog {
             crate::governance::plugin::plugin,
             crate::surveys::plugin::plugin,
             crate::services::plugin::plugin,
+            crate::welfare::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

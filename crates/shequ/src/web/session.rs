@@ -174,7 +174,10 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let api = req.uri().path().starts_with("/api/");
-    let expected = if matches!(req.uri().path(), "/login" | "/portal/signup") {
+    // The login form, the resident sign-up and the public pages' forms (no session) use the double-submit
+    // cookie.
+    let path = req.uri().path();
+    let expected = if matches!(path, "/login" | "/portal/signup") || path.starts_with("/public/") {
         cookie(req.headers(), LOGIN_CSRF_COOKIE)
     } else {
         match cookie(req.headers(), SESSION_COOKIE) {

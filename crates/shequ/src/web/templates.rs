@@ -239,6 +239,54 @@ const TEMPLATES: &[(&str, &str)] = &[
         "report_check.html",
         include_str!("../../templates/report_check.html"),
     ),
+    (
+        "welfare_tabs.html",
+        include_str!("../../templates/welfare_tabs.html"),
+    ),
+    (
+        "welfare_index.html",
+        include_str!("../../templates/welfare_index.html"),
+    ),
+    (
+        "welfare_application.html",
+        include_str!("../../templates/welfare_application.html"),
+    ),
+    (
+        "welfare_grants.html",
+        include_str!("../../templates/welfare_grants.html"),
+    ),
+    (
+        "welfare_grant.html",
+        include_str!("../../templates/welfare_grant.html"),
+    ),
+    (
+        "welfare_payments.html",
+        include_str!("../../templates/welfare_payments.html"),
+    ),
+    (
+        "welfare_payment.html",
+        include_str!("../../templates/welfare_payment.html"),
+    ),
+    (
+        "welfare_distributions.html",
+        include_str!("../../templates/welfare_distributions.html"),
+    ),
+    (
+        "welfare_care.html",
+        include_str!("../../templates/welfare_care.html"),
+    ),
+    (
+        "welfare_pair.html",
+        include_str!("../../templates/welfare_pair.html"),
+    ),
+    (
+        "welfare_public.html",
+        include_str!("../../templates/welfare_public.html"),
+    ),
+    (
+        "welfare_programme.html",
+        include_str!("../../templates/welfare_programme.html"),
+    ),
 ];
 
 fn t(state: &State, phrase: &str) -> String {
@@ -285,7 +333,9 @@ pub fn render(
         } else {
             u.actor.role.label_zh()
         };
-        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry(), resident => u.actor.role == crate::accounts::Role::Resident, committee => crate::governance::require_committee(&u.actor).is_ok() }
+        context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry(),
+                   resident => u.actor.role == crate::accounts::Role::Resident, committee => crate::governance::require_committee(&u.actor).is_ok(),
+                   sees_sensitive => u.actor.role.sees_sensitive() }
     });
     let full = context! { user => who, csrf => user.map(|u| u.csrf.clone()), lang => lang, ..ctx };
     let tpl = env.get_template(name).map_err(|e| Error::Other(e.into()))?;

@@ -43,5 +43,8 @@ mod surveys;
 mod uploads;
 mod visits;
 mod volunteers;
+mod welfare;
+mod welfare_bench;
+mod welfare_scope;
 mod work_reports;
 mod worker_day;

@@ -15,6 +15,7 @@ mod reports;
 mod services;
 mod surveys;
 mod visits;
+mod welfare;
 mod work_reports;
 
 use axum::extract::{Query, State};
@@ -217,6 +218,32 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         party::list_agreements,
         party::create_agreement,
         party::expiring,
+        welfare::list_programmes,
+        welfare::update_programme,
+        welfare::list_applications,
+        welfare::create_application,
+        welfare::get_application,
+        welfare::take_step,
+        welfare::desk_objection,
+        welfare::resolve_objection,
+        welfare::list_grants,
+        welfare::get_grant,
+        welfare::change_grant,
+        welfare::review_grant,
+        welfare::due_reviews,
+        welfare::list_payment_lists,
+        welfare::generate_payment_lists,
+        welfare::get_payment_list,
+        welfare::approve_payment_list,
+        welfare::list_distributions,
+        welfare::distribute,
+        welfare::elderly,
+        welfare::list_pairs,
+        welfare::create_pair,
+        welfare::get_pair,
+        welfare::record_contact,
+        welfare::end_pair,
+        welfare::missed,
     ),
     components(schemas(
         Me,
@@ -413,6 +440,36 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::services::units::UnitInput,
         crate::services::units::Agreement,
         crate::services::units::AgreementInput,
+        crate::welfare::programmes::Programme,
+        crate::welfare::programmes::ProgrammeInput,
+        crate::welfare::applications::Application,
+        crate::welfare::applications::ApplicationInput,
+        crate::welfare::applications::StepRow,
+        crate::welfare::notice::Objection,
+        crate::welfare::notice::ObjectionInput,
+        crate::welfare::notice::Resolution,
+        crate::welfare::grants::Grant,
+        crate::welfare::grants::Event,
+        crate::welfare::grants::EventInput,
+        crate::welfare::reviews::Review,
+        crate::welfare::reviews::ReviewInput,
+        crate::welfare::payments::PaymentList,
+        crate::welfare::payments::Payment,
+        crate::welfare::payments::GenerateInput,
+        crate::welfare::payments::Distribution,
+        crate::welfare::payments::DistributionInput,
+        crate::welfare::care::Elder,
+        crate::welfare::care::Pair,
+        crate::welfare::care::PairInput,
+        crate::welfare::care::Contact,
+        crate::welfare::care::ContactInput,
+        crate::welfare::care::EndInput,
+        crate::welfare::care::Missed,
+        welfare::ApplicationDetail,
+        welfare::StepInput,
+        welfare::GrantDetail,
+        welfare::PaymentListDetail,
+        welfare::PairDetail,
     ))
 )]
 pub struct ApiDoc;
@@ -439,6 +496,7 @@ pub fn routes() -> Router<AppState> {
         .merge(surveys::routes())
         .merge(services::routes())
         .merge(party::routes())
+        .merge(welfare::routes())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -121,12 +121,16 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     };
     let agreements_total = agreements.len() as i64;
     let agreements: Vec<_> = agreements.into_iter().take(todo::SHOWN as usize).collect();
+    let welfare_due = crate::welfare::reviews::due_count(db, a).await?;
+    let care_missed = crate::welfare::care::missed(db, a, None).await?.len() as i64;
     Ok(context! {
+        welfare_due, care_missed,
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
         visits, visits_total, tasks_total, agreements, agreements_total,
         tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
-        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + agreements_total == 0,
+        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + agreements_total
+            + welfare_due + care_missed == 0,
     })
 }
 

@@ -4,6 +4,7 @@ mod account;
 mod activities;
 mod auth;
 mod calendar;
+mod care;
 mod case_rows;
 mod cases;
 mod dashboard;
@@ -25,6 +26,9 @@ mod units;
 mod venues;
 mod visits;
 mod volunteers;
+mod welfare;
+mod welfare_programmes;
+mod welfare_public;
 pub(crate) mod work_reports;
 
 use axum::Router;
@@ -58,4 +62,8 @@ pub fn routes() -> Router<AppState> {
         .merge(party::routes())
         .merge(units::routes())
         .merge(venues::routes())
+        .merge(welfare::routes())
+        .merge(care::routes())
+        .merge(welfare_public::routes())
+        .merge(welfare_programmes::routes())
 }
