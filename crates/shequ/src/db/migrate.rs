@@ -78,6 +78,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "custom_ledgers",
         include_str!("../../migrations/0015_custom_ledgers.sql"),
     ),
+    (
+        18,
+        "devices",
+        include_str!("../../migrations/0018_devices.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

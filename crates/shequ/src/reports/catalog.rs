@@ -745,6 +745,7 @@ pub fn catalog() -> &'static Catalog {
         for plugin in [
             crate::registry::plugin::plugin,
             crate::cases::plugin::plugin,
+            crate::devices::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

@@ -114,6 +114,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/patrol_log.html"),
     ),
     ("visits.html", include_str!("../../templates/visits.html")),
+    ("devices.html", include_str!("../../templates/devices.html")),
+    ("device.html", include_str!("../../templates/device.html")),
     (
         "visit_coverage.html",
         include_str!("../../templates/visit_coverage.html"),

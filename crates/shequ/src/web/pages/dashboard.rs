@@ -95,6 +95,7 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
         .collect();
     let reported = todo::reported_by_me(db, a).await?;
     let hazards = todo::hazards_due(db, a, today, HAZARD_DAYS).await?;
+    let silent = crate::devices::health::silent(db, a).await?;
     let mut visits = Vec::new();
     let mut visits_total = 0;
     if a.role.can_write_registry() {
@@ -113,8 +114,8 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     Ok(context! {
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total,
-        nothing => cases.total + reported.total + hazards.total + visits_total == 0,
+        visits, visits_total, silent_devices => silent,
+        nothing => cases.total + reported.total + hazards.total + visits_total + silent.total == 0,
     })
 }
 

@@ -6,6 +6,7 @@ mod calendar;
 mod case_rows;
 mod cases;
 mod dashboard;
+mod devices;
 mod hazards;
 mod imports;
 mod ledgers;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(hazards::routes())
         .merge(patrols::routes())
         .merge(visits::routes())
+        .merge(devices::routes())
         .merge(calendar::routes())
         .merge(ledgers::routes())
         .merge(lookup::routes())
