@@ -11,6 +11,17 @@ use crate::cases::todo::{Todos, SHOWN};
 use crate::db::Db;
 use crate::error::Result;
 
+/// A kind's heartbeat interval in minutes (60 for a kind not configured).
+pub async fn interval(db: &Db, kind: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT heartbeat_minutes FROM device_kinds WHERE kind = $1")
+            .bind(kind)
+            .fetch_optional(&db.pool)
+            .await?
+            .unwrap_or(60),
+    )
+}
+
 /// Records that a device was heard from at `seen` (UTC); battery and signal when the message carried them.
 /// A message older than the last one seen (a late MQTT delivery) does not move `last_seen_at` back.
 pub async fn touch(
@@ -21,8 +32,7 @@ pub async fn touch(
     seen: NaiveDateTime,
 ) -> Result<()> {
     let minutes: i64 = sqlx::query_scalar(
-        "SELECT COALESCE((SELECT k.heartbeat_minutes FROM device_kinds k WHERE k.kind = d.kind), 60) \
-         FROM devices d WHERE d.id = $1",
+        "SELECT k.heartbeat_minutes FROM devices d JOIN device_kinds k ON k.kind = d.kind WHERE d.id = $1",
     )
     .bind(device)
     .fetch_optional(&db.pool)

@@ -7,6 +7,7 @@
 //! [`health`]: a device silent beyond its kind's interval shows on the grid worker's 工作台. Nothing here knows
 //! HTTP; every read takes the [`Actor`] and answers out-of-scope ids as NotFound.
 
+pub mod guard;
 pub mod health;
 pub mod history;
 pub mod intake;
@@ -171,11 +172,16 @@ pub async fn register(db: &Db, actor: &Actor, input: &DeviceInput) -> Result<New
     }
     let secret = sessions::random_token();
     let now = crate::db::now();
+    // A new device has one interval to send its first heartbeat.
+    let due = crate::cases::fmt_ts(
+        chrono::Utc::now().naive_utc()
+            + chrono::Duration::minutes(health::interval(db, &input.kind).await?),
+    );
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO devices (code, name, kind, secret, location_node_id, street_id, community_id, grid_id, \
          building_id, created_at, person_id, contact_name, contact_phone, due_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(code)
     .bind(&name)
@@ -190,6 +196,7 @@ pub async fn register(db: &Db, actor: &Actor, input: &DeviceInput) -> Result<New
     .bind(person_id)
     .bind((!contact_name.is_empty()).then_some(contact_name.clone()))
     .bind(&contact_phone)
+    .bind(&due)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -206,8 +213,6 @@ pub async fn register(db: &Db, actor: &Actor, input: &DeviceInput) -> Result<New
     )
     .await?;
     tx.commit().await?;
-    // A new device has one interval to send its first heartbeat.
-    health::touch(db, id, None, None, chrono::Utc::now().naive_utc()).await?;
     Ok(NewDevice {
         device: get(db, actor, id).await?,
         secret,

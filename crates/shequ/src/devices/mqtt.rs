@@ -198,11 +198,11 @@ async fn process(db: &Db, prefix: &str, p: &Publish) -> anyhow::Result<()> {
     let now = chrono::Utc::now().naive_utc();
     let parts: Vec<&str> = p.topic.split('/').collect();
     let [pre, street, code, kind] = parts.as_slice() else {
-        intake::count(db, 0, &Refusal::UnknownDevice, now).await?;
+        super::guard::count(db, 0, &Refusal::UnknownDevice, now).await?;
         return Ok(());
     };
     if *pre != prefix || !matches!(*kind, "event" | "heartbeat") {
-        intake::count(db, 0, &Refusal::UnknownDevice, now).await?;
+        super::guard::count(db, 0, &Refusal::UnknownDevice, now).await?;
         return Ok(());
     }
     let target = Target::Code { street, code };
