@@ -10,6 +10,7 @@ mod attrs;
 pub mod bench_cases;
 mod bulk;
 mod case_rows;
+mod devices;
 mod groups;
 pub mod names;
 mod patrols;
@@ -295,6 +296,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     let patrol_logs = patrols::generate(db, firsts.community, &firsts.grids, worker).await? as i64;
     progress("photos");
     let photos = photos::generate(db, firsts.community).await? as i64;
+    progress("devices");
+    devices::generate(db, &firsts.grids).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

@@ -209,7 +209,7 @@ async fn authenticate(
     msg: Signed<'_>,
     now: NaiveDateTime,
     via: Via,
-) -> Result<std::result::Result<(Known, NaiveDateTime), Refusal>> {
+) -> Result<std::result::Result<(Known, Option<NaiveDateTime>), Refusal>> {
     let Some(dev) = find(db, target).await? else {
         count(db, 0, &Refusal::UnknownDevice, now).await?;
         return Ok(Err(Refusal::UnknownDevice));
@@ -236,12 +236,13 @@ async fn authenticate(
     } else {
         WINDOW_SECS
     };
-    match sent {
-        Some(t) if (now - t).num_seconds() <= past && (t - now).num_seconds() <= WINDOW_SECS => {
-            Ok(Ok((dev, t)))
-        }
-        _ => refuse(Refusal::StaleTimestamp).await,
-    }
+    // A signed message too far in the past or the future: the caller refuses it (an event is logged).
+    Ok(Ok((
+        dev,
+        sent.filter(|t| {
+            (now - *t).num_seconds() <= past && (*t - now).num_seconds() <= WINDOW_SECS
+        }),
+    )))
 }
 
 /// Receives one heartbeat: the device's last seen time, battery and signal.
@@ -255,6 +256,10 @@ pub async fn heartbeat(
     let (dev, sent) = match authenticate(db, target, msg, now, via).await? {
         Ok(d) => d,
         Err(r) => return Ok(Err(r)),
+    };
+    let Some(sent) = sent else {
+        count(db, dev.id, &Refusal::StaleTimestamp, now).await?;
+        return Ok(Err(Refusal::StaleTimestamp));
     };
     let hb: Heartbeat = if msg.body.iter().all(u8::is_ascii_whitespace) {
         Heartbeat::default()
@@ -294,9 +299,14 @@ pub async fn receive(
         device_id: dev.id,
         event_type: None,
         event_id: None,
-        sent_at: Some(fmt_ts(sent)),
+        sent_at: sent.map(fmt_ts),
         signature,
         via,
+    };
+    let Some(sent) = sent else {
+        let r = Refusal::StaleTimestamp;
+        log(db, &entry, now, Some(&r), None, msg.body).await?;
+        return Ok(Err(r));
     };
     let ev: DeviceEvent = match serde_json::from_slice(msg.body) {
         Ok(e) => e,
