@@ -247,3 +247,84 @@ async fn an_sos_belongs_to_a_person_and_archiving_its_place_retires_it() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_community_head_registers_an_sos_on_the_page_by_household_number_and_sees_the_secret_once(
+) {
+    let app = App::start().await;
+    let shuji = app.login("shuji").await;
+    let page = shuji.get("/devices").await.text().await.unwrap();
+    assert!(page.contains("id=\"device-form\""), "{page}");
+    let zhao = app.world.zhao.to_string();
+    let r = shuji
+        .post_form(
+            "/devices",
+            &[
+                ("code", "AKT-H001"),
+                ("name", "赵军杰家安康通"),
+                ("kind", "sos"),
+                ("household", "H001"),
+                ("person_id", zhao.as_str()),
+                ("contact_name", "赵小明"),
+                ("contact_phone", "13900001111"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"device-secret\"") && html.contains("赵军杰"),
+        "{html}"
+    );
+    assert!(!html.contains("13900001111"));
+    let place: i64 = sqlx::query("SELECT location_node_id FROM devices WHERE code = 'AKT-H001'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(place, app.world.dwelling1);
+    // The secret is not shown again.
+    let (_, list) = shuji.get_json("/api/devices").await;
+    let id = list[0]["id"].as_i64().unwrap();
+    assert!(!shuji
+        .get(&format!("/devices/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("device-secret"));
+    // A household outside the scope, and a grid worker, are refused; nothing is written.
+    let r = shuji
+        .post_form(
+            "/devices",
+            &[
+                ("code", "AKT-2"),
+                ("name", "x"),
+                ("kind", "sos"),
+                ("household", "H900"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("户号"));
+    let w1 = app.login("wangge1").await;
+    let b1 = app.world.building1.to_string();
+    let r = w1
+        .post_form(
+            "/devices",
+            &[
+                ("code", "AKT-3"),
+                ("name", "x"),
+                ("kind", "smoke"),
+                ("location_id", b1.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM devices")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}

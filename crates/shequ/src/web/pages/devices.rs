@@ -4,12 +4,15 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
+use axum::{Form, Router};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::cases::{grids, opt_id};
-use crate::devices::{self, history};
+use crate::accounts::Role;
+use crate::devices::{self, history, DeviceInput};
+use crate::error::Error;
+use crate::registry::lookup;
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -17,7 +20,7 @@ use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/devices", get(list))
+        .route("/devices", get(list).post(register))
         .route("/devices/{id}", get(detail))
 }
 
@@ -62,7 +65,8 @@ async fn list(
         Some(&user),
         &user.actor.lang,
         context! { devices => items, total => all.len(), silent, grids => grids(&state, &user).await?,
-        grid_id => grid, state => p.state },
+        grid_id => grid, state => p.state, kinds => kinds(),
+        can_register => matches!(user.actor.role, Role::StreetAdmin | Role::CommunityHead) },
     )
 }
 
@@ -97,5 +101,66 @@ async fn detail(
         Some(&user),
         &user.actor.lang,
         context! { device => shown(&d.device), events, cases, refusals },
+    )
+}
+
+fn kinds() -> Vec<minijinja::Value> {
+    devices::KINDS
+        .iter()
+        .map(|k| context! { code => k, label => devices::kind_label(k) })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DeviceForm {
+    code: String,
+    name: String,
+    kind: String,
+    /// A building of the chosen grid, or …
+    location_id: String,
+    /// … the 户号 of the dwelling it is installed in.
+    household: String,
+    person_id: String,
+    contact_name: String,
+    contact_phone: String,
+}
+
+/// Registers a device from the list page's form and shows its secret, once.
+async fn register(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<DeviceForm>,
+) -> Result<Html<String>, PageError> {
+    let location_id = if !f.household.trim().is_empty() {
+        lookup::household_by_number(&state.db, &user.actor, f.household.trim())
+            .await
+            .map_err(|_| Error::invalid("户号", "户号不存在或不在您的管辖范围内"))?
+            .dwelling_id
+    } else {
+        opt_id(&f.location_id).ok_or_else(|| Error::invalid("安装位置", "请选择楼栋或填写户号"))?
+    };
+    let made = devices::register(
+        &state.db,
+        &user.actor,
+        &DeviceInput {
+            code: f.code,
+            name: f.name,
+            kind: f.kind,
+            location_id,
+            person_id: opt_id(&f.person_id),
+            contact_name: Some(f.contact_name),
+            contact_phone: Some(f.contact_phone),
+        },
+    )
+    .await?;
+    let d = history::detail(&state.db, &user.actor, made.device.id).await?;
+    render(
+        &state.templates,
+        "device.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { device => shown(&d.device), events => d.events, cases => d.cases,
+        refusals => Vec::<minijinja::Value>::new(), secret => made.secret },
     )
 }
