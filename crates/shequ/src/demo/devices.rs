@@ -247,6 +247,8 @@ async fn alarms(db: &Db, made: &[(i64, &'static str, i64)]) -> anyhow::Result<()
         }
     }
     rows.flush(&mut conn, db.dialect).await?;
+    // Explicit ids: PostgreSQL's sequences must move past them.
+    super::bulk::advance_sequences(db, &mut conn, &["cases", "case_events"]).await?;
     for (n, (dev, kind, at, case)) in events.into_iter().enumerate() {
         sqlx::query(
             "INSERT INTO device_events (device_id, event_type, sent_at, received_at, signature, accepted, \

@@ -20,6 +20,10 @@ use tokio::task::JoinHandle;
 use super::intake::{self, Refusal, Signed, Target, Via};
 use crate::db::Db;
 
+/// How many messages are processed at once (each in a task of its own); fewer than the client's request
+/// channel holds, so that acknowledgements never wait for the loop.
+const PARALLEL: usize = 64;
+
 /// How the intake connects.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -132,6 +136,7 @@ pub fn start(db: Db, config: Config) -> anyhow::Result<Handle> {
     let (client, mut events) = AsyncClient::new(opts, 1000);
     let (ready, subscribed) = watch::channel(false);
     let c = client.clone();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(PARALLEL));
     let task = tokio::spawn(async move {
         let mut backoff = Duration::from_secs(1);
         let filters = vec![
@@ -154,12 +159,18 @@ pub fn start(db: Db, config: Config) -> anyhow::Result<Handle> {
                     let _ = ready.send(true);
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
+                    // At most PARALLEL messages at once: beyond, the loop waits, and the broker keeps the
+                    // rest queued (not the server's memory).
+                    let Ok(permit) = slots.clone().acquire_owned().await else {
+                        break;
+                    };
                     let (db, c, prefix) = (db.clone(), c.clone(), config.prefix.clone());
                     tokio::spawn(async move {
                         handle(&db, &prefix, &p).await;
                         if let Err(e) = c.ack(&p).await {
                             tracing::warn!(error = %e, "MQTT ack");
                         }
+                        drop(permit);
                     });
                 }
                 Ok(_) => {}
