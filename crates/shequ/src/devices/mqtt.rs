@@ -159,13 +159,14 @@ pub fn start(db: Db, config: Config) -> anyhow::Result<Handle> {
                     let _ = ready.send(true);
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    // At most PARALLEL messages at once: beyond, the loop waits, and the broker keeps the
-                    // rest queued (not the server's memory).
-                    let Ok(permit) = slots.clone().acquire_owned().await else {
-                        break;
-                    };
-                    let (db, c, prefix) = (db.clone(), c.clone(), config.prefix.clone());
+                    // At most PARALLEL messages are processed at once; the loop itself never waits (it
+                    // sends the acknowledgements and pings).
+                    let (db, c, prefix, slots) =
+                        (db.clone(), c.clone(), config.prefix.clone(), slots.clone());
                     tokio::spawn(async move {
+                        let Ok(permit) = slots.acquire_owned().await else {
+                            return;
+                        };
                         handle(&db, &prefix, &p).await;
                         if let Err(e) = c.ack(&p).await {
                             tracing::warn!(error = %e, "MQTT ack");
