@@ -12,6 +12,7 @@ pub mod cases;
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod devices;
 pub mod error;
 pub mod exports;
 pub mod fieldwork;

@@ -28,6 +28,11 @@ enum Command {
         /// Scale of the demo data for --demo.
         #[arg(long, value_enum, default_value = "community")]
         scale: demo::Scale,
+        /// The MQTT broker devices publish to (mqtt://host:1883, mqtts://host:8883); off when unset.
+        /// Credentials, CA, client id and topic prefix: SHEQU_MQTT_USERNAME, SHEQU_MQTT_PASSWORD,
+        /// SHEQU_MQTT_CA, SHEQU_MQTT_CLIENT_ID, SHEQU_MQTT_PREFIX (README).
+        #[arg(long, env = "SHEQU_MQTT_URL")]
+        mqtt_url: Option<String>,
     },
     /// Fill an empty database with deterministic demo data.
     Demo {
@@ -388,10 +393,29 @@ async fn main() -> anyhow::Result<()> {
             listen,
             demo: with_demo,
             scale,
+            mqtt_url,
         } => {
             if with_demo && demo::is_empty(&db).await? {
                 fill_demo(&db, scale).await?;
             }
+            // Notifications: the outbox sender (every channel to the log until a gateway adapter is set up).
+            shequ::devices::notify::spawn(db.clone(), shequ::devices::notify::log_adapters());
+            // Device events over MQTT, when a broker is configured; a bad setting is reported, not fatal.
+            let _mqtt = match mqtt_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                Some(url) => {
+                    match shequ::devices::mqtt::start(
+                        db.clone(),
+                        shequ::devices::mqtt::Config::from_env(url),
+                    ) {
+                        Ok(h) => Some(h),
+                        Err(e) => {
+                            eprintln!("MQTT 未启动 / MQTT intake not started: {e}");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
             web::serve(db, &listen, |addr| {
                 println!("shequ 已启动 / listening on http://{addr}/")
             })

@@ -16,7 +16,6 @@ pub mod attachments;
 pub mod categories;
 pub mod counts;
 pub mod deadlines;
-pub mod devices;
 pub mod flow;
 pub mod hazards;
 pub mod intake;

@@ -89,6 +89,11 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0017_services.sql"),
     ),
     (
+        18,
+        "devices",
+        include_str!("../../migrations/0018_devices.sql"),
+    ),
+    (
         19,
         "portal",
         include_str!("../../migrations/0019_portal.sql"),

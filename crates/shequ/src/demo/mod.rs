@@ -10,6 +10,7 @@ mod attrs;
 pub mod bench_cases;
 mod bulk;
 mod case_rows;
+mod devices;
 mod governance;
 mod groups;
 pub mod names;
@@ -309,6 +310,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     services::generate(db, firsts.community, &firsts.grids).await?;
     progress("welfare");
     welfare::generate(db, firsts.street, firsts.community, firsts.grids[0]).await?;
+    progress("devices");
+    devices::generate(db, &firsts.grids).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

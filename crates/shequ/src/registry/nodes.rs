@@ -491,6 +491,8 @@ pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<Node> {
     }
     let mut tx = db.begin().await?;
     audit::archive_row(&mut tx, actor, "nodes", "node", id, node.archived).await?;
+    // Devices installed at the place retire with it.
+    crate::devices::retire_at(&mut tx, actor, id).await?;
     tx.commit().await?;
     db.lists.clear();
     Ok(Node {

@@ -803,6 +803,7 @@ pub fn catalog() -> &'static Catalog {
             crate::surveys::plugin::plugin,
             crate::services::plugin::plugin,
             crate::welfare::plugin::plugin,
+            crate::devices::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

@@ -222,6 +222,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/agreements.html"),
     ),
     ("visits.html", include_str!("../../templates/visits.html")),
+    ("devices.html", include_str!("../../templates/devices.html")),
+    ("device.html", include_str!("../../templates/device.html")),
     (
         "visit_coverage.html",
         include_str!("../../templates/visit_coverage.html"),

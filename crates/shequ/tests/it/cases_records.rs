@@ -210,7 +210,7 @@ async fn dashboard_counts_closed_on_time_and_satisfaction() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn device_alarms_open_cases_and_bad_signatures_are_refused_and_logged() {
-    use shequ::cases::devices::sign;
+    use shequ::devices::sign;
     let app = App::start().await;
     let w = &app.world;
     let admin = app.login("admin").await;

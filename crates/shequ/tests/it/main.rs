@@ -14,6 +14,8 @@ mod cases_dashboard;
 mod cases_list;
 mod cases_records;
 mod devices;
+mod devices_health;
+mod devices_mqtt;
 mod exports;
 mod exports_people;
 mod governance;

@@ -46,6 +46,7 @@ async fn personal_values(db: &shequ::db::Db) -> HashSet<String> {
         "SELECT phone FROM case_parties",
         "SELECT phone FROM patrol_members",
         "SELECT landlord_phone FROM rentals",
+        "SELECT contact_phone FROM devices",
     ] {
         for r in sqlx::query(sql).fetch_all(&db.pool).await.unwrap() {
             if let Ok(Some(v)) = r.try_get::<Option<String>, _>(0) {

@@ -406,3 +406,65 @@ async fn services_records_stay_inside_scope() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn devices_of_another_grid_or_street_answer_404_on_every_device_endpoint() {
+    let app = App::start().await;
+    let w = &app.world;
+    let admin = app.login("admin").await;
+    let (st, d) = admin
+        .post_json(
+            "/api/devices",
+            json!({"code": "SCOPE-1", "name": "烟感", "kind": "smoke", "location_id": w.building1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{d}");
+    let dev = d["device"]["id"].as_i64().unwrap();
+    let g1 = app.login("wangge1").await;
+    for path in [format!("/api/devices/{dev}"), format!("/devices/{dev}")] {
+        assert_eq!(g1.get(&path).await.status(), StatusCode::OK, "GET {path}");
+    }
+    for user in ["wangge2", "admin_b"] {
+        let s = app.login(user).await;
+        for path in [format!("/api/devices/{dev}"), format!("/devices/{dev}")] {
+            assert_eq!(
+                s.get(&path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{user} GET {path}"
+            );
+        }
+        let (_, list) = s.get_json(&format!("/api/devices?grid={}", w.grid1)).await;
+        assert_eq!(list.as_array().unwrap().len(), 0, "{user}");
+        let (_, silent) = s.get_json("/api/devices/silent").await;
+        assert_eq!(silent["total"], 0, "{user}");
+        assert!(!s
+            .get("/devices")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("SCOPE-1"));
+    }
+    // Another street's administrator cannot set this community's duty phone, nor register in its places.
+    let b = app.login("admin_b").await;
+    let (st, _) = b
+        .put_json(
+            &format!("/api/devices/duty-phones/{}", w.community_a1),
+            json!({"phone": "010-12345678"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = b
+        .post_json(
+            "/api/devices",
+            json!({"code": "SCOPE-2", "name": "烟感", "kind": "smoke", "location_id": w.building1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM community_duty_phones")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}

@@ -143,14 +143,15 @@ async fn every_declared_scoped_table_follows_or_keeps_as_declared() {
     .await
     .unwrap()
     .get(0);
-    shequ::cases::devices::register(
+    shequ::devices::register(
         &db,
         &sys,
-        &shequ::cases::devices::DeviceInput {
+        &shequ::devices::DeviceInput {
             code: "smoke-move-1".into(),
             name: "烟感".into(),
             kind: "smoke".into(),
             location_id: dwelling,
+            ..Default::default()
         },
     )
     .await

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiResult;
 use crate::cases::categories::{self, Category, CategoryInput, Hours};
-use crate::cases::devices::{self, Device, DeviceInput, EventOutcome, NewDevice, Refusal};
 use crate::cases::intake::{self, NewCase};
 use crate::cases::mediation::{self, Mediation, MediationInput, SessionInput};
 use crate::cases::queries::{self, Case, CaseEvent, CasePage, ListQuery, Party};
@@ -41,8 +40,6 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/rate", post(rate))
         .route("/cases/{id}/mediation", put(save_mediation))
         .route("/cases/{id}/mediation/sessions", post(add_session))
-        .route("/devices", get(list_devices).post(register_device))
-        .route("/devices/{id}/events", post(device_event))
 }
 
 /// The category tree with the hours allowed per stage.
@@ -353,70 +350,4 @@ pub async fn dashboard(
     Ok(Json(
         stats::dashboard(&state.db, &user.actor, from, to).await?,
     ))
-}
-
-/// Devices in the user's scope.
-#[utoipa::path(get, path = "/api/devices", responses((status = 200, body = [Device])))]
-pub async fn list_devices(State(state): State<AppState>, user: User) -> ApiResult<Vec<Device>> {
-    Ok(Json(devices::list(&state.db, &user.actor).await?))
-}
-
-/// Registers a device; the answer holds its secret, shown once.
-#[utoipa::path(post, path = "/api/devices", request_body = DeviceInput, responses((status = 200, body = NewDevice), (status = 403), (status = 409), (status = 422)))]
-pub async fn register_device(
-    State(state): State<AppState>,
-    user: User,
-    Json(input): Json<DeviceInput>,
-) -> ApiResult<NewDevice> {
-    Ok(Json(
-        devices::register(&state.db, &user.actor, &input).await?,
-    ))
-}
-
-/// An alarm from a device (no session): `X-Timestamp` (Unix seconds) and `X-Signature` =
-/// hex(HMAC-SHA256(secret, timestamp + body)); body `{"type": "smoke", "message": "…"}`. Opens a case in the
-/// device's grid, or joins the open one of the same alarm within the window. Wrong signatures, timestamps
-/// more than 5 minutes off and replays are refused (401) and logged.
-#[utoipa::path(post, path = "/api/devices/{id}/events", params(("id" = i64, Path)), request_body = crate::cases::devices::DeviceEvent,
-    responses((status = 200, body = EventOutcome), (status = 401), (status = 404), (status = 422)))]
-pub async fn device_event(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
-) -> axum::response::Response {
-    use axum::http::StatusCode;
-    use axum::response::IntoResponse;
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let outcome = devices::receive(
-        &state.db,
-        id,
-        &header("x-timestamp"),
-        &header("x-signature"),
-        &body,
-        chrono::Utc::now().naive_utc(),
-    )
-    .await;
-    match outcome {
-        Ok(Ok(o)) => Json(o).into_response(),
-        Ok(Err(r)) => {
-            let status = match r {
-                Refusal::UnknownDevice => StatusCode::NOT_FOUND,
-                Refusal::BadBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            (
-                status,
-                Json(serde_json::json!({"error": r.message(), "field": null})),
-            )
-                .into_response()
-        }
-        Err(e) => crate::web::error::ApiError(e).into_response(),
-    }
 }

@@ -4,6 +4,7 @@
 mod account;
 mod calendar;
 mod cases;
+mod devices;
 mod governance;
 mod hazards;
 mod nodes;
@@ -93,9 +94,13 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         cases::add_session,
         cases::dispute_figure,
         cases::dashboard,
-        cases::list_devices,
-        cases::register_device,
-        cases::device_event,
+        devices::list_devices,
+        devices::register_device,
+        devices::device_event,
+        devices::device_heartbeat,
+        devices::get_device,
+        devices::silent_devices,
+        devices::set_duty_phone,
         hazards::create,
         hazards::list,
         hazards::get_hazard,
@@ -296,11 +301,19 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         cases::HandoverTo,
         cases::Verdict,
         cases::Rating,
-        crate::cases::devices::Device,
-        crate::cases::devices::DeviceInput,
-        crate::cases::devices::NewDevice,
-        crate::cases::devices::DeviceEvent,
-        crate::cases::devices::EventOutcome,
+        crate::devices::Device,
+        crate::devices::DeviceInput,
+        crate::devices::NewDevice,
+        crate::devices::DeviceEvent,
+        crate::devices::EventOutcome,
+        crate::devices::intake::Heartbeat,
+        crate::devices::health::Silent,
+        devices::DeviceDetail,
+        devices::DeviceEventRow,
+        devices::DeviceCase,
+        devices::RefusalCount,
+        devices::DutyPhone,
+        devices::SilentList,
         crate::cases::attachments::Attachment,
         crate::cases::hazards::Hazard,
         crate::cases::hazards::NewHazard,
@@ -485,6 +498,7 @@ pub fn routes() -> Router<AppState> {
         .merge(nodes::routes())
         .merge(persons::routes())
         .merge(cases::routes())
+        .merge(devices::routes())
         .merge(hazards::routes())
         .merge(patrols::routes())
         .merge(visits::routes())

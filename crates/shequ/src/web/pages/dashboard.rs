@@ -95,6 +95,7 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
         .collect();
     let reported = todo::reported_by_me(db, a).await?;
     let hazards = todo::hazards_due(db, a, today, HAZARD_DAYS).await?;
+    let silent = crate::devices::health::silent(db, a).await?;
     let mut visits = Vec::new();
     let mut visits_total = 0;
     if a.role.can_write_registry() {
@@ -127,10 +128,10 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
         welfare_due, care_missed,
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total, tasks_total, agreements, agreements_total,
+        visits, visits_total, tasks_total, agreements, agreements_total, silent_devices => silent,
         tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
         nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + agreements_total
-            + welfare_due + care_missed == 0,
+            + welfare_due + care_missed + silent.total == 0,
     })
 }
 

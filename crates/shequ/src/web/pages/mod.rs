@@ -8,6 +8,7 @@ mod care;
 mod case_rows;
 mod cases;
 mod dashboard;
+mod devices;
 mod governance;
 mod hazards;
 mod imports;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .merge(hazards::routes())
         .merge(patrols::routes())
         .merge(visits::routes())
+        .merge(devices::routes())
         .merge(calendar::routes())
         .merge(ledgers::routes())
         .merge(lookup::routes())

@@ -1,0 +1,447 @@
+//! One validation and one handler for device messages, whichever path they came by (HTTP or MQTT).
+//!
+//! A device signs each message: a timestamp (Unix seconds) and hex(HMAC-SHA256(secret, timestamp + body)).
+//! A message is refused — counted per device, never a case — when the device is unknown or retired, sends
+//! faster than its rate limit, the signature is wrong, the timestamp is too far in the past or the future,
+//! the body is malformed, or the event was already received (replay: the device's event id, or the
+//! signature when it sends none, is claimed once in `device_event_keys`). An accepted alarm opens a case with
+//! the category configured for its type; another of the same type from the same device within the type's
+//! dedupe window joins the open case instead. A new case puts its recipients into the outbox.
+
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::accounts::{Actor, Role, Scope};
+use crate::cases::intake::{self, event, NewCase};
+use crate::cases::{categories, fmt_ts, State};
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+use super::guard::{allow, bucket_key, count, device_lock};
+pub use super::guard::{sign, signature_ok, Refusal};
+
+/// How far a device's timestamp may be ahead of the server's clock, and behind it for HTTP.
+pub const WINDOW_SECS: i64 = 300;
+/// How old an MQTT message may be: the broker keeps QoS 1 messages for the persistent session while the
+/// server is down, so they may arrive late (still each once).
+pub const MQTT_PAST_SECS: i64 = 24 * 3600;
+
+/// The path a message came by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Http,
+    Mqtt,
+}
+
+impl Via {
+    fn code(self) -> &'static str {
+        match self {
+            Via::Http => "http",
+            Via::Mqtt => "mqtt",
+        }
+    }
+}
+
+/// Which device a message names: its id (HTTP path) or its street and code (MQTT topic).
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    Id(i64),
+    Code { street: &'a str, code: &'a str },
+}
+
+/// A signed message as received.
+#[derive(Clone, Copy, Debug)]
+pub struct Signed<'a> {
+    pub timestamp: &'a str,
+    pub signature: &'a str,
+    pub body: &'a [u8],
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct DeviceEvent {
+    /// sos / smoke / door / camera
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[serde(default)]
+    pub message: String,
+    /// The device's own id of the event: an event is processed once per id, however often it is sent.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// A heartbeat's body.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Heartbeat {
+    /// Percent, 0–100.
+    #[serde(default)]
+    pub battery: Option<i64>,
+    /// dBm, e.g. -70.
+    #[serde(default)]
+    pub signal: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EventOutcome {
+    pub case_id: i64,
+    pub case_number: String,
+    /// true when the event joined a case opened by an earlier event.
+    pub joined: bool,
+}
+
+/// The device a message names, as the handler needs it.
+pub(crate) struct Known {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    secret: String,
+    pub location: i64,
+    pub person_id: Option<i64>,
+}
+
+async fn find(db: &Db, target: Target<'_>) -> Result<Option<Known>> {
+    const COLS: &str =
+        "SELECT d.id, d.code, d.name, d.kind, d.secret, d.location_node_id, d.person_id, \
+        d.street_id, s.code FROM devices d JOIN nodes s ON s.id = d.street_id";
+    let row = match target {
+        Target::Id(id) => {
+            sqlx::query(&format!("{COLS} WHERE d.id = $1 AND d.archived = 0"))
+                .bind(id)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        Target::Code { street, code } => {
+            let row = sqlx::query(&format!("{COLS} WHERE d.code = $1 AND d.archived = 0"))
+                .bind(code)
+                .fetch_optional(&db.pool)
+                .await?;
+            // The topic's street is the street's code or id; a device of another street is unknown there.
+            row.filter(|r| {
+                r.get::<i64, _>(7).to_string() == street
+                    || r.get::<Option<String>, _>(8).as_deref() == Some(street)
+            })
+        }
+    };
+    Ok(row.map(|r| Known {
+        id: r.get(0),
+        code: r.get(1),
+        name: r.get(2),
+        kind: r.get(3),
+        secret: r.get(4),
+        location: r.get(5),
+        person_id: r.get(6),
+    }))
+}
+
+/// Counts a message that is not even the signed envelope, by the device its topic names (0 if none).
+pub(crate) async fn malformed(db: &Db, target: Target<'_>, now: NaiveDateTime) -> Result<()> {
+    let id = find(db, target).await?.map_or(0, |d| d.id);
+    count(db, id, &Refusal::BadBody(String::new()), now).await
+}
+
+/// What a logged (signed) event row holds.
+struct Log<'a> {
+    device_id: i64,
+    event_type: Option<&'a str>,
+    event_id: Option<&'a str>,
+    sent_at: Option<String>,
+    signature: &'a str,
+    via: Via,
+}
+
+async fn log(
+    db: &Db,
+    l: &Log<'_>,
+    now: NaiveDateTime,
+    refusal: Option<&Refusal>,
+    case_id: Option<i64>,
+    body: &[u8],
+) -> Result<()> {
+    let keep = if refusal.is_some() { 1000 } else { 4000 };
+    sqlx::query(
+        "INSERT INTO device_events (device_id, event_type, sent_at, received_at, signature, accepted, reason, \
+         case_id, body, event_id, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(l.device_id)
+    .bind(l.event_type.map(String::from))
+    .bind(l.sent_at.clone())
+    .bind(fmt_ts(now))
+    .bind(l.signature.chars().take(128).collect::<String>())
+    .bind(refusal.is_none() as i64)
+    .bind(refusal.map(|r| r.code().to_string()))
+    .bind(case_id)
+    .bind(String::from_utf8_lossy(&body[..body.len().min(keep)]).to_string())
+    .bind(l.event_id.map(|s| s.chars().take(100).collect::<String>()))
+    .bind(l.via.code())
+    .execute(&db.pool)
+    .await?;
+    if let Some(r) = refusal {
+        tracing::warn!(
+            device_id = l.device_id,
+            reason = r.code(),
+            "device event refused"
+        );
+    }
+    Ok(())
+}
+
+/// Claims a replay key: true for the first of identical messages, however many arrive at once.
+async fn claim(db: &Db, device_id: i64, key: &str, now: NaiveDateTime) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO device_event_keys (device_id, signature, received_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (device_id, signature) DO NOTHING",
+    )
+    .bind(device_id)
+    .bind(key)
+    .bind(fmt_ts(now))
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(done == 1)
+}
+
+/// The checks every message passes, in order: known device, rate, signature, timestamp. A refusal here is
+/// counted in `device_refusals` (nothing of an unsigned message is stored).
+async fn authenticate(
+    db: &Db,
+    target: Target<'_>,
+    msg: Signed<'_>,
+    now: NaiveDateTime,
+    via: Via,
+) -> Result<std::result::Result<(Known, Option<NaiveDateTime>), Refusal>> {
+    let Some(dev) = find(db, target).await? else {
+        count(db, 0, &Refusal::UnknownDevice, now).await?;
+        return Ok(Err(Refusal::UnknownDevice));
+    };
+    let refuse = |r: Refusal| async move {
+        count(db, dev.id, &r, now).await?;
+        Ok::<_, Error>(Err(r))
+    };
+    if !allow(bucket_key(&dev.secret)) {
+        return refuse(Refusal::RateLimited).await;
+    }
+    if !signature_ok(&dev.secret, msg.timestamp.trim(), msg.body, msg.signature) {
+        return refuse(Refusal::BadSignature).await;
+    }
+    let sent = msg
+        .timestamp
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| t.naive_utc());
+    let past = if via == Via::Mqtt {
+        MQTT_PAST_SECS
+    } else {
+        WINDOW_SECS
+    };
+    // A signed message too far in the past or the future: the caller refuses it (an event is logged).
+    Ok(Ok((
+        dev,
+        sent.filter(|t| {
+            (now - *t).num_seconds() <= past && (*t - now).num_seconds() <= WINDOW_SECS
+        }),
+    )))
+}
+
+/// Receives one heartbeat: the device's last seen time, battery and signal.
+pub async fn heartbeat(
+    db: &Db,
+    target: Target<'_>,
+    msg: Signed<'_>,
+    now: NaiveDateTime,
+    via: Via,
+) -> Result<std::result::Result<(), Refusal>> {
+    let (dev, sent) = match authenticate(db, target, msg, now, via).await? {
+        Ok(d) => d,
+        Err(r) => return Ok(Err(r)),
+    };
+    let Some(sent) = sent else {
+        count(db, dev.id, &Refusal::StaleTimestamp, now).await?;
+        return Ok(Err(Refusal::StaleTimestamp));
+    };
+    let hb: Heartbeat = if msg.body.iter().all(u8::is_ascii_whitespace) {
+        Heartbeat::default()
+    } else {
+        match serde_json::from_slice(msg.body) {
+            Ok(h) => h,
+            Err(_) => {
+                let r =
+                    Refusal::BadBody("心跳内容应为 JSON:{\"battery\": 80, \"signal\": -70}".into());
+                count(db, dev.id, &r, now).await?;
+                return Ok(Err(r));
+            }
+        }
+    };
+    let battery = hb.battery.filter(|b| (0..=100).contains(b));
+    let signal = hb.signal.filter(|s| (-200..=0).contains(s));
+    super::health::touch(db, dev.id, battery, signal, sent.min(now)).await?;
+    Ok(Ok(()))
+}
+
+/// Receives one signed event at `now` (UTC). `Ok(Err(refusal))` is a refused event: a signed one is logged
+/// in `device_events` with its reason (and at most 1,000 characters of its body), an unsigned one only
+/// counted in `device_refusals`.
+pub async fn receive(
+    db: &Db,
+    target: Target<'_>,
+    msg: Signed<'_>,
+    now: NaiveDateTime,
+    via: Via,
+) -> Result<std::result::Result<EventOutcome, Refusal>> {
+    let (dev, sent) = match authenticate(db, target, msg, now, via).await? {
+        Ok(d) => d,
+        Err(r) => return Ok(Err(r)),
+    };
+    let signature = msg.signature.trim();
+    let mut entry = Log {
+        device_id: dev.id,
+        event_type: None,
+        event_id: None,
+        sent_at: sent.map(fmt_ts),
+        signature,
+        via,
+    };
+    let Some(sent) = sent else {
+        let r = Refusal::StaleTimestamp;
+        log(db, &entry, now, Some(&r), None, msg.body).await?;
+        return Ok(Err(r));
+    };
+    let ev: DeviceEvent = match serde_json::from_slice(msg.body) {
+        Ok(e) => e,
+        Err(_) => {
+            let r = Refusal::BadBody(
+                "事件内容应为 JSON:{\"type\": \"smoke\", \"message\": \"…\", \"id\": \"…\"}".into(),
+            );
+            log(db, &entry, now, Some(&r), None, msg.body).await?;
+            return Ok(Err(r));
+        }
+    };
+    entry.event_id = ev.id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    // An event is processed once: by the device's event id when it sends one, else by its signature.
+    let key = match entry.event_id {
+        Some(id) => format!("id:{}", id.chars().take(100).collect::<String>()),
+        None => signature.to_ascii_lowercase(),
+    };
+    if !claim(db, dev.id, &key, now).await? {
+        let r = Refusal::Replay;
+        log(db, &entry, now, Some(&r), None, msg.body).await?;
+        return Ok(Err(r));
+    }
+    super::health::touch(db, dev.id, None, None, sent.min(now)).await?;
+    // Whatever fails from here on (not a refusal: an error) gives the key back, so the device may retry.
+    let lock = device_lock(bucket_key(&dev.secret));
+    let processed = {
+        let _one_at_a_time = lock.lock().await;
+        process(db, &dev, &ev, &mut entry, now, msg.body).await
+    };
+    if processed.is_err() {
+        let _ =
+            sqlx::query("DELETE FROM device_event_keys WHERE device_id = $1 AND signature = $2")
+                .bind(dev.id)
+                .bind(&key)
+                .execute(&db.pool)
+                .await;
+    }
+    processed
+}
+
+async fn process<'a>(
+    db: &Db,
+    dev: &Known,
+    ev: &'a DeviceEvent,
+    entry: &mut Log<'a>,
+    now: NaiveDateTime,
+    body: &[u8],
+) -> Result<std::result::Result<EventOutcome, Refusal>> {
+    let ty = sqlx::query(
+        "SELECT category_code, title, dedupe_minutes FROM device_event_types WHERE event_type = $1",
+    )
+    .bind(&ev.event_type)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(ty) = ty else {
+        let r = Refusal::BadBody(format!("未配置的事件类型 {}", ev.event_type));
+        log(db, entry, now, Some(&r), None, body).await?;
+        return Ok(Err(r));
+    };
+    let (category_code, title, dedupe): (String, String, i64) = (ty.get(0), ty.get(1), ty.get(2));
+    let actor = Actor {
+        user_id: 0,
+        username: format!("device:{}", dev.code),
+        display_name: dev.name.clone(),
+        role: Role::StreetAdmin,
+        scope: Scope::All,
+        lang: "zh".into(),
+    };
+    // A duplicate within the window joins the open case of the same device and type.
+    let since = fmt_ts(now - Duration::minutes(dedupe));
+    let open = sqlx::query(&format!(
+        "SELECT c.id, c.number, c.state FROM device_events e JOIN cases c ON c.id = e.case_id \
+         WHERE e.device_id = $1 AND e.event_type = $2 AND e.accepted = 1 AND e.received_at >= $3 \
+         AND c.state IN {} ORDER BY e.id DESC LIMIT 1",
+        State::open_sql()
+    ))
+    .bind(dev.id)
+    .bind(&ev.event_type)
+    .bind(&since)
+    .fetch_optional(&db.pool)
+    .await?;
+    let message: String = ev.message.trim().chars().take(500).collect();
+    let note = if message.is_empty() {
+        title.clone()
+    } else {
+        format!("{title}:{message}")
+    };
+    let outcome = if let Some(r) = open {
+        let (case_id, number, state): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
+        let state = State::from_code(&state);
+        let mut tx = db.begin().await?;
+        event(
+            &mut tx,
+            &actor,
+            case_id,
+            "device",
+            state,
+            state,
+            None,
+            None,
+            Some(&format!("再次报警:{note}")),
+            &fmt_ts(now),
+        )
+        .await?;
+        tx.commit().await?;
+        EventOutcome {
+            case_id,
+            case_number: number,
+            joined: true,
+        }
+    } else {
+        let category = categories::by_code(db, &category_code).await?;
+        let case = intake::create(
+            db,
+            &actor,
+            &NewCase {
+                category_id: category.id,
+                source: "设备报警".into(),
+                title: format!("{title}({})", dev.name),
+                description: note,
+                location_id: dev.location,
+                ..Default::default()
+            },
+        )
+        .await?;
+        EventOutcome {
+            case_id: case.id,
+            case_number: case.number,
+            joined: false,
+        }
+    };
+    entry.event_type = Some(&ev.event_type);
+    log(db, entry, now, None, Some(outcome.case_id), body).await?;
+    if !outcome.joined {
+        super::notify::alarm(db, dev, &outcome, &title, now).await?;
+    }
+    Ok(Ok(outcome))
+}
