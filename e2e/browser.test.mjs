@@ -327,6 +327,8 @@ test('on a phone a resident reports a problem with a photo, follows it, rates it
   assert.match(shown, /同意:1 票\(100(\.0)?%\)/);
   await page.screenshot({ path: join(artifacts, 'portal-votes-phone.png'), fullPage: true });
   await Promise.all([g1.context.close(), head.context.close(), context.close()]);
+});
+
 test('on a phone a community head signs a person up for an activity, the person checks in by the door code, the attendance shows', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
   const page = await context.newPage();
