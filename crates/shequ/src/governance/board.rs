@@ -18,6 +18,8 @@ pub struct Board {
     pub resolutions: Vec<(String, String, String)>,
     pub results: Vec<votes::Tally>,
     pub statements: Vec<finance::Statement>,
+    /// Coming activities: (活动, 类型, 日期, 地点).
+    pub activities: Vec<(String, String, String, String)>,
 }
 
 /// The board of the community with this code (NotFound for an unknown code).
@@ -37,6 +39,7 @@ pub async fn of(db: &Db, code: &str) -> Result<Board> {
         resolutions: meetings::published(db, id).await?,
         results: votes::published(db, id).await?,
         statements: finance::published(db, id, &name).await?,
+        activities: crate::portal::activities::announced(db, id).await?,
         community: name,
     })
 }

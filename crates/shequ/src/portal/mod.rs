@@ -7,6 +7,7 @@
 //! the case rules (intake, attachments, the rating step) the portal acts with [`Resident::home_actor`], an
 //! actor whose scope is their own building (or grid), and checks ownership itself before every read.
 
+pub mod activities;
 pub mod requests;
 pub mod signup;
 

@@ -54,6 +54,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/period_form.html"),
     ),
     ("login.html", include_str!("../../templates/login.html")),
+    (
+        "portal_activities.html",
+        include_str!("../../templates/portal_activities.html"),
+    ),
     ("surveys.html", include_str!("../../templates/surveys.html")),
     ("survey.html", include_str!("../../templates/survey.html")),
     (

@@ -399,3 +399,75 @@ pub(crate) async fn verified_resident(app: &App, person: i64, name: &str, phone:
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-up of {name}");
     s
 }
+
+#[tokio::test]
+async fn a_resident_signs_up_for_a_coming_activity_once_and_the_board_announces_it() {
+    let app = App::start().await;
+    let w = &app.world;
+    sqlx::query("UPDATE nodes SET code = 'XF001' WHERE id = $1")
+        .bind(w.community_a1)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let shuji = app.login("shuji").await;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let (st, a) = shuji
+        .post_json("/api/activities", json!({"title": "重阳节敬老文艺演出", "kind": "文体", "starts_on": (today + chrono::Duration::days(3)).to_string(),
+            "place": "社区广场", "area_id": w.community_a1}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{a}");
+    let id = a["id"]
+        .as_i64()
+        .or_else(|| a["activity"]["id"].as_i64())
+        .unwrap();
+    let (_, past) = shuji
+        .post_json("/api/activities", json!({"title": "去年的活动", "kind": "宣传", "starts_on": "2025-01-05", "area_id": w.community_a1}))
+        .await;
+    let zhao = verified_resident(&app, w.zhao, "赵军杰", "13812345678").await;
+    let (st, list) = zhao.get_json("/api/portal/activities").await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let titles: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        vec!["重阳节敬老文艺演出"],
+        "ended ones are not offered"
+    );
+    let path = format!("/api/portal/activities/{id}/signup");
+    assert_eq!(zhao.post_json(&path, json!({})).await.0, StatusCode::OK);
+    assert_eq!(
+        zhao.post_json(&path, json!({})).await.0,
+        StatusCode::CONFLICT
+    );
+    let past_id = past["id"]
+        .as_i64()
+        .or_else(|| past["activity"]["id"].as_i64())
+        .unwrap();
+    assert_eq!(
+        zhao.post_json(
+            &format!("/api/portal/activities/{past_id}/signup"),
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    // The organiser's list has the resident; the board announces the activity.
+    let (_, signups) = shuji
+        .get_json(&format!("/api/activities/{id}/signups"))
+        .await;
+    assert_eq!(signups[0]["person_id"], w.zhao, "{signups}");
+    let board = app
+        .anonymous()
+        .get("/public/XF001")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(board.contains("重阳节敬老文艺演出") && !board.contains("去年的活动"));
+    assert!(!board.contains("赵军杰"));
+}

@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/resident-accounts/pending", get(pending))
         .route("/resident-accounts/{user_id}/verify", post(verify))
         .route("/persons/{id}/portal-code", post(issue_code))
+        .route("/portal/activities", get(activities))
+        .route("/portal/activities/{id}/signup", post(activity_signup))
 }
 
 /// The signed-in resident: verified (linked to a registry person) or waiting.
@@ -135,4 +137,26 @@ pub async fn issue_code(
     Ok(Json(Code {
         code: signup::issue_code(&state.db, &user.actor, id).await?,
     }))
+}
+
+/// The coming activities of the resident's community, with whether they signed up.
+#[utoipa::path(get, path = "/api/portal/activities", responses((status = 200, body = [crate::portal::activities::Coming]), (status = 403)))]
+pub async fn activities(
+    State(state): State<AppState>,
+    user: User,
+) -> ApiResult<Vec<crate::portal::activities::Coming>> {
+    Ok(Json(
+        crate::portal::activities::coming(&state.db, &user.actor).await?,
+    ))
+}
+
+/// Signs the resident up (409 the second time).
+#[utoipa::path(post, path = "/api/portal/activities/{id}/signup", params(("id" = i64, Path)), responses((status = 200, body = Done), (status = 404), (status = 409)))]
+pub async fn activity_signup(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Done> {
+    crate::portal::activities::sign_up(&state.db, &user.actor, id).await?;
+    Ok(Json(Done { ok: true }))
 }

@@ -1,5 +1,6 @@
 //! The resident's side of self-governance on the portal: proposals (submit one, follow what the committee
-//! made of it) and votes (the community's open and recent votes, one ballot each, published results).
+//! made of it), votes (the community's open and recent votes, one ballot each, published results) and the
+//! coming activities, which a resident signs up for.
 
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
@@ -20,6 +21,8 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/proposals", get(proposals_page).post(submit))
         .route("/portal/votes", get(votes_page))
         .route("/portal/votes/{number}", post(cast))
+        .route("/portal/activities", get(activities_page))
+        .route("/portal/activities/{id}/signup", post(activity_signup))
 }
 
 async fn proposals_page(
@@ -89,4 +92,27 @@ async fn cast(
 ) -> Result<Redirect, PageError> {
     votes::cast(&state.db, &user.actor, &number, f.option).await?;
     Ok(Redirect::to("/portal/votes"))
+}
+
+async fn activities_page(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Html<String>, PageError> {
+    let list = crate::portal::activities::coming(&state.db, &user.actor).await?;
+    render(
+        &state.templates,
+        "portal_activities.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { list },
+    )
+}
+
+async fn activity_signup(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    crate::portal::activities::sign_up(&state.db, &user.actor, id).await?;
+    Ok(Redirect::to("/portal/activities"))
 }
