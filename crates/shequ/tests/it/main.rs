@@ -42,6 +42,7 @@ mod scoped_move;
 mod security;
 mod services_report;
 mod surveys;
+mod surveys_bench;
 mod uploads;
 mod visits;
 mod volunteers;
