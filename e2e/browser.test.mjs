@@ -329,6 +329,58 @@ test('on a phone a resident reports a problem with a photo, follows it, rates it
   await Promise.all([g1.context.close(), head.context.close(), context.close()]);
 });
 
+test('on a phone a resident answers a survey with skip logic and the community head reads the results', async () => {
+  const head = await loginApi('shuji');
+  const s = await head.post('/api/surveys', {
+    title: '楼道环境满意度调查', sample_kind: 'all',
+    questions: '单选* | 您对楼道环境是否满意 | 满意,基本满意,不满意\n多选 | 不满意的原因 | 堆物,照明 | 若 1=不满意\n评分 | 整体打分 | 5',
+  });
+  await head.post(`/api/surveys/${s.id}/open`, {});
+
+  const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'jumin');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/portal$/);
+  await page.goto(base + '/portal/surveys');
+  await page.tap(`a[href="/portal/surveys/${s.number}"]`);
+  const reason = page.locator('fieldset[data-idx="2"]');
+  assert.equal(await reason.isHidden(), true, 'question 2 is hidden until 不满意 is chosen');
+  await page.check('input[name=q1][value="不满意"]');
+  assert.equal(await reason.isVisible(), true, 'question 2 shows after 不满意');
+  await page.check('input[name=q2][value="照明"]');
+  await page.check('input[name=q3][value="2"]');
+  let [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the survey form scrolls sideways (${scroll} > ${width})`);
+  await page.tap('#survey-form button[type=submit]');
+  await page.waitForSelector('#answered');
+  await page.screenshot({ path: join(artifacts, 'portal-survey-phone.png'), fullPage: true });
+
+  // The head reads the results on a phone: one response, 不满意 100%, with its bar; the QR code prints the link.
+  const hc = await browser.newContext(phone);
+  const hp = await hc.newPage();
+  await hp.goto(base + '/login');
+  await hp.fill('input[name=username]', 'shuji');
+  await hp.fill('input[name=password]', 'shequ-demo-2026');
+  await hp.click('button[type=submit]');
+  await hp.goto(base + `/surveys/${s.id}`);
+  assert.match(await hp.textContent('#response-rate'), /回收 1 份/);
+  const row = hp.locator('#result-q1 table.shares tr', { hasText: '不满意' });
+  assert.match(await row.textContent(), /1\s*100(\.0)?%/);
+  assert.equal(await row.locator('.bar').count(), 1);
+  assert.match(await hp.textContent('#result-q2'), /照明/);
+  [scroll, width] = await hp.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the results page scrolls sideways (${scroll} > ${width})`);
+  await hp.screenshot({ path: join(artifacts, 'survey-results-phone.png'), fullPage: true });
+  await hp.tap('#survey-qr');
+  assert.match(await hp.textContent('#qr-link'), new RegExp(`/portal/surveys/${s.number}$`));
+  assert.equal(await hp.locator('#qr-code svg').count(), 1);
+  await Promise.all([head.context.close(), hc.close(), context.close()]);
+});
+
 test('on a phone a community head signs a person up for an activity, the person checks in by the door code, the attendance shows', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
   const page = await context.newPage();

@@ -13,16 +13,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain,
-        levels: ALL_LEVELS,
-        numerator: None,
-        denominator: None,
-    }
+    Def::new(domain, ALL_LEVELS, code, name, unit, definition)
 }
 
 const fn rate(
@@ -33,72 +24,54 @@ const fn rate(
     n: &'static str,
     d: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit: "%",
-        definition,
-        domain,
-        levels: ALL_LEVELS,
-        numerator: Some(n),
-        denominator: Some(d),
-    }
-}
-
-fn count(def: Def, alias: &'static str, sql: &'static str, binds: Binds) -> Box<dyn Indicator> {
-    Box::new(Count {
-        def,
-        alias,
-        sql,
-        binds,
-    })
+    def(domain, code, name, "%", definition).rate(n, d)
 }
 
 pub fn plugin() -> Plugin {
     use Binds::*;
     let c = "cases";
     let indicators: Vec<Box<dyn Indicator>> = vec![
-        count(def(c, "cases.received", "受理民情", "件", "期内上报的案件数(含不予立案)"), "c",
+        Count::boxed(def(c, "cases.received", "受理民情", "件", "期内上报的案件数(含不予立案)"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {scope}", Timestamps),
-        count(def(c, "cases.closed", "办结民情", "件", "期内结案的案件数"), "c",
+        Count::boxed(def(c, "cases.closed", "办结民情", "件", "期内结案的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.closed_at >= $1 AND c.closed_at < $2 AND {scope}", Timestamps),
-        count(def(c, "cases.closed_on_time", "按时办结", "件", "期内结案且结案时间不晚于总时限的案件数"), "c",
+        Count::boxed(def(c, "cases.closed_on_time", "按时办结", "件", "期内结案且结案时间不晚于总时限的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.closed_at >= $1 AND c.closed_at < $2 AND c.closed_at <= c.due_at AND {scope}", Timestamps),
-        Box::new(Rate { def: rate(c, "cases.on_time_rate", "按时办结率", "按时办结 ÷ 办结民情", "cases.closed_on_time", "cases.closed") }),
-        count(def(c, "cases.overdue", "超期案件", "件", "期内上报、曾有阶段超期的案件数"), "c",
+        Rate::boxed(rate(c, "cases.on_time_rate", "按时办结率", "按时办结 ÷ 办结民情", "cases.closed_on_time", "cases.closed")),
+        Count::boxed(def(c, "cases.overdue", "超期案件", "件", "期内上报、曾有阶段超期的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND c.was_overdue = 1 AND {scope}", Timestamps),
-        count(def(c, "cases.disputes", "受理矛盾纠纷", "起", "期内上报的矛盾纠纷类案件数"), "c",
+        Count::boxed(def(c, "cases.disputes", "受理矛盾纠纷", "起", "期内上报的矛盾纠纷类案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 \
              AND c.category_id IN (SELECT k.id FROM case_categories k WHERE k.dispute = 1) AND {scope}", Timestamps),
-        count(def(c, "cases.mediated_ok", "调解成功", "起", "期内调解结果为调解成功的纠纷数"), "m",
+        Count::boxed(def(c, "cases.mediated_ok", "调解成功", "起", "期内调解结果为调解成功的纠纷数"), "m",
             "SELECT COUNT(*) FROM mediations m WHERE m.result = '调解成功' AND m.result_at >= $1 AND m.result_at < $2 AND {scope}", Timestamps),
-        Box::new(Rate { def: rate(c, "cases.mediation_rate", "调解成功率", "调解成功 ÷ 受理矛盾纠纷", "cases.mediated_ok", "cases.disputes") }),
-        count(def(c, "cases.petitions", "信访", "件", "期内上报的信访类案件数"), "c",
+        Rate::boxed(rate(c, "cases.mediation_rate", "调解成功率", "调解成功 ÷ 受理矛盾纠纷", "cases.mediated_ok", "cases.disputes")),
+        Count::boxed(def(c, "cases.petitions", "信访", "件", "期内上报的信访类案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND c.category_id IN \
              (SELECT k.id FROM case_categories k WHERE k.code = 'petition' OR k.code LIKE 'petition.%') AND {scope}", Timestamps),
-        count(def(c, "cases.group_petitions", "群体上访", "件", "期内上报、标记为群体上访的案件数"), "c",
+        Count::boxed(def(c, "cases.group_petitions", "群体上访", "件", "期内上报、标记为群体上访的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND c.group_petition = 1 AND {scope}", Timestamps),
-        count(def(c, "cases.escalated", "升级督办", "件", "期内上报、因超期升级督办的案件数"), "c",
+        Count::boxed(def(c, "cases.escalated", "升级督办", "件", "期内上报、因超期升级督办的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND c.escalated_to IS NOT NULL AND {scope}", Timestamps),
-        count(def(c, "cases.rated", "参与评价", "件", "期内评价的案件数"), "c",
+        Count::boxed(def(c, "cases.rated", "参与评价", "件", "期内评价的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.rated_at >= $1 AND c.rated_at < $2 AND c.rating IS NOT NULL AND {scope}", Timestamps),
-        count(def(c, "cases.satisfied", "满意评价", "件", "期内评价为满意或基本满意的案件数"), "c",
+        Count::boxed(def(c, "cases.satisfied", "满意评价", "件", "期内评价为满意或基本满意的案件数"), "c",
             "SELECT COUNT(*) FROM cases c WHERE c.rated_at >= $1 AND c.rated_at < $2 AND c.rating IN ('满意', '基本满意') AND {scope}", Timestamps),
-        Box::new(Rate { def: rate(c, "cases.satisfaction_rate", "群众满意率", "满意评价 ÷ 参与评价", "cases.satisfied", "cases.rated") }),
-        count(def("hazards", "hazards.found", "排查安全隐患", "处", "期内发现的安全隐患数"), "h",
+        Rate::boxed(rate(c, "cases.satisfaction_rate", "群众满意率", "满意评价 ÷ 参与评价", "cases.satisfied", "cases.rated")),
+        Count::boxed(def("hazards", "hazards.found", "排查安全隐患", "处", "期内发现的安全隐患数"), "h",
             "SELECT COUNT(*) FROM hazards h WHERE h.found_on >= $1 AND h.found_on <= $2 AND {scope}", Dates),
-        count(def("hazards", "hazards.rectified", "整改安全隐患", "处", "期内整改完成的安全隐患数"), "h",
+        Count::boxed(def("hazards", "hazards.rectified", "整改安全隐患", "处", "期内整改完成的安全隐患数"), "h",
             "SELECT COUNT(*) FROM hazards h WHERE h.rectified_on >= $1 AND h.rectified_on <= $2 AND {scope}", Dates),
-        Box::new(Rate { def: rate("hazards", "hazards.rectify_rate", "隐患整改率", "整改安全隐患 ÷ 排查安全隐患", "hazards.rectified", "hazards.found") }),
-        count(def("fieldwork", "patrols.logs", "巡逻", "次", "期内开始的巡逻次数"), "l",
+        Rate::boxed(rate("hazards", "hazards.rectify_rate", "隐患整改率", "整改安全隐患 ÷ 排查安全隐患", "hazards.rectified", "hazards.found")),
+        Count::boxed(def("fieldwork", "patrols.logs", "巡逻", "次", "期内开始的巡逻次数"), "l",
             "SELECT COUNT(*) FROM patrol_logs l WHERE l.started_at >= $1 AND l.started_at < $2 AND {scope}", LocalTimestamps),
-        count(def("fieldwork", "patrols.findings", "巡逻发现问题", "处", "期内巡逻记录的发现数"), "f",
+        Count::boxed(def("fieldwork", "patrols.findings", "巡逻发现问题", "处", "期内巡逻记录的发现数"), "f",
             "SELECT COUNT(*) FROM patrol_findings f WHERE f.created_at >= $1 AND f.created_at < $2 AND {scope}", Timestamps),
-        count(def("fieldwork", "visits.visits", "入户走访", "次", "期内的走访次数"), "v",
+        Count::boxed(def("fieldwork", "visits.visits", "入户走访", "次", "期内的走访次数"), "v",
             "SELECT COUNT(*) FROM visits v WHERE v.visited_on >= $1 AND v.visited_on <= $2 AND {scope}", Dates),
-        count(def("fieldwork", "visits.households", "走访户数", "户", "期内至少走访一次的户数"), "v",
+        Count::boxed(def("fieldwork", "visits.households", "走访户数", "户", "期内至少走访一次的户数"), "v",
             "SELECT COUNT(DISTINCT v.household_id) FROM visits v WHERE v.visited_on >= $1 AND v.visited_on <= $2 AND {scope}", Dates),
-        Box::new(Rate { def: rate("fieldwork", "visits.coverage", "走访覆盖率", "走访户数 ÷ 期末户数", "visits.households", "registry.households") }),
+        Rate::boxed(rate("fieldwork", "visits.coverage", "走访覆盖率", "走访户数 ÷ 期末户数", "visits.households", "registry.households")),
     ];
     const DISPUTE_COLS: &[Column] = &[
         Column::text("编号", 16.0),

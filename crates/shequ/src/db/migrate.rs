@@ -108,6 +108,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "surveys",
         include_str!("../../migrations/0021_surveys.sql"),
     ),
+    (
+        25,
+        "survey_respondents",
+        include_str!("../../migrations/0025_survey_respondents.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

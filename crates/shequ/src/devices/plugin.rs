@@ -11,16 +11,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "devices",
-        levels: ALL_LEVELS,
-        numerator: None,
-        denominator: None,
-    }
+    Def::new("devices", ALL_LEVELS, code, name, unit, definition)
 }
 
 pub fn plugin() -> Plugin {

@@ -15,31 +15,13 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "governance",
-        levels: LEVELS,
-        numerator: None,
-        denominator: None,
-    }
-}
-
-fn count(def: Def, alias: &'static str, sql: &'static str, binds: Binds) -> Box<dyn Indicator> {
-    Box::new(Count {
-        def,
-        alias,
-        sql,
-        binds,
-    })
+    Def::new("governance", LEVELS, code, name, unit, definition)
 }
 
 /// One meeting type's count.
 macro_rules! meetings_of {
     ($code:literal, $name:literal, $type:literal) => {
-        count(
+        Count::boxed(
             def($code, $name, "次", concat!("期内召开的", $name, "次数")),
             "mt",
             concat!(
@@ -55,7 +37,7 @@ macro_rules! meetings_of {
 pub fn plugin() -> Plugin {
     use Binds::*;
     let indicators: Vec<Box<dyn Indicator>> = vec![
-        count(def("governance.meetings", "召开自治会议", "次", "期内召开的各类自治会议(代表大会、听证会、协调会等)次数"), "mt",
+        Count::boxed(def("governance.meetings", "召开自治会议", "次", "期内召开的各类自治会议(代表大会、听证会、协调会等)次数"), "mt",
             "SELECT COUNT(*) FROM meetings mt WHERE mt.held_on >= $1 AND mt.held_on <= $2 AND {scope}", Dates),
         meetings_of!("governance.meetings.members_congress", "社区成员代表大会", "members_congress"),
         meetings_of!("governance.meetings.residents_reps", "居民代表会议", "residents_reps"),
@@ -63,25 +45,23 @@ pub fn plugin() -> Plugin {
         meetings_of!("governance.meetings.appraisal", "评议会", "appraisal"),
         meetings_of!("governance.meetings.coordination", "协调会", "coordination"),
         meetings_of!("governance.meetings.joint", "联席会议", "joint"),
-        count(def("governance.proposals", "收到议题", "件", "期内提交的议题数(居民端与代表提议)"), "pp",
+        Count::boxed(def("governance.proposals", "收到议题", "件", "期内提交的议题数(居民端与代表提议)"), "pp",
             "SELECT COUNT(*) FROM proposals pp WHERE pp.created_at >= $1 AND pp.created_at < $2 AND {scope}", Timestamps),
-        count(def("governance.proposals_decided", "议题形成决定", "件", "期内提交、已形成决定的议题数"), "pp",
+        Count::boxed(def("governance.proposals_decided", "议题形成决定", "件", "期内提交、已形成决定的议题数"), "pp",
             "SELECT COUNT(*) FROM proposals pp WHERE pp.state = 'decided' AND pp.created_at >= $1 AND pp.created_at < $2 AND {scope}", Timestamps),
-        count(def("governance.votes", "组织表决", "次", "期内结束的表决次数"), "vt",
+        Count::boxed(def("governance.votes", "组织表决", "次", "期内结束的表决次数"), "vt",
             "SELECT COUNT(*) FROM votes vt WHERE vt.closes_at >= $1 AND vt.closes_at < $2 AND {scope}", Timestamps),
-        count(def("governance.voters", "参加表决", "人次", "期内结束的表决中投票的人(户)次"), "vt",
+        Count::boxed(def("governance.voters", "参加表决", "人次", "期内结束的表决中投票的人(户)次"), "vt",
             "SELECT COUNT(*) FROM vote_voters x JOIN votes vt ON vt.id = x.vote_id WHERE vt.closes_at >= $1 AND vt.closes_at < $2 AND {scope}", Timestamps),
-        count(def("governance.electorate", "应参加表决", "人次", "期内结束的表决中有表决权的人(户)次之和"), "vt",
+        Count::boxed(def("governance.electorate", "应参加表决", "人次", "期内结束的表决中有表决权的人(户)次之和"), "vt",
             "SELECT CAST(COALESCE(SUM(vt.electorate), 0) AS BIGINT) FROM votes vt WHERE vt.closes_at >= $1 AND vt.closes_at < $2 AND {scope}", Timestamps),
-        Box::new(Rate { def: Def { unit: "%", numerator: Some("governance.voters"), denominator: Some("governance.electorate"),
-            ..def("governance.turnout", "表决参与率", "%", "参加表决 ÷ 应参加表决") } }),
-        count(def("governance.tasks", "决议事项", "项", "期内到期的决议落实任务数"), "rt",
+        Rate::boxed(def("governance.turnout", "表决参与率", "%", "参加表决 ÷ 应参加表决").rate("governance.voters", "governance.electorate")),
+        Count::boxed(def("governance.tasks", "决议事项", "项", "期内到期的决议落实任务数"), "rt",
             "SELECT COUNT(*) FROM resolution_tasks rt WHERE rt.due_at >= $1 AND rt.due_at < $2 AND {scope}", Timestamps),
-        count(def("governance.tasks_done_on_time", "决议事项按时落实", "项", "期内到期、在时限内办结的决议落实任务数"), "rt",
+        Count::boxed(def("governance.tasks_done_on_time", "决议事项按时落实", "项", "期内到期、在时限内办结的决议落实任务数"), "rt",
             "SELECT COUNT(*) FROM resolution_tasks rt WHERE rt.due_at >= $1 AND rt.due_at < $2 AND rt.done_at IS NOT NULL AND rt.done_at <= rt.due_at AND {scope}", Timestamps),
-        Box::new(Rate { def: Def { unit: "%", numerator: Some("governance.tasks_done_on_time"), denominator: Some("governance.tasks"),
-            ..def("governance.tasks_rate", "决议事项按时落实率", "%", "决议事项按时落实 ÷ 决议事项") } }),
-        count(def("governance.expense_yuan", "社区经费支出", "元", "期内记账的支出合计(元,舍去角分)"), "fe",
+        Rate::boxed(def("governance.tasks_rate", "决议事项按时落实率", "%", "决议事项按时落实 ÷ 决议事项").rate("governance.tasks_done_on_time", "governance.tasks")),
+        Count::boxed(def("governance.expense_yuan", "社区经费支出", "元", "期内记账的支出合计(元,舍去角分)"), "fe",
             "SELECT CAST(COALESCE(SUM(fe.amount_fen), 0) / 100 AS BIGINT) FROM finance_entries fe WHERE fe.kind = 'expense' AND fe.on_date >= $1 AND fe.on_date <= $2 AND {scope}", Dates),
     ];
     const MEETING_COLS: &[Column] = &[

@@ -15,6 +15,7 @@ use crate::accounts::Actor;
 use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::reports::numbers::percent as pct;
 use crate::workflow::FlowState;
 
 pub const MODES: [(&str, &str); 3] = [
@@ -76,14 +77,6 @@ pub struct OptionCount {
     pub count: i64,
     /// Of the ballots cast, percent with one decimal.
     pub share: f64,
-}
-
-fn pct(n: i64, d: i64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        (n as f64 * 1000.0 / d as f64).round() / 10.0
-    }
 }
 
 /// Adults living in the community, its households, or its representatives, as SQL counting them.

@@ -14,16 +14,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: D,
-        levels: ALL_LEVELS,
-        numerator: None,
-        denominator: None,
-    }
+    Def::new(D, ALL_LEVELS, code, name, unit, definition)
 }
 
 const LIVING: &str =

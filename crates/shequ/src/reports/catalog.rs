@@ -256,6 +256,39 @@ pub struct Def {
     pub denominator: Option<&'static str>,
 }
 
+impl Def {
+    /// A count or sum contributed by `domain`, for the scope levels it applies to.
+    pub const fn new(
+        domain: &'static str,
+        levels: &'static [Level],
+        code: &'static str,
+        name: &'static str,
+        unit: &'static str,
+        definition: &'static str,
+    ) -> Def {
+        Def {
+            code,
+            name,
+            unit,
+            definition,
+            domain,
+            levels,
+            numerator: None,
+            denominator: None,
+        }
+    }
+
+    /// A rate in %: the indicator `numerator` ÷ the indicator `denominator`.
+    pub const fn rate(self, numerator: &'static str, denominator: &'static str) -> Def {
+        Def {
+            unit: "%",
+            numerator: Some(numerator),
+            denominator: Some(denominator),
+            ..self
+        }
+    }
+}
+
 /// A value with its parts (for rates).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct IndicatorValue {
@@ -466,6 +499,30 @@ pub struct Count {
     pub alias: &'static str,
     pub sql: &'static str,
     pub binds: Binds,
+}
+
+impl Count {
+    /// The indicator of one counting statement, boxed for a plugin's list.
+    pub fn boxed(
+        def: Def,
+        alias: &'static str,
+        sql: &'static str,
+        binds: Binds,
+    ) -> Box<dyn Indicator> {
+        Box::new(Count {
+            def,
+            alias,
+            sql,
+            binds,
+        })
+    }
+}
+
+impl Rate {
+    /// The rate of a definition made with [`Def::rate`], boxed for a plugin's list.
+    pub fn boxed(def: Def) -> Box<dyn Indicator> {
+        Box::new(Rate { def })
+    }
 }
 
 impl Indicator for Count {

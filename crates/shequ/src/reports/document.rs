@@ -140,6 +140,13 @@ pub async fn generate(
     let fig = |code: &str| figures.iter().find(|f| f.code == code).expect("computed");
     let mut blocks = Vec::new();
     for line in &t.lines {
+        if let Line::Block {
+            block: BlockField::Survey { number },
+        } = line
+        {
+            blocks.extend(crate::surveys::results::report_blocks(db, at, number).await?);
+            continue;
+        }
         blocks.push(match line {
             Line::Heading { level, parts } => Block::Heading {
                 level: *level,
@@ -190,6 +197,8 @@ pub async fn generate(
                 BlockField::Chart { kind, codes } => Block::Chart {
                     chart: chart(period, *kind, codes, &fig, &got),
                 },
+                // Placed above: a survey is two blocks.
+                BlockField::Survey { .. } => continue,
             },
         });
     }

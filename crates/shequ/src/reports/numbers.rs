@@ -83,6 +83,15 @@ pub fn year_over_year(current: Option<f64>, previous: Option<f64>, unit: &str) -
     }
 }
 
+/// `n` of `d` in percent with one decimal (0 when `d` is 0): turnouts, shares of answers.
+pub fn percent(n: i64, d: i64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / d as f64).round() / 10.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,3 +121,4 @@ mod tests {
         );
     }
 }
+

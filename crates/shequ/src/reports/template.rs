@@ -12,7 +12,8 @@
 //!
 //! A line that is one block field becomes a table or a chart:
 //! `{{表格 a b c}}` (指标 / 本期 / 上年同期 / 同比), `{{柱状图 a b c}}`, `{{饼图 a b c}}`, `{{折线图 a b}}` (month by
-//! month over the period), `{{计划 a=300 b=15}}` (this period's result beside next period's target).
+//! month over the period), `{{计划 a=300 b=15}}` (this period's result beside next period's target),
+//! `{{问卷 DC2026-00012}}` (a survey of the unit: responses, response rate and a table of its choice questions).
 //!
 //! [`parse`] checks every field against the indicator catalogue and refuses a bad one with its line number,
 //! before anything is computed; it also refuses a figure typed by hand ("共受理12起") — figures are computed,
@@ -83,9 +84,21 @@ pub enum ChartKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BlockField {
-    Table { codes: Vec<String> },
-    Chart { kind: ChartKind, codes: Vec<String> },
-    Plan { targets: Vec<(String, f64)> },
+    Table {
+        codes: Vec<String>,
+    },
+    Chart {
+        kind: ChartKind,
+        codes: Vec<String>,
+    },
+    Plan {
+        targets: Vec<(String, f64)>,
+    },
+    /// A survey's results (by its number, DC2026-00012): a sentence with the responses and the response
+    /// rate, and a table of every choice question's counts and shares.
+    Survey {
+        number: String,
+    },
 }
 
 /// Units an indicator may have: a number followed by one of them in prose is a typed figure.
@@ -175,6 +188,17 @@ fn block_field(inner: &str) -> std::result::Result<Option<BlockField>, String> {
         "柱状图" => chart(ChartKind::Bar),
         "饼图" => chart(ChartKind::Pie),
         "折线图" => chart(ChartKind::Line),
+        "问卷" => match rest.as_slice() {
+            [n] if n.starts_with("DC")
+                && n.len() <= 40
+                && n[2..].chars().all(|c| c.is_ascii_digit() || c == '-') =>
+            {
+                Ok(Some(BlockField::Survey {
+                    number: n.to_string(),
+                }))
+            }
+            _ => Err("“问卷”后面写一个问卷编号,如 {{问卷 DC2026-00012}}".into()),
+        },
         "计划" => {
             if rest.is_empty() {
                 return Err("“计划”后面要写“指标代码=目标”".into());
@@ -242,7 +266,7 @@ fn field(inner: &str) -> std::result::Result<Field, String> {
         ("范围", None) => return Ok(Field::Scope),
         ("期间", None) => return Ok(Field::Period),
         ("上年期间", None) => return Ok(Field::PreviousPeriod),
-        ("表格" | "柱状图" | "饼图" | "折线图" | "计划", _) => {
+        ("表格" | "柱状图" | "饼图" | "折线图" | "计划" | "问卷", _) => {
             return Err(format!("“{code}”要单独写一行"));
         }
         _ => {}
@@ -315,6 +339,7 @@ pub fn codes(t: &Template) -> Vec<String> {
                     codes.iter().for_each(|c| add(c))
                 }
                 BlockField::Plan { targets } => targets.iter().for_each(|(c, _)| add(c)),
+                BlockField::Survey { .. } => {}
             },
         }
     }

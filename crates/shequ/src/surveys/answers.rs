@@ -32,6 +32,70 @@ pub struct Submission {
     /// door / paper
     pub channel: String,
     pub answers: Vec<Answer>,
+    /// Who answered at the door: a member of the household (for the cross-tabs by sex and age band).
+    pub respondent_id: Option<i64>,
+    /// A paper form without a person: 男 / 女 as written on the form.
+    pub sex: Option<String>,
+    /// A paper form without a person: the age written on the form.
+    pub age: Option<i64>,
+}
+
+/// Who answered: a person of the registry, or sex and age from a paper form.
+#[derive(Debug, Clone, Default)]
+struct Respondent {
+    person_id: Option<i64>,
+    sex: Option<String>,
+    age: Option<i64>,
+}
+
+/// The respondent as a person of the registry, with their sex and age today.
+async fn person_respondent(db: &Db, person: i64, household: Option<i64>) -> Result<Respondent> {
+    let row = sqlx::query("SELECT household_id, sex, birth_date FROM persons WHERE id = $1")
+        .bind(person)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| Error::invalid("受访人", "受访人不存在"))?;
+    let h: Option<i64> = row.get(0);
+    if household.is_some() && h != household {
+        return Err(Error::invalid("受访人", "受访人应是该户的成员"));
+    }
+    let birth: Option<String> = row.get(2);
+    let age = birth
+        .and_then(|b| chrono::NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok())
+        .map(|b| years_between(b, db::today()));
+    Ok(Respondent {
+        person_id: Some(person),
+        sex: row.get(1),
+        age,
+    })
+}
+
+fn years_between(birth: chrono::NaiveDate, on: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let mut age = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age as i64
+}
+
+/// Sex and age typed from a paper form, checked.
+fn paper_respondent(sex: Option<&str>, age: Option<i64>) -> Result<Respondent> {
+    let sex = match sex.map(str::trim) {
+        None | Some("") => None,
+        Some(s @ ("男" | "女")) => Some(s.to_string()),
+        Some(_) => return Err(Error::invalid("性别", "性别应为男或女")),
+    };
+    if let Some(a) = age {
+        if !(0..=130).contains(&a) {
+            return Err(Error::invalid("年龄", "年龄应在0至130岁之间"));
+        }
+    }
+    Ok(Respondent {
+        person_id: None,
+        sex,
+        age,
+    })
 }
 
 /// The (question id, value) rows of a valid set of answers.
@@ -130,6 +194,7 @@ async fn write(
     survey: &Survey,
     household: Option<i64>,
     channel: &str,
+    who: Respondent,
     rows: Vec<(i64, String)>,
 ) -> Result<i64> {
     let key = match household {
@@ -138,14 +203,17 @@ async fn write(
     };
     let mut tx = db.begin().await?;
     let id: Option<i64> = sqlx::query(&format!(
-        "INSERT INTO survey_responses (survey_id, respondent_key, household_id, channel, entered_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) {} RETURNING id", db.dialect.insert_ignore()))
+        "INSERT INTO survey_responses (survey_id, respondent_key, household_id, channel, entered_by, created_at, \
+         person_id, sex, age) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {} RETURNING id", db.dialect.insert_ignore()))
         .bind(survey.id)
         .bind(&key)
         .bind(household)
         .bind(channel)
         .bind(actor.user_id)
         .bind(db::now())
+        .bind(who.person_id)
+        .bind(&who.sex)
+        .bind(who.age)
         .fetch_optional(&mut *tx)
         .await?
         .map(|r| r.get(0));
@@ -229,8 +297,20 @@ pub async fn submit(db: &Db, actor: &Actor, survey_id: i64, s: &Submission) -> R
     } else if channel == "door" {
         return Err(Error::invalid("住户", "入户填写请选择住户"));
     }
+    let who = match (s.respondent_id, s.household_id) {
+        (Some(p), h) => {
+            if h.is_none() {
+                return Err(Error::invalid(
+                    "受访人",
+                    "请先选择住户,受访人应是该户的成员",
+                ));
+            }
+            person_respondent(db, p, h).await?
+        }
+        (None, _) => paper_respondent(s.sex.as_deref(), s.age)?,
+    };
     let rows = check(&survey, &s.answers)?;
-    write(db, actor, &survey, s.household_id, channel, rows).await
+    write(db, actor, &survey, s.household_id, channel, who, rows).await
 }
 
 /// The open surveys of a resident's community their household is sampled in, with whether it answered.
@@ -287,5 +367,6 @@ pub async fn submit_as_resident(
         return Err(Error::Forbidden("您家不在本次调查的样本中".into()));
     }
     let rows = check(&survey, answers)?;
-    write(db, actor, &survey, Some(h), "portal", rows).await
+    let who = person_respondent(db, r.person_id, None).await?;
+    write(db, actor, &survey, Some(h), "portal", who, rows).await
 }

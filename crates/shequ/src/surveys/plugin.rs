@@ -11,16 +11,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "surveys",
-        levels: LEVELS,
-        numerator: None,
-        denominator: None,
-    }
+    Def::new("surveys", LEVELS, code, name, unit, definition)
 }
 
 fn count(def: Def, sql: &'static str) -> Box<dyn Indicator> {
@@ -41,8 +32,7 @@ pub fn plugin() -> Plugin {
         count(def("surveys.returned", "回收问卷", "份", "期内发布的问卷调查中样本户交回的问卷份数"),
             "SELECT COUNT(*) FROM survey_responses r JOIN survey_sample x ON x.survey_id = r.survey_id AND x.household_id = r.household_id \
              JOIN surveys sv ON sv.id = r.survey_id WHERE sv.opened_at >= $1 AND sv.opened_at < $2 AND {scope}"),
-        Box::new(Rate { def: Def { unit: "%", numerator: Some("surveys.returned"), denominator: Some("surveys.sampled"),
-            ..def("surveys.response_rate", "问卷回收率", "%", "回收问卷 ÷ 调查样本") } }),
+        Rate::boxed(def("surveys.response_rate", "问卷回收率", "%", "回收问卷 ÷ 调查样本").rate("surveys.returned", "surveys.sampled")),
     ];
     let ledgers: Vec<Box<dyn Ledger>> = vec![];
     (indicators, ledgers)

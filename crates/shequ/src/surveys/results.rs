@@ -13,6 +13,7 @@ use crate::accounts::Actor;
 use crate::db::Db;
 use crate::error::Result;
 use crate::exports::sheet::{Cell, Sheet};
+use crate::reports::numbers::percent as pct;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionShare {
@@ -33,6 +34,57 @@ pub struct QuestionResult {
     pub texts: Vec<String>,
     /// Single choice by grid: (grid name, counts in the order of the options).
     pub by_grid: Vec<(String, Vec<i64>)>,
+    /// Single choice by the respondent's sex (男, 女, 未知).
+    pub by_sex: Vec<(String, Vec<i64>)>,
+    /// Single choice by the respondent's age band when answering (AGE_BANDS, then 未知).
+    pub by_age: Vec<(String, Vec<i64>)>,
+}
+
+/// The age bands of the cross-tab, youngest first, with the SQL that puts `r.age` in them.
+pub const AGE_BANDS: &[(&str, &str)] = &[
+    ("18岁以下", "r.age < 18"),
+    ("18至34岁", "r.age < 35"),
+    ("35至59岁", "r.age < 60"),
+    ("60至79岁", "r.age < 80"),
+    ("80岁及以上", "r.age >= 80"),
+];
+const UNKNOWN: &str = "未知";
+
+fn age_band_sql() -> String {
+    let whens: String = AGE_BANDS
+        .iter()
+        .map(|(label, cond)| format!(" WHEN {cond} THEN '{label}'"))
+        .collect();
+    format!("CASE WHEN r.age IS NULL THEN '{UNKNOWN}'{whens} END")
+}
+
+/// Adds (group, option value, count) rows to a cross-tab in the order of the options; values that are not
+/// options (none should be) are left out.
+fn tab(
+    rows: impl Iterator<Item = (String, String, i64)>,
+    options: &[String],
+) -> Vec<(String, Vec<i64>)> {
+    let mut out: Vec<(String, Vec<i64>)> = Vec::new();
+    for (g, v, c) in rows {
+        let Some(pos) = options.iter().position(|o| *o == v) else {
+            continue;
+        };
+        let row = match out.iter().position(|(name, _)| *name == g) {
+            Some(i) => &mut out[i].1,
+            None => {
+                out.push((g, vec![0; options.len()]));
+                &mut out.last_mut().expect("pushed").1
+            }
+        };
+        row[pos] += c;
+    }
+    out
+}
+
+/// Orders a cross-tab's rows by a list of labels (unknown last).
+fn order_by(rows: &mut [(String, Vec<i64>)], labels: &[&str]) {
+    let rank = |g: &str| labels.iter().position(|l| *l == g).unwrap_or(labels.len());
+    rows.sort_by_key(|(g, _)| rank(g));
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -44,14 +96,6 @@ pub struct Results {
     /// sampled responses ÷ sample, percent with one decimal.
     pub response_rate: f64,
     pub questions: Vec<QuestionResult>,
-}
-
-fn pct(n: i64, d: i64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        (n as f64 * 1000.0 / d as f64).round() / 10.0
-    }
 }
 
 pub async fn results(db: &Db, actor: &Actor, id: i64) -> Result<Results> {
@@ -77,6 +121,16 @@ pub async fn results(db: &Db, actor: &Actor, id: i64) -> Result<Results> {
          JOIN nodes g ON g.id = h.grid_id JOIN survey_questions q ON q.id = a.question_id AND q.kind = 'single' \
          WHERE r.survey_id = $1 GROUP BY a.question_id, g.name, a.value",
     )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    let people = sqlx::query(&format!(
+        "SELECT a.question_id, COALESCE(r.sex, '{UNKNOWN}'), {}, a.value, COUNT(*) FROM survey_answers a \
+         JOIN survey_responses r ON r.id = a.response_id \
+         JOIN survey_questions q ON q.id = a.question_id AND q.kind = 'single' \
+         WHERE r.survey_id = $1 GROUP BY 1, 2, 3, 4",
+        age_band_sql()
+    ))
     .bind(id)
     .fetch_all(&db.pool)
     .await?;
@@ -140,21 +194,43 @@ pub async fn results(db: &Db, actor: &Actor, id: i64) -> Result<Results> {
         } else {
             vec![]
         };
-        let mut by_grid: Vec<(String, Vec<i64>)> = Vec::new();
-        for r in grids.iter().filter(|r| r.get::<i64, _>(0) == q.id) {
-            let (g, v, c): (String, String, i64) = (r.get(1), r.get(2), r.get(3));
-            let Some(pos) = q.options.iter().position(|o| *o == v) else {
-                continue;
-            };
-            let row = match by_grid.iter().position(|(name, _)| *name == g) {
-                Some(i) => &mut by_grid[i].1,
-                None => {
-                    by_grid.push((g, vec![0; q.options.len()]));
-                    &mut by_grid.last_mut().expect("pushed").1
-                }
-            };
-            row[pos] += c;
-        }
+        let mut by_grid = tab(
+            grids
+                .iter()
+                .filter(|r| r.get::<i64, _>(0) == q.id)
+                .map(|r| {
+                    (
+                        r.get::<String, _>(1),
+                        r.get::<String, _>(2),
+                        r.get::<i64, _>(3),
+                    )
+                }),
+            &q.options,
+        );
+        let mine_people = || people.iter().filter(|r| r.get::<i64, _>(0) == q.id);
+        let mut by_sex = tab(
+            mine_people().map(|r| {
+                (
+                    r.get::<String, _>(1),
+                    r.get::<String, _>(3),
+                    r.get::<i64, _>(4),
+                )
+            }),
+            &q.options,
+        );
+        order_by(&mut by_sex, &["男", "女"]);
+        let mut by_age = tab(
+            mine_people().map(|r| {
+                (
+                    r.get::<String, _>(2),
+                    r.get::<String, _>(3),
+                    r.get::<i64, _>(4),
+                )
+            }),
+            &q.options,
+        );
+        let bands: Vec<&str> = AGE_BANDS.iter().map(|(l, _)| *l).collect();
+        order_by(&mut by_age, &bands);
         by_grid.sort_by(|a, b| crate::registry::natural::cmp(&a.0, &b.0));
         out.push(QuestionResult {
             question: q.clone(),
@@ -163,6 +239,8 @@ pub async fn results(db: &Db, actor: &Actor, id: i64) -> Result<Results> {
             mean,
             texts,
             by_grid,
+            by_sex,
+            by_age,
         });
     }
     Ok(Results {
@@ -223,4 +301,71 @@ pub async fn xlsx(db: &Db, actor: &Actor, id: i64) -> Result<(String, Vec<u8>)> 
         }
     }
     Ok((format!("{}.xlsx", r.survey.number), sheet.finish()?))
+}
+
+/// A survey placed in a work report (`{{问卷 DC2026-00012}}`): a sentence with the sample, the responses and
+/// the response rate, and a table of every choice or scale question's counts and shares. The survey must lie
+/// in the report's unit.
+pub async fn report_blocks(
+    db: &Db,
+    at: &crate::reports::catalog::Where,
+    number: &str,
+) -> Result<Vec<crate::reports::document::Block>> {
+    use crate::reports::document::{Block, Span};
+    let id: i64 = sqlx::query(&format!(
+        "SELECT s.id FROM surveys s WHERE s.number = $1 AND {}",
+        at.sql("s")
+    ))
+    .bind(number)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| {
+        crate::error::Error::invalid("问卷", format!("问卷 {number} 不存在或不在本报告的范围内"))
+    })?
+    .get(0);
+    let r = results(db, at.actor(), id).await?;
+    let sentence = format!(
+        "{}(问卷编号{})抽取样本{}户,回收问卷{}份,其中样本户{}户,回收率{}%。",
+        r.survey.title,
+        r.survey.number,
+        r.survey.sampled,
+        r.responses,
+        r.sampled_responses,
+        r.response_rate
+    );
+    let mut rows = Vec::new();
+    for q in r.questions.iter().filter(|q| !q.options.is_empty()) {
+        for (i, o) in q.options.iter().enumerate() {
+            rows.push(vec![
+                if i == 0 {
+                    format!("{}. {}", q.question.idx, q.question.text)
+                } else {
+                    String::new()
+                },
+                o.label.clone(),
+                o.count.to_string(),
+                format!("{}%", o.share),
+            ]);
+        }
+        if let Some(m) = q.mean {
+            rows.push(vec![
+                String::new(),
+                "平均分".into(),
+                m.to_string(),
+                String::new(),
+            ]);
+        }
+    }
+    Ok(vec![
+        Block::Para {
+            spans: vec![Span {
+                text: sentence,
+                code: None,
+            }],
+        },
+        Block::Table {
+            headers: vec!["题目".into(), "选项".into(), "人数".into(), "占比".into()],
+            rows,
+        },
+    ])
 }

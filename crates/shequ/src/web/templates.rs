@@ -61,6 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("surveys.html", include_str!("../../templates/surveys.html")),
     ("survey.html", include_str!("../../templates/survey.html")),
     (
+        "survey_qr.html",
+        include_str!("../../templates/survey_qr.html"),
+    ),
+    (
         "survey_questions.html",
         include_str!("../../templates/survey_questions.html"),
     ),

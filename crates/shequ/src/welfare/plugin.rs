@@ -15,25 +15,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "welfare",
-        levels: ALL_LEVELS,
-        numerator: None,
-        denominator: None,
-    }
-}
-
-fn count(def: Def, alias: &'static str, sql: &'static str, binds: Binds) -> Box<dyn Indicator> {
-    Box::new(Count {
-        def,
-        alias,
-        sql,
-        binds,
-    })
+    Def::new("welfare", ALL_LEVELS, code, name, unit, definition)
 }
 
 /// The latest event of each 城市低保 grant on or before `$1`.
@@ -96,52 +78,52 @@ impl Ledger for Sensitive {
 pub fn plugin() -> Plugin {
     use Binds::*;
     let indicators: Vec<Box<dyn Indicator>> = vec![
-        count(def("welfare.dibao_households", "低保户数", "户", "期末在保的城市低保户数(停发仍计)"), "e",
+        Count::boxed(def("welfare.dibao_households", "低保户数", "户", "期末在保的城市低保户数(停发仍计)"), "e",
             dibao_as_of!("COUNT(*)"), AsOf),
-        count(def("welfare.dibao_persons", "低保人数", "人", "期末城市低保在保人数"), "e",
+        Count::boxed(def("welfare.dibao_persons", "低保人数", "人", "期末城市低保在保人数"), "e",
             dibao_as_of!("CAST(COALESCE(SUM(e.persons_after), 0) AS BIGINT)"), AsOf),
-        count(def("welfare.dibao_new", "新办低保", "户", "期内新办城市低保的户数"), "e",
+        Count::boxed(def("welfare.dibao_new", "新办低保", "户", "期内新办城市低保的户数"), "e",
             dibao_events!("COUNT(*)", "新办"), Dates),
-        count(def("welfare.dibao_cancelled", "取消低保", "户", "期内取消城市低保的户数"), "e",
+        Count::boxed(def("welfare.dibao_cancelled", "取消低保", "户", "期内取消城市低保的户数"), "e",
             dibao_events!("COUNT(*)", "取消"), Dates),
-        count(def("welfare.dibao_lowered", "低保降标", "人", "期内降标涉及的保障人数"), "e",
+        Count::boxed(def("welfare.dibao_lowered", "低保降标", "人", "期内降标涉及的保障人数"), "e",
             dibao_events!("CAST(COALESCE(SUM(e.persons_after), 0) AS BIGINT)", "降标"), Dates),
-        count(def("welfare.dibao_raised", "低保提标", "人", "期内提标涉及的保障人数"), "e",
+        Count::boxed(def("welfare.dibao_raised", "低保提标", "人", "期内提标涉及的保障人数"), "e",
             dibao_events!("CAST(COALESCE(SUM(e.persons_after), 0) AS BIGINT)", "提标"), Dates),
-        count(def("welfare.dibao_added", "低保增人", "人", "期内增人事件增加的保障人数"), "e",
+        Count::boxed(def("welfare.dibao_added", "低保增人", "人", "期内增人事件增加的保障人数"), "e",
             dibao_events!("CAST(COALESCE(SUM(e.persons_after - e.persons_before), 0) AS BIGINT)", "增人"), Dates),
-        count(def("welfare.grants", "在保救助户数", "户", "期末在保的各项救助户数(一户多项分别计)"), "g",
+        Count::boxed(def("welfare.grants", "在保救助户数", "户", "期末在保的各项救助户数(一户多项分别计)"), "g",
             "SELECT COUNT(*) FROM welfare_grants g WHERE g.since <= $1 AND (g.ended_on IS NULL OR g.ended_on > $1) AND {scope}", AsOf),
-        count(def("welfare.applications", "受理救助申请", "件", "期内受理的救助申请数"), "a",
+        Count::boxed(def("welfare.applications", "受理救助申请", "件", "期内受理的救助申请数"), "a",
             "SELECT COUNT(*) FROM welfare_applications a WHERE a.applied_on >= $1 AND a.applied_on <= $2 AND {scope}", Dates),
-        count(def("welfare.refused", "拒绝不合要求申报", "户", "期内不予批准或撤回的申请数"), "a",
+        Count::boxed(def("welfare.refused", "拒绝不合要求申报", "户", "期内不予批准或撤回的申请数"), "a",
             "SELECT COUNT(*) FROM welfare_applications a WHERE a.state IN ('refused', 'withdrawn') AND a.decided_on >= $1 \
              AND a.decided_on <= $2 AND {scope}", Dates),
-        count(def("welfare.objections", "公示异议", "件", "期内收到的公示异议数"), "a",
+        Count::boxed(def("welfare.objections", "公示异议", "件", "期内收到的公示异议数"), "a",
             "SELECT COUNT(*) FROM welfare_objections o JOIN welfare_applications a ON a.id = o.application_id \
              WHERE o.created_at >= $1 AND o.created_at < $2 AND {scope}", Timestamps),
-        count(def("welfare.objections_upheld", "异议成立", "件", "期内处理为异议成立的异议数"), "a",
+        Count::boxed(def("welfare.objections_upheld", "异议成立", "件", "期内处理为异议成立的异议数"), "a",
             "SELECT COUNT(*) FROM welfare_objections o JOIN welfare_applications a ON a.id = o.application_id \
              WHERE o.status = 'upheld' AND o.resolved_at >= $1 AND o.resolved_at < $2 AND {scope}", Timestamps),
-        count(def("welfare.payments", "救助金发放户次", "户次", "期内已审批发放名单的户次"), "w",
+        Count::boxed(def("welfare.payments", "救助金发放户次", "户次", "期内已审批发放名单的户次"), "w",
             "SELECT COUNT(*) FROM welfare_payments w JOIN welfare_payment_lists l ON l.id = w.list_id WHERE l.status = 'approved' \
              AND l.month >= SUBSTR($1, 1, 7) AND l.month <= SUBSTR($2, 1, 7) AND {scope}", Dates),
-        count(def("welfare.paid", "救助金发放金额", "元", "期内已审批发放名单的金额合计"), "w",
+        Count::boxed(def("welfare.paid", "救助金发放金额", "元", "期内已审批发放名单的金额合计"), "w",
             "SELECT CAST(COALESCE(SUM(w.amount), 0) AS BIGINT) FROM welfare_payments w JOIN welfare_payment_lists l ON l.id = w.list_id \
              WHERE l.status = 'approved' AND l.month >= SUBSTR($1, 1, 7) AND l.month <= SUBSTR($2, 1, 7) AND {scope}", Dates),
-        count(def("welfare.distributions", "慰问户数", "户次", "期内实物和慰问金发放的户次"), "d",
+        Count::boxed(def("welfare.distributions", "慰问户数", "户次", "期内实物和慰问金发放的户次"), "d",
             "SELECT COUNT(*) FROM welfare_distributions d WHERE d.on_date >= $1 AND d.on_date <= $2 AND {scope}", Dates),
-        count(def("welfare.distributed", "慰问金额", "元", "期内发放的慰问金合计"), "d",
+        Count::boxed(def("welfare.distributed", "慰问金额", "元", "期内发放的慰问金合计"), "d",
             "SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) FROM welfare_distributions d WHERE d.on_date >= $1 AND d.on_date <= $2 AND {scope}", Dates),
-        count(def("welfare.reviews", "定期复核", "户次", "期内完成的定期复核数"), "wr",
+        Count::boxed(def("welfare.reviews", "定期复核", "户次", "期内完成的定期复核数"), "wr",
             "SELECT COUNT(*) FROM welfare_reviews wr WHERE wr.on_date >= $1 AND wr.on_date <= $2 AND {scope}", Dates),
-        count(def("welfare.reviews_overdue", "复核逾期", "户", "期末未取消且复核日期已过的救助户数"), "g",
+        Count::boxed(def("welfare.reviews_overdue", "复核逾期", "户", "期末未取消且复核日期已过的救助户数"), "g",
             "SELECT COUNT(*) FROM welfare_grants g WHERE g.status <> 'cancelled' AND g.next_review_on < $1 AND {scope}", AsOf),
-        count(def("care.pairs", "结对帮扶", "对", "期末在结对的帮扶对数"), "cp",
+        Count::boxed(def("care.pairs", "结对帮扶", "对", "期末在结对的帮扶对数"), "cp",
             "SELECT COUNT(*) FROM care_pairs cp WHERE cp.started_on <= $1 AND (cp.ended_on IS NULL OR cp.ended_on > $1) AND {scope}", AsOf),
-        count(def("care.contacts", "结对联系", "次", "期内记录的探访、电话和帮办次数"), "k",
+        Count::boxed(def("care.contacts", "结对联系", "次", "期内记录的探访、电话和帮办次数"), "k",
             "SELECT COUNT(*) FROM care_contacts k WHERE k.on_date >= $1 AND k.on_date <= $2 AND {scope}", Dates),
-        count(def("care.uncontacted", "期内未联系结对", "对", "期末在结对、期内没有任何联系记录的帮扶对数"), "cp",
+        Count::boxed(def("care.uncontacted", "期内未联系结对", "对", "期末在结对、期内没有任何联系记录的帮扶对数"), "cp",
             "SELECT COUNT(*) FROM care_pairs cp WHERE cp.started_on <= $2 AND (cp.ended_on IS NULL OR cp.ended_on > $2) \
              AND NOT EXISTS (SELECT 1 FROM care_contacts k WHERE k.pair_id = cp.id AND k.on_date >= $1 AND k.on_date <= $2) AND {scope}", Dates),
     ];

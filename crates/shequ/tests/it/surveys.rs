@@ -238,3 +238,179 @@ async fn answers_follow_the_skip_logic_and_results_are_counted() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Age in whole years today of a person born on `birth` (YYYY-MM-DD), as the server counts it.
+fn age_today(birth: &str) -> i64 {
+    use chrono::Datelike;
+    let b = chrono::NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap();
+    let t = shequ::db::today();
+    let mut a = t.year() - b.year();
+    if (t.month(), t.day()) < (b.month(), b.day()) {
+        a -= 1;
+    }
+    a as i64
+}
+
+fn band(age: i64) -> &'static str {
+    shequ::surveys::results::AGE_BANDS
+        .iter()
+        .zip([18, 35, 60, 80, i64::MAX])
+        .find(|(_, below)| age < *below)
+        .map(|((l, _), _)| *l)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cross_tabs_by_sex_and_age_band_and_the_survey_in_a_work_report() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let (_, s) = survey(&shuji, json!({})).await;
+    let id = s["id"].as_i64().unwrap();
+    let number = s["number"].as_str().unwrap().to_string();
+    shuji
+        .post_json(&format!("/api/surveys/{id}/open"), json!({}))
+        .await;
+    let path = format!("/api/surveys/{id}/responses");
+    // The respondent at the door must be a member of the household; a paper age must be plausible.
+    let (st, e) = shuji
+        .post_json(
+            &path,
+            json!({"household_id": w.household1, "respondent_id": w.qian, "channel": "door",
+        "answers": [answer(1, &["满意"])]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["error"].as_str().unwrap().contains("该户的成员"), "{e}");
+    let (st, e) = shuji
+        .post_json(
+            &path,
+            json!({"channel": "paper", "age": 150, "answers": [answer(1, &["满意"])]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["error"].as_str().unwrap().contains("年龄"), "{e}");
+    let (_, stored) = shuji.get_json(&format!("/api/surveys/{id}/results")).await;
+    assert_eq!(stored["responses"], 0, "nothing stored by refused answers");
+
+    // 赵 (男) at the door: 不满意; 钱 (女) on the portal: 满意; paper: 女, 70, 基本满意; paper without either: 满意.
+    let (st, r) = shuji
+        .post_json(
+            &path,
+            json!({"household_id": w.household1, "respondent_id": w.zhao, "channel": "door",
+        "answers": [answer(1, &["不满意"]), answer(2, &["垃圾"])]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let qian = verified_resident(&app, w.qian, "钱小红", "13900002222").await;
+    let (st, r) = qian
+        .post_json(
+            &format!("/api/portal/surveys/{number}/responses"),
+            json!({"answers": [answer(1, &["满意"])]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    for extra in [
+        json!({"sex": "女", "age": 70, "answers": [answer(1, &["基本满意"])]}),
+        json!({"answers": [answer(1, &["满意"])]}),
+    ] {
+        let mut b = extra.clone();
+        b["channel"] = json!("paper");
+        let (st, r) = shuji.post_json(&path, b).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+    }
+    let (_, res) = shuji.get_json(&format!("/api/surveys/{id}/results")).await;
+    let q1 = &res["questions"][0];
+    // Options: 满意, 基本满意, 不满意.
+    assert_eq!(
+        q1["by_sex"],
+        json!([["男", [0, 0, 1]], ["女", [1, 1, 0]], ["未知", [1, 0, 0]]])
+    );
+    let (_, zhao) = shuji.get_json(&format!("/api/persons/{}", w.zhao)).await;
+    let (_, qianp) = shuji.get_json(&format!("/api/persons/{}", w.qian)).await;
+    let zb = band(age_today(zhao["birth_date"].as_str().unwrap()));
+    let qb = band(age_today(qianp["birth_date"].as_str().unwrap()));
+    let mut expected: Vec<(String, [i64; 3])> = Vec::new();
+    for (b, cell) in [(zb, 2), (qb, 0), (band(70), 1), ("未知", 0)] {
+        match expected.iter_mut().find(|(l, _)| l == b) {
+            Some((_, row)) => row[cell] += 1,
+            None => {
+                let mut row = [0; 3];
+                row[cell] = 1;
+                expected.push((b.to_string(), row));
+            }
+        }
+    }
+    let order = |l: &str| {
+        shequ::surveys::results::AGE_BANDS
+            .iter()
+            .position(|(x, _)| *x == l)
+            .unwrap_or(99)
+    };
+    expected.sort_by_key(|(l, _)| order(l));
+    assert_eq!(q1["by_age"], json!(expected), "{}", q1["by_age"]);
+    let page = shuji
+        .get(&format!("/surveys/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("按性别") && page.contains("按年龄段") && page.contains("class=\"bar\""));
+
+    // The printable QR code carries the portal link.
+    let qr = shuji.get(&format!("/surveys/{id}/qr")).await;
+    assert_eq!(qr.status(), StatusCode::OK);
+    let qr = qr.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(
+        qr.contains("<svg") && qr.contains(&format!("/portal/surveys/{number}")),
+        "{qr}"
+    );
+    assert_eq!(
+        app.login("admin_b")
+            .await
+            .get(&format!("/surveys/{id}/qr"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A work report places the survey: the sentence and the table, computed from the answers.
+    let year = shequ::db::today().format("%Y").to_string();
+    let (st, r) = shuji
+        .post_json(
+            "/api/reports",
+            json!({"template": "annual", "node": w.community_a1, "period": year}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let rid = r["id"].as_i64().unwrap();
+    let body = format!("# 一、问卷调查\n{{{{问卷 {number}}}}}");
+    let (st, e) = shuji
+        .put_json(
+            &format!("/api/reports/{rid}"),
+            json!({"title": "年度工作总结", "body": body}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    let (_, d) = shuji.get_json(&format!("/api/reports/{rid}")).await;
+    let blocks = d["document"]["blocks"].as_array().unwrap();
+    let text = serde_json::to_string(blocks).unwrap();
+    assert!(
+        text.contains("回收问卷4份") && text.contains("回收率100%"),
+        "{text}"
+    );
+    let table = blocks.iter().find(|b| b["type"] == "table").unwrap();
+    assert_eq!(
+        table["rows"][0],
+        json!(["1. 您对社区环境卫生是否满意", "满意", "2", "50%"])
+    );
+    // A bad number is refused with its line; a survey of another street is not found.
+    let (st, e) = shuji
+        .put_json(
+            &format!("/api/reports/{rid}"),
+            json!({"title": "年度工作总结", "body": "# 一\n{{问卷 abc}}"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["error"].as_str().unwrap().contains("第2行"), "{e}");
+}

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/surveys/{id}/close", post(close))
         .route("/surveys/{id}/responses", post(door))
         .route("/surveys/{id}/results.xlsx", get(export))
+        .route("/surveys/{id}/qr", get(qr))
         .route("/portal/surveys", get(portal_list))
         .route(
             "/portal/surveys/{number}",
@@ -159,10 +160,24 @@ async fn door(
                 .id,
         ),
     };
+    let number = |k: &str| -> Result<Option<i64>, crate::error::Error> {
+        match field(&f, k).trim() {
+            "" => Ok(None),
+            v => v.parse().map(Some).map_err(|_| {
+                crate::error::Error::invalid(
+                    if k == "age" { "年龄" } else { "受访人" },
+                    "请填写数字",
+                )
+            }),
+        }
+    };
     let s = Submission {
         household_id: household,
         channel: field(&f, "channel").into(),
         answers: answers_of(&f),
+        respondent_id: number("respondent_id")?,
+        sex: Some(field(&f, "sex").to_string()),
+        age: number("age")?,
     };
     answers::submit(&state.db, &user.actor, id, &s).await?;
     Ok(Redirect::to(&format!("/surveys/{id}#entered")))
@@ -175,6 +190,52 @@ async fn export(
 ) -> Result<Response, PageError> {
     let (name, bytes) = results::xlsx(&state.db, &user.actor, id).await?;
     Ok(crate::web::pages::cases::xlsx_response(&name, bytes).into_response())
+}
+
+/// The address users open: `SHEQU_PUBLIC_URL`, else the Host the request came to.
+fn public_base(headers: &axum::http::HeaderMap) -> String {
+    if let Ok(u) = std::env::var("SHEQU_PUBLIC_URL") {
+        return u.trim().trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// A printable page with the QR code of the survey's portal link (to post in the building hall).
+async fn qr(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> Result<Html<String>, PageError> {
+    let a = &user.actor;
+    let survey = surveys::list(&state.db, a)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(crate::error::Error::NotFound)?;
+    let link = format!("{}/portal/surveys/{}", public_base(&headers), survey.number);
+    let code = qrcode::QrCode::new(link.as_bytes())
+        .map_err(|e| crate::error::Error::Other(anyhow::anyhow!("二维码: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    render(
+        &state.templates,
+        "survey_qr.html",
+        Some(&user),
+        &a.lang,
+        context! { survey, link, svg },
+    )
 }
 
 async fn portal_list(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
