@@ -1,6 +1,7 @@
 //! Accounts: who a user is (role), what they may see (scope), passwords, sessions and the login throttle.
 //! Nothing here knows HTTP; the web layer turns a session cookie into an [`Actor`].
 
+pub mod admin;
 pub mod password;
 pub mod role;
 pub mod scope;

@@ -8,7 +8,7 @@ use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub username: String,
     pub display_name: String,

@@ -60,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("surveys.html", include_str!("../../templates/surveys.html")),
     ("survey.html", include_str!("../../templates/survey.html")),
+    ("users.html", include_str!("../../templates/users.html")),
     (
         "survey_qr.html",
         include_str!("../../templates/survey_qr.html"),
@@ -345,7 +346,7 @@ pub fn render(
         };
         context! { display_name => u.actor.display_name.clone(), role => role, can_write => u.actor.role.can_write_registry(),
                    resident => u.actor.role == crate::accounts::Role::Resident, committee => crate::governance::require_committee(&u.actor).is_ok(),
-                   sees_sensitive => u.actor.role.sees_sensitive() }
+                   sees_sensitive => u.actor.role.sees_sensitive(), admin => u.actor.role.is_admin() }
     });
     let full = context! { user => who, csrf => user.map(|u| u.csrf.clone()), lang => lang, ..ctx };
     let tpl = env.get_template(name).map_err(|e| Error::Other(e.into()))?;

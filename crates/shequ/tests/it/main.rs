@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod accounts_admin;
 mod activities;
 mod audit_chain;
 mod backup;

@@ -7,8 +7,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::ApiResult;
+use crate::accounts::admin::{self, Accounts};
 use crate::accounts::sessions::{self, SessionInfo};
-use crate::accounts::users;
+use crate::accounts::users::{self, NewUser};
 use crate::web::session::User;
 use crate::web::AppState;
 
@@ -17,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/sessions", get(my_sessions))
         .route("/me/sessions/{id}", delete(end_session))
         .route("/me/password", post(change_password))
+        .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/password", post(reset_password))
         .route("/users/{id}/disable", post(disable))
         .route("/users/{id}/enable", post(enable))
@@ -121,4 +123,34 @@ pub async fn unlock(
 ) -> ApiResult<Ended> {
     users::unlock(&state.db, &user.actor, id).await?;
     Ok(Json(Ended { sessions_ended: 0 }))
+}
+
+/// A street administrator's list of the street's staff accounts: role, where each works, disabled, login
+/// throttle (Beijing time), last login; residents counted.
+#[utoipa::path(get, path = "/api/users", responses((status = 200, body = Accounts), (status = 403)))]
+pub async fn list_users(State(state): State<AppState>, user: User) -> ApiResult<Accounts> {
+    Ok(Json(admin::list(&state.db, &user.actor).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// A street administrator creates a staff account of their street (community heads and social workers need a
+/// community; grid workers grids; building leaders buildings).
+#[utoipa::path(post, path = "/api/users", request_body = NewUser, responses((status = 200, body = Created), (status = 403), (status = 409), (status = 422)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: User,
+    Json(mut u): Json<NewUser>,
+) -> ApiResult<Created> {
+    if u.role == crate::accounts::Role::Resident {
+        return Err(crate::error::Error::invalid("角色", "居民账号在居民端注册").into());
+    }
+    if u.street_id.is_none() {
+        u.street_id = user.actor.scope.street();
+    }
+    let id = users::create(&state.db, &user.actor, &u).await?;
+    Ok(Json(Created { id }))
 }

@@ -46,6 +46,8 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         account::my_sessions,
         account::end_session,
         account::change_password,
+        account::list_users,
+        account::create_user,
         account::reset_password,
         account::disable,
         account::enable,

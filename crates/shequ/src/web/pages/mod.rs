@@ -24,6 +24,7 @@ mod reports;
 mod surveys;
 mod tags;
 mod units;
+mod users;
 mod venues;
 mod visits;
 mod volunteers;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(auth::routes())
         .merge(account::routes())
+        .merge(users::routes())
         .merge(dashboard::routes())
         .merge(registry::routes())
         .merge(persons::routes())
