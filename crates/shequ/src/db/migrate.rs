@@ -108,6 +108,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "surveys",
         include_str!("../../migrations/0021_surveys.sql"),
     ),
+    (
+        22,
+        "standards",
+        include_str!("../../migrations/0022_standards.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -41,6 +41,7 @@ mod scope;
 mod scoped_move;
 mod security;
 mod services_report;
+mod standards;
 mod surveys;
 mod surveys_bench;
 mod uploads;
