@@ -232,7 +232,7 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Inspection>> {
     Ok(out)
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ScoreInput {
     pub item_id: i64,
