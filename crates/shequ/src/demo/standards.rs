@@ -53,12 +53,18 @@ pub async fn generate(db: &Db, community: i64) -> anyhow::Result<()> {
         })
         .collect();
     inspections::score(db, &shuji, i.id, &scores).await?;
-    if let Some(m) = sqlx::query("SELECT id FROM meetings WHERE community_id = $1 ORDER BY held_on DESC LIMIT 1")
-        .bind(community)
-        .fetch_optional(&db.pool)
-        .await?
+    if let Some(m) =
+        sqlx::query("SELECT id FROM meetings WHERE community_id = $1 ORDER BY held_on DESC LIMIT 1")
+            .bind(community)
+            .fetch_optional(&db.pool)
+            .await?
     {
-        let item = standard.items.iter().find(|it| it.number == "3").map(|it| it.id).unwrap_or(0);
+        let item = standard
+            .items
+            .iter()
+            .find(|it| it.number == "3")
+            .map(|it| it.id)
+            .unwrap_or(0);
         inspections::link(
             db,
             &shuji,
@@ -72,7 +78,14 @@ pub async fn generate(db: &Db, community: i64) -> anyhow::Result<()> {
         )
         .await?;
     }
-    let gap = |n: &str| standard.items.iter().find(|it| it.number == n).map(|it| it.id).unwrap_or(0);
+    let gap = |n: &str| {
+        standard
+            .items
+            .iter()
+            .find(|it| it.number == n)
+            .map(|it| it.id)
+            .unwrap_or(0)
+    };
     let first = rectify::create(
         db,
         &shuji,

@@ -85,14 +85,19 @@ pub async fn create(db: &Db, actor: &Actor, n: &NewInspection) -> Result<Inspect
     if !(2000..=2100).contains(&n.year) {
         return Err(Error::invalid("年度", "年度应为2000至2100"));
     }
-    let dup = sqlx::query("SELECT id FROM inspections WHERE standard_id = $1 AND community_id = $2 AND year = $3")
-        .bind(standard.id)
-        .bind(community)
-        .bind(n.year)
-        .fetch_optional(&db.pool)
-        .await?;
+    let dup = sqlx::query(
+        "SELECT id FROM inspections WHERE standard_id = $1 AND community_id = $2 AND year = $3",
+    )
+    .bind(standard.id)
+    .bind(community)
+    .bind(n.year)
+    .fetch_optional(&db.pool)
+    .await?;
     if dup.is_some() {
-        return Err(Error::conflict("年度", "该社区本年度已开始对照这一标准自查"));
+        return Err(Error::conflict(
+            "年度",
+            "该社区本年度已开始对照这一标准自查",
+        ));
     }
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
@@ -152,10 +157,11 @@ pub(crate) async fn load(db: &Db, id: i64) -> Result<Inspection> {
     .await?;
     let standard_id: i64 = r.get(0);
     let items = super::items(db, standard_id).await?;
-    let scores = sqlx::query("SELECT item_id, score, note FROM inspection_scores WHERE inspection_id = $1")
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?;
+    let scores =
+        sqlx::query("SELECT item_id, score, note FROM inspection_scores WHERE inspection_id = $1")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
     let evidence = evidence_of(db, id).await?;
     let rects = super::rectify::of_inspection(db, id).await?;
     let mut out_items = Vec::new();
@@ -185,7 +191,11 @@ pub(crate) async fn load(db: &Db, id: i64) -> Result<Inspection> {
         }
         out_items.push(ItemScore {
             gap: score.is_some_and(|v| v < item.points),
-            evidence: evidence.iter().filter(|e| e.item_id == item.id).cloned().collect(),
+            evidence: evidence
+                .iter()
+                .filter(|e| e.item_id == item.id)
+                .cloned()
+                .collect(),
             rectification: rects.iter().find(|x| x.item_id == item.id).cloned(),
             item,
             score,
@@ -338,13 +348,21 @@ pub async fn link(db: &Db, actor: &Actor, id: i64, l: &EvidenceLink) -> Result<E
     item_of(db, standard, l.item_id).await?;
     let (ref_id, ref_code) = match l.kind.as_str() {
         "activity" | "meeting" => {
-            let table = if l.kind == "activity" { "activities" } else { "meetings" };
-            let rid = l.ref_id.ok_or_else(|| Error::invalid("佐证", "请选择活动或会议"))?;
-            let ok = sqlx::query(&format!("SELECT 1 FROM {table} WHERE id = $1 AND community_id = $2"))
-                .bind(rid)
-                .bind(community)
-                .fetch_optional(&db.pool)
-                .await?;
+            let table = if l.kind == "activity" {
+                "activities"
+            } else {
+                "meetings"
+            };
+            let rid = l
+                .ref_id
+                .ok_or_else(|| Error::invalid("佐证", "请选择活动或会议"))?;
+            let ok = sqlx::query(&format!(
+                "SELECT 1 FROM {table} WHERE id = $1 AND community_id = $2"
+            ))
+            .bind(rid)
+            .bind(community)
+            .fetch_optional(&db.pool)
+            .await?;
             if ok.is_none() {
                 return Err(Error::invalid("佐证", "所选记录不在本社区"));
             }
@@ -387,7 +405,11 @@ pub async fn link(db: &Db, actor: &Actor, id: i64, l: &EvidenceLink) -> Result<E
     )
     .await?;
     tx.commit().await?;
-    evidence_of(db, id).await?.into_iter().find(|e| e.id == eid).ok_or(Error::NotFound)
+    evidence_of(db, id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == eid)
+        .ok_or(Error::NotFound)
 }
 
 /// Uploads a file as evidence of an item (size and type checked like case attachments).
@@ -429,12 +451,18 @@ pub async fn upload(db: &Db, actor: &Actor, id: i64, item: i64, u: &Upload) -> R
         "inspection_evidence",
         Some(eid),
         None,
-        Some(&json!({"inspection_id": id, "item_id": item, "kind": "file", "filename": filename,
-            "content_type": content_type, "size": u.bytes.len(), "sha256": sha})),
+        Some(
+            &json!({"inspection_id": id, "item_id": item, "kind": "file", "filename": filename,
+            "content_type": content_type, "size": u.bytes.len(), "sha256": sha}),
+        ),
     )
     .await?;
     tx.commit().await?;
-    evidence_of(db, id).await?.into_iter().find(|e| e.id == eid).ok_or(Error::NotFound)
+    evidence_of(db, id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == eid)
+        .ok_or(Error::NotFound)
 }
 
 /// An evidence file in the actor's scope, as an attachment to serve.
@@ -504,7 +532,15 @@ async fn evidence_of(db: &Db, id: i64) -> Result<Vec<Evidence>> {
 
 /// The records a community may link as evidence: activities and meetings (id, title with its date), and the
 /// ledgers of the catalogue (code, title).
-pub async fn choices(db: &Db, actor: &Actor, id: i64) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>, Vec<(String, String)>)> {
+pub async fn choices(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+) -> Result<(
+    Vec<(i64, String)>,
+    Vec<(i64, String)>,
+    Vec<(String, String)>,
+)> {
     let (_, _, community) = head(db, actor, id).await?;
     let pick = |sql: &'static str| async move {
         Ok::<_, Error>(
@@ -513,7 +549,12 @@ pub async fn choices(db: &Db, actor: &Actor, id: i64) -> Result<(Vec<(i64, Strin
                 .fetch_all(&db.pool)
                 .await?
                 .iter()
-                .map(|r| (r.get::<i64, _>(0), format!("{} {}", r.get::<String, _>(2), r.get::<String, _>(1))))
+                .map(|r| {
+                    (
+                        r.get::<i64, _>(0),
+                        format!("{} {}", r.get::<String, _>(2), r.get::<String, _>(1)),
+                    )
+                })
                 .collect::<Vec<_>>(),
         )
     };

@@ -61,7 +61,9 @@ pub fn require_street_admin(actor: &Actor) -> Result<()> {
     if actor.role == Role::StreetAdmin {
         Ok(())
     } else {
-        Err(Error::Forbidden("只有街道管理员可以导入和修改达标标准".into()))
+        Err(Error::Forbidden(
+            "只有街道管理员可以导入和修改达标标准".into(),
+        ))
     }
 }
 
@@ -74,7 +76,13 @@ fn street_of(actor: &Actor) -> Result<i64> {
 }
 
 /// Imports a standard from a sheet: every row checked first, then all items in one transaction.
-pub async fn import(db: &Db, actor: &Actor, title: &str, file_name: &str, bytes: &[u8]) -> Result<Standard> {
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    title: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Standard> {
     require_street_admin(actor)?;
     let street = street_of(actor)?;
     let title = required("标准名称", title, 100)?;
@@ -116,8 +124,10 @@ pub async fn import(db: &Db, actor: &Actor, title: &str, file_name: &str, bytes:
         "standard",
         Some(id),
         None,
-        Some(&json!({"title": title, "source": file_name, "items": rows.len(),
-            "points": rows.iter().map(|r| r.points).sum::<i64>()})),
+        Some(
+            &json!({"title": title, "source": file_name, "items": rows.len(),
+            "points": rows.iter().map(|r| r.points).sum::<i64>()}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -126,7 +136,14 @@ pub async fn import(db: &Db, actor: &Actor, title: &str, file_name: &str, bytes:
 
 /// Imports the built-in example standard.
 pub async fn import_example(db: &Db, actor: &Actor) -> Result<Standard> {
-    import(db, actor, EXAMPLE_TITLE, "example.csv", EXAMPLE_CSV.as_bytes()).await
+    import(
+        db,
+        actor,
+        EXAMPLE_TITLE,
+        "example.csv",
+        EXAMPLE_CSV.as_bytes(),
+    )
+    .await
 }
 
 /// Renames a standard (the street administrator).
@@ -198,13 +215,15 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Standard>> {
     let Ok(street) = street_of(actor) else {
         return Ok(vec![]);
     };
-    let ids: Vec<i64> = sqlx::query("SELECT id FROM standards WHERE street_id = $1 AND archived = 0 ORDER BY id DESC LIMIT 100")
-        .bind(street)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let ids: Vec<i64> = sqlx::query(
+        "SELECT id FROM standards WHERE street_id = $1 AND archived = 0 ORDER BY id DESC LIMIT 100",
+    )
+    .bind(street)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
     let mut out = Vec::new();
     for id in ids {
         out.push(get(db, actor, id).await?);

@@ -100,7 +100,12 @@ pub struct NewRectification {
 }
 
 /// A rectification task for a gap of an inspection, due at the end of the n-th working day.
-pub async fn create(db: &Db, actor: &Actor, inspection: i64, n: &NewRectification) -> Result<Rectification> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    inspection: i64,
+    n: &NewRectification,
+) -> Result<Rectification> {
     require_committee(actor)?;
     let (_, street, community) = super::inspections::head(db, actor, inspection).await?;
     let gap = sqlx::query(
@@ -123,7 +128,6 @@ pub async fn create(db: &Db, actor: &Actor, inspection: i64, n: &NewRectificatio
     if !owners.iter().any(|(id, _)| *id == n.owner_id) {
         return Err(Error::invalid("责任人", "请选择本社区的工作人员作为责任人"));
     }
-    let _ = street;
     let cal = crate::calendar::store::load(db).await?;
     let (_, due) = Limit::WorkingDays(n.working_days).times(chrono::Utc::now().naive_utc(), &cal);
     let due = due.format("%Y-%m-%d %H:%M:%S").to_string();
@@ -207,8 +211,16 @@ pub async fn rectified(db: &Db, actor: &Actor, id: i64, note: &str) -> Result<Re
     if moved.rows_affected() != 1 {
         return Err(Error::conflict("状态", "任务状态已变化,请刷新"));
     }
-    audit::record(&mut *tx, actor, "rectified", "rectification", Some(id),
-        Some(&json!({"state": "open"})), Some(&json!({"state": "rectified", "note": note}))).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "rectified",
+        "rectification",
+        Some(id),
+        Some(&json!({"state": "open"})),
+        Some(&json!({"state": "rectified", "note": note})),
+    )
+    .await?;
     tx.commit().await?;
     visible(db, actor, id).await
 }
@@ -233,15 +245,28 @@ pub async fn verify(db: &Db, actor: &Actor, id: i64) -> Result<Rectification> {
     if moved.rows_affected() != 1 {
         return Err(Error::conflict("状态", "任务状态已变化,请刷新"));
     }
-    audit::record(&mut *tx, actor, "verify", "rectification", Some(id),
-        Some(&json!({"state": "rectified"})), Some(&json!({"state": "verified"}))).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        "verify",
+        "rectification",
+        Some(id),
+        Some(&json!({"state": "rectified"})),
+        Some(&json!({"state": "verified"})),
+    )
+    .await?;
     tx.commit().await?;
     visible(db, actor, id).await
 }
 
 /// The rectifications in the actor's scope and those they own.
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Rectification>> {
-    rows(db, &format!("(k.owner_id = $1 OR {})", actor.scope.sql("k")), actor.user_id).await
+    rows(
+        db,
+        &format!("(k.owner_id = $1 OR {})", actor.scope.sql("k")),
+        actor.user_id,
+    )
+    .await
 }
 
 /// The open rectifications a user owns (their worklist), soonest due first.

@@ -82,12 +82,21 @@ fn rows(cells: Vec<Vec<String>>) -> Result<Vec<ItemRow>> {
     let points_col = column(h, &["分值", "分数", "标准分"]).unwrap_or(0);
     let number_col = column(h, &["序号", "编号"]);
     let section_col = column(h, &["类别", "章节", "类别(章节)", "测评类别", "项目类别"]);
-    let content_col = column(h, &["项目", "内容", "项目(内容)", "测评内容", "标准内容", "测评项目"])
-        .ok_or_else(|| Error::invalid("文件", "表头中没有“项目”(内容)列"))?;
+    let content_col = column(
+        h,
+        &[
+            "项目",
+            "内容",
+            "项目(内容)",
+            "测评内容",
+            "标准内容",
+            "测评项目",
+        ],
+    )
+    .ok_or_else(|| Error::invalid("文件", "表头中没有“项目”(内容)列"))?;
     let criteria_col = column(h, &["评分标准", "评分细则", "测评标准", "考核标准"]);
-    let get = |r: &Vec<String>, c: Option<usize>| {
-        c.and_then(|c| r.get(c)).cloned().unwrap_or_default()
-    };
+    let get =
+        |r: &Vec<String>, c: Option<usize>| c.and_then(|c| r.get(c)).cloned().unwrap_or_default();
     let mut out: Vec<ItemRow> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut section = String::new();
@@ -176,7 +185,10 @@ mod tests {
     fn rows_are_checked_with_their_numbers() {
         let csv = "序号,类别,项目,评分标准,分值\n1,组织建设,党组织健全,有,5\n2,,居委会,有,x\n2,,议事会,有,-1\n";
         let e = parse("a.csv", csv.as_bytes()).unwrap_err().to_string();
-        assert!(e.contains("第3行") && e.contains("第4行") && e.contains("重复"), "{e}");
+        assert!(
+            e.contains("第3行") && e.contains("第4行") && e.contains("重复"),
+            "{e}"
+        );
         let ok = parse("a.csv", b"\xEF\xBB\xBF\xE5\xBA\x8F\xE5\x8F\xB7,\xE7\xB1\xBB\xE5\x88\xAB,\xE9\xA1\xB9\xE7\x9B\xAE,\xE5\x88\x86\xE5\x80\xBC\n1,A,B,3\n2,,C,4\n").unwrap();
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[1].section, "A");

@@ -42,6 +42,7 @@ mod scoped_move;
 mod security;
 mod services_report;
 mod standards;
+mod standards_scope;
 mod surveys;
 mod surveys_bench;
 mod uploads;

@@ -10,8 +10,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 
-use crate::standards::{self, compare, inspections, rectify};
 use crate::standards::this_year;
+use crate::standards::{self, compare, inspections, rectify};
 use crate::web::error::{html_escape, PageError};
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -63,8 +63,14 @@ fn htmx_done<T>(result: crate::error::Result<T>, page: impl Fn(&T) -> String) ->
             h.insert("HX-Redirect", page(&v).parse().expect("ascii"));
             (h, "").into_response()
         }
-        Err(crate::error::Error::NotFound) => PageError(crate::error::Error::NotFound).into_response(),
-        Err(e) => Html(format!("<span class=\"error\">{}</span>", html_escape(&e.to_string()))).into_response(),
+        Err(crate::error::Error::NotFound) => {
+            PageError(crate::error::Error::NotFound).into_response()
+        }
+        Err(e) => Html(format!(
+            "<span class=\"error\">{}</span>",
+            html_escape(&e.to_string())
+        ))
+        .into_response(),
     }
 }
 
@@ -105,7 +111,11 @@ async fn example(State(state): State<AppState>, user: User) -> Result<Redirect, 
     Ok(Redirect::to(&format!("/standards/{}", s.id)))
 }
 
-async fn show(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
     let s = standards::get(&state.db, &user.actor, id).await?;
     let sections = standards::sections(&s.items);
     render(
@@ -154,7 +164,11 @@ async fn start(
     Ok(Redirect::to(&format!("/standards/inspections/{}", made.id)))
 }
 
-async fn inspection(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+async fn inspection(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
     let a = &user.actor;
     let i = inspections::get(&state.db, a, id).await?;
     let (activities, meetings, ledgers) = inspections::choices(&state.db, a, id).await?;
@@ -215,17 +229,30 @@ async fn evidence(
         ref_code: value.into(),
     };
     inspections::link(&state.db, &user.actor, id, &l).await?;
-    Ok(Redirect::to(&format!("/standards/inspections/{id}#item-{}", l.item_id)))
+    Ok(Redirect::to(&format!(
+        "/standards/inspections/{id}#item-{}",
+        l.item_id
+    )))
 }
 
-async fn file(State(state): State<AppState>, user: User, Path(id): Path<i64>, m: Multipart) -> Response {
+async fn file(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    m: Multipart,
+) -> Response {
     let result = async {
         let (fields, file) = upload::read(m).await?;
-        let item = fields.get("item_id").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let item = fields
+            .get("item_id")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         inspections::upload(&state.db, &user.actor, id, item, &file).await
     }
     .await;
-    htmx_done(result, |e| format!("/standards/inspections/{id}#item-{}", e.item_id))
+    htmx_done(result, |e| {
+        format!("/standards/inspections/{id}#item-{}", e.item_id)
+    })
 }
 
 async fn assign(
@@ -241,10 +268,17 @@ async fn assign(
         working_days: num(&f, "working_days").unwrap_or(0),
     };
     rectify::create(&state.db, &user.actor, id, &n).await?;
-    Ok(Redirect::to(&format!("/standards/inspections/{id}#item-{}", n.item_id)))
+    Ok(Redirect::to(&format!(
+        "/standards/inspections/{id}#item-{}",
+        n.item_id
+    )))
 }
 
-async fn report(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+async fn report(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
     let i = inspections::get(&state.db, &user.actor, id).await?;
     render(
         &state.templates,
@@ -255,7 +289,10 @@ async fn report(State(state): State<AppState>, user: User, Path(id): Path<i64>) 
     )
 }
 
-async fn rectifications(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+async fn rectifications(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Html<String>, PageError> {
     let a = &user.actor;
     let list = rectify::list(&state.db, a).await?;
     render(
@@ -277,12 +314,20 @@ async fn rectified(
     Ok(Redirect::to("/standards/rectifications"))
 }
 
-async fn verify(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+async fn verify(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
     rectify::verify(&state.db, &user.actor, id).await?;
     Ok(Redirect::to("/standards/rectifications"))
 }
 
-async fn serve_file(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> Result<Response, PageError> {
+async fn serve_file(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let (a, bytes) = inspections::file(&state.db, &user.actor, id).await?;
     Ok(crate::web::api::serve_attachment(a, bytes))
 }
