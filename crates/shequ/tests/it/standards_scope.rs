@@ -173,3 +173,96 @@ async fn another_community_sees_nothing_and_a_building_leader_cannot_write() {
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+async fn upload(
+    s: &crate::support::Session,
+    id: i64,
+    item: i64,
+    ty: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, String, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("item_id", item.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("照片.png")
+                .mime_str(ty)
+                .unwrap(),
+        );
+    let r = s
+        .client
+        .post(s.url(&format!("/standards/inspections/{id}/files")))
+        .header("X-CSRF-Token", &s.csrf)
+        .header("HX-Request", "true")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status();
+    let redirect = r
+        .headers()
+        .get("HX-Redirect")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (st, redirect, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn evidence_files_are_checked_and_served_inside_the_scope_only() {
+    let app = App::start().await;
+    let admin = app.login("admin").await;
+    let (_, s) = import(&admin, "绿色社区", xlsx(&GOOD)).await;
+    let shuji = app.login("shuji").await;
+    let (_, i) = shuji
+        .post_json(
+            "/api/standards/inspections",
+            json!({"standard_id": s["id"], "year": 2026}),
+        )
+        .await;
+    let id = i["id"].as_i64().unwrap();
+    let item = item_id(&s, "3");
+    // A script declared as a PNG and a file over 5 MB are refused, nothing stored.
+    let (_, _, e) = upload(&shuji, id, item, "image/png", b"<script>".to_vec()).await;
+    assert!(e.contains("不符"), "{e}");
+    let mut big = crate::hazards::PNG.to_vec();
+    big.resize(5 * 1024 * 1024 + 10, 0);
+    let (_, _, e) = upload(&shuji, id, item, "image/png", big).await;
+    assert!(e.contains("5MB"), "{e}");
+    let (_, i) = shuji
+        .get_json(&format!("/api/standards/inspections/{id}"))
+        .await;
+    assert_eq!(i["items"][2]["evidence"].as_array().unwrap().len(), 0);
+    let (st, to, _) = upload(&shuji, id, item, "image/png", crate::hazards::PNG.to_vec()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        to.starts_with(&format!("/standards/inspections/{id}")),
+        "{to}"
+    );
+    let (_, i) = shuji
+        .get_json(&format!("/api/standards/inspections/{id}"))
+        .await;
+    let ev = &i["items"][2]["evidence"][0];
+    assert_eq!(ev["kind_label"], "文件");
+    assert_eq!(ev["label"], "照片.png");
+    let href = ev["href"].as_str().unwrap();
+    let r = shuji.get(href).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), crate::hazards::PNG);
+    // The page shows the file by its name; another street and a grid worker get 404.
+    let page = shuji
+        .get(&format!("/standards/inspections/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("照片.png"));
+    for who in ["admin_b", "wangge1"] {
+        let other = app.login(who).await;
+        assert_eq!(
+            other.get(href).await.status(),
+            StatusCode::NOT_FOUND,
+            "{who}"
+        );
+    }
+}
