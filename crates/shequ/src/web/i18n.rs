@@ -809,6 +809,7 @@ pub fn en(zh: &str) -> Option<&'static str> {
         "核查通过" => "Verified",
         "没有整改任务。" => "No rectifications.",
         "达标整改任务" => "Standards rectifications",
+        "改名" => "Rename",
         _ => return None,
     })
 }

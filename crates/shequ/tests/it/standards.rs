@@ -149,6 +149,27 @@ async fn a_bad_row_is_named_and_nothing_is_stored_and_a_good_sheet_imports() {
     let other = app.login("admin_b").await;
     let (st, _) = other.get_json(&format!("/api/standards/{}", s["id"])).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+    // The street administrator renames it; a community head cannot.
+    let r = admin
+        .post_form(
+            &format!("/standards/{}/rename", s["id"]),
+            &[("title", "和谐社区建设指导标准(2026版)")],
+        )
+        .await;
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
+    let (_, got) = shuji.get_json(&format!("/api/standards/{}", s["id"])).await;
+    assert_eq!(got["title"], "和谐社区建设指导标准(2026版)");
+    let (st, _) = shuji
+        .put_json(
+            &format!("/api/standards/{}", s["id"]),
+            json!({"title": "x"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
     // The built-in example imports from the page.
     let r = admin.post_form("/standards/example", &[]).await;
     assert!(

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/standards/example", post(example))
         .route("/standards/{id}", get(show))
         .route("/standards/{id}/compare", get(comparison))
+        .route("/standards/{id}/rename", post(rename))
         .route("/standards/inspections", post(start))
         .route("/standards/inspections/{id}", get(inspection))
         .route("/standards/inspections/{id}/scores", post(scores))
@@ -123,8 +124,18 @@ async fn show(
         "standard.html",
         Some(&user),
         &user.actor.lang,
-        context! { s, sections, year => this_year() },
+        context! { s, sections, year => this_year(), admin => standards::require_street_admin(&user.actor).is_ok() },
     )
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Redirect, PageError> {
+    standards::rename(&state.db, &user.actor, id, field(&f, "title")).await?;
+    Ok(Redirect::to(&format!("/standards/{id}")))
 }
 
 #[derive(serde::Deserialize, Default)]
