@@ -222,6 +222,33 @@ async fn scores_add_up_and_gaps_become_rectifications_tracked_to_verified() {
         .await;
     assert_eq!(st, StatusCode::OK, "{ev}");
     assert_eq!(ev["label"], "会议记录台账");
+    // A meeting of the community, chosen from its list, shown by its title; another community's is refused.
+    let (st, m) = shuji
+        .post_json("/api/governance/meetings", json!({"type_code": "residents_reps", "title": "居民代表会议(第三季度)", "held_on": "2026-09-20", "invited": 10, "present": 9}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{m}");
+    let ev_url = format!("/api/standards/inspections/{id}/evidence");
+    let (st, ev) = shuji
+        .post_json(
+            &ev_url,
+            json!({"item_id": item_id(&s, "2"), "kind": "meeting", "ref_id": m["id"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{ev}");
+    assert_eq!(ev["label"], "居民代表会议(第三季度)");
+    let admin = app.login("admin").await;
+    let (st2, m2) = admin
+        .post_json("/api/governance/meetings", json!({"community_id": app.world.community_a2, "type_code": "residents_reps", "title": "别的社区会议", "held_on": "2026-09-21", "invited": 10, "present": 9}))
+        .await;
+    assert_eq!(st2, StatusCode::OK, "{m2}");
+    let (st, e) = shuji
+        .post_json(
+            &ev_url,
+            json!({"item_id": item_id(&s, "2"), "kind": "meeting", "ref_id": m2["id"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{m2} {e}");
+    assert!(e["error"].as_str().unwrap().contains("不在本社区"), "{e}");
     // A full-score item needs no rectification.
     let owner: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'wangge1'")
         .fetch_one(&app.db.pool)
