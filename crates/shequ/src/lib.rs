@@ -23,6 +23,7 @@ pub mod privacy;
 pub mod registry;
 pub mod reports;
 pub mod services;
+pub mod standards;
 pub mod surveys;
 pub mod web;
 pub mod welfare;

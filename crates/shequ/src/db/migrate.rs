@@ -109,6 +109,11 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0021_surveys.sql"),
     ),
     (
+        22,
+        "standards",
+        include_str!("../../migrations/0022_standards.sql"),
+    ),
+    (
         25,
         "survey_respondents",
         include_str!("../../migrations/0025_survey_respondents.sql"),

@@ -142,6 +142,10 @@ pub const TABLES: &[ScopedTable] = &[
     ScopedTable { table: "resolution_tasks", columns: &["street_id", "community_id"], anchor: "resolution_tasks.community_id", follows: Follows::Never },
     ScopedTable { table: "finance_entries", columns: &["street_id", "community_id"], anchor: "finance_entries.community_id", follows: Follows::Never },
     ScopedTable { table: "surveys", columns: &["street_id", "community_id"], anchor: "surveys.community_id", follows: Follows::Never },
+    ScopedTable { table: "standards", columns: &["street_id"], anchor: "standards.street_id", follows: Follows::Never },
+    ScopedTable { table: "inspections", columns: &["street_id", "community_id"], anchor: "inspections.community_id", follows: Follows::Never },
+    ScopedTable { table: "inspection_evidence", columns: &["street_id", "community_id"], anchor: "inspection_evidence.community_id", follows: Follows::Never },
+    ScopedTable { table: "rectifications", columns: &["street_id", "community_id"], anchor: "rectifications.community_id", follows: Follows::Never },
     ScopedTable { table: "finance_statements", columns: &["street_id", "community_id"], anchor: "finance_statements.community_id", follows: Follows::Never },
     // Services (issue 18): of a community (or a grid of it); the organisation, team or room follows, the
     // work done (activities, bookings, service records, meetings, agreements signed) keeps its place.

@@ -21,6 +21,7 @@ mod portal;
 mod records;
 mod rows;
 mod services;
+mod standards;
 mod tree;
 mod welfare;
 
@@ -310,6 +311,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     services::generate(db, firsts.community, &firsts.grids).await?;
     progress("welfare");
     welfare::generate(db, firsts.street, firsts.community, firsts.grids[0]).await?;
+    progress("standards");
+    standards::generate(db, firsts.community).await?;
     progress("devices");
     devices::generate(db, &firsts.grids).await?;
     Ok(Summary {

@@ -858,6 +858,7 @@ pub fn catalog() -> &'static Catalog {
             crate::cases::plugin::plugin,
             crate::governance::plugin::plugin,
             crate::surveys::plugin::plugin,
+            crate::standards::plugin::plugin,
             crate::services::plugin::plugin,
             crate::welfare::plugin::plugin,
             crate::devices::plugin::plugin,

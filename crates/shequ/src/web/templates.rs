@@ -58,6 +58,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "portal_activities.html",
         include_str!("../../templates/portal_activities.html"),
     ),
+    (
+        "standards.html",
+        include_str!("../../templates/standards.html"),
+    ),
+    (
+        "standard.html",
+        include_str!("../../templates/standard.html"),
+    ),
+    (
+        "standard_compare.html",
+        include_str!("../../templates/standard_compare.html"),
+    ),
+    (
+        "inspection.html",
+        include_str!("../../templates/inspection.html"),
+    ),
+    (
+        "inspection_report.html",
+        include_str!("../../templates/inspection_report.html"),
+    ),
+    (
+        "rectifications.html",
+        include_str!("../../templates/rectifications.html"),
+    ),
     ("surveys.html", include_str!("../../templates/surveys.html")),
     ("survey.html", include_str!("../../templates/survey.html")),
     ("users.html", include_str!("../../templates/users.html")),

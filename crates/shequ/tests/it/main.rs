@@ -42,6 +42,8 @@ mod scope;
 mod scoped_move;
 mod security;
 mod services_report;
+mod standards;
+mod standards_scope;
 mod surveys;
 mod surveys_bench;
 mod uploads;

@@ -14,6 +14,7 @@ mod persons;
 mod portal;
 mod reports;
 mod services;
+mod standards;
 mod surveys;
 mod visits;
 mod welfare;
@@ -161,6 +162,20 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         portal::issue_code,
         portal::activities,
         portal::activity_signup,
+        standards::list,
+        standards::import,
+        standards::get_standard,
+        standards::rename,
+        standards::comparison,
+        standards::list_inspections,
+        standards::create_inspection,
+        standards::get_inspection,
+        standards::scores,
+        standards::evidence,
+        standards::create_rectification,
+        standards::list_rectifications,
+        standards::rectified,
+        standards::verify,
         surveys::list,
         surveys::create,
         surveys::get_survey,
@@ -385,6 +400,23 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::portal::signup::Pending,
         crate::portal::signup::Match,
         crate::portal::activities::Coming,
+        standards::Rename,
+        standards::YearQuery,
+        standards::Scores,
+        standards::Note,
+        crate::standards::Standard,
+        crate::standards::Item,
+        crate::standards::compare::Comparison,
+        crate::standards::compare::CommunityRow,
+        crate::standards::inspections::Inspection,
+        crate::standards::inspections::NewInspection,
+        crate::standards::inspections::ItemScore,
+        crate::standards::inspections::SectionScore,
+        crate::standards::inspections::Evidence,
+        crate::standards::inspections::EvidenceLink,
+        crate::standards::inspections::ScoreInput,
+        crate::standards::rectify::Rectification,
+        crate::standards::rectify::NewRectification,
         surveys::Entered,
         surveys::ResidentSurvey,
         surveys::ResidentAnswers,
@@ -513,6 +545,7 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(governance::routes())
         .merge(surveys::routes())
+        .merge(standards::routes())
         .merge(services::routes())
         .merge(party::routes())
         .merge(welfare::routes())

@@ -114,6 +114,9 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     // 决议落实: the resolution tasks the user owns.
     let tasks = crate::governance::meetings::my_open_tasks(db, a).await?;
     let tasks_total = tasks.len() as i64;
+    // 达标整改: the rectification tasks the user owns (overdue ones marked).
+    let rectifications = crate::standards::rectify::my_open(db, a).await?;
+    let rectifications_total = rectifications.len() as i64;
     // Agreements and responsibility letters expiring within a month (services).
     let agreements = if a.role.can_write_registry() {
         crate::services::units::expiring(db, a).await?
@@ -129,8 +132,10 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
         visits, visits_total, tasks_total, agreements, agreements_total, silent_devices => silent,
+        rectifications_total,
+        rectifications => rectifications.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
         tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
-        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + agreements_total
+        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + rectifications_total + agreements_total
             + welfare_due + care_missed + silent.total == 0,
     })
 }

@@ -21,6 +21,7 @@ mod portal;
 mod portal_governance;
 mod registry;
 mod reports;
+mod standards;
 mod surveys;
 mod tags;
 mod units;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(portal_governance::routes())
         .merge(governance::routes())
         .merge(surveys::routes())
+        .merge(standards::routes())
         .merge(activities::routes())
         .merge(volunteers::routes())
         .merge(party::routes())
