@@ -108,6 +108,16 @@ const FILES: &[(i64, &str, &str)] = &[
         "surveys",
         include_str!("../../migrations/0021_surveys.sql"),
     ),
+    (
+        23,
+        "admission",
+        include_str!("../../migrations/0023_admission.sql"),
+    ),
+    (
+        24,
+        "selections",
+        include_str!("../../migrations/0024_selections.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ pub mod bench_cases;
 mod bulk;
 mod case_rows;
 mod devices;
+mod admission;
 mod governance;
 mod groups;
 pub mod names;
@@ -312,6 +313,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     welfare::generate(db, firsts.street, firsts.community, firsts.grids[0]).await?;
     progress("devices");
     devices::generate(db, &firsts.grids).await?;
+    progress("admission");
+    admission::generate(db, firsts.street, firsts.community).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

@@ -804,6 +804,7 @@ pub fn catalog() -> &'static Catalog {
             crate::services::plugin::plugin,
             crate::welfare::plugin::plugin,
             crate::devices::plugin::plugin,
+            crate::admission::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

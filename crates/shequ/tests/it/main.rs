@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod activities;
+mod admission;
 mod audit_chain;
 mod backup;
 mod calendar;
@@ -40,6 +41,7 @@ mod reports_catalog;
 mod scope;
 mod scoped_move;
 mod security;
+mod selections;
 mod services_report;
 mod surveys;
 mod surveys_bench;

@@ -114,6 +114,10 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     // 决议落实: the resolution tasks the user owns.
     let tasks = crate::governance::meetings::my_open_tasks(db, a).await?;
     let tasks_total = tasks.len() as i64;
+    // 准入制: returns of the user's community past their deadline.
+    let returns_overdue = crate::admission::load::overdue(db, a).await?;
+    let returns_overdue_total = returns_overdue.len() as i64;
+    let returns_overdue: Vec<_> = returns_overdue.into_iter().take(todo::SHOWN as usize).collect();
     // Agreements and responsibility letters expiring within a month (services).
     let agreements = if a.role.can_write_registry() {
         crate::services::units::expiring(db, a).await?
@@ -128,9 +132,9 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
         welfare_due, care_missed,
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total, tasks_total, agreements, agreements_total, silent_devices => silent,
+        visits, visits_total, tasks_total, returns_overdue, returns_overdue_total, agreements, agreements_total, silent_devices => silent,
         tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
-        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + agreements_total
+        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + returns_overdue_total + agreements_total
             + welfare_due + care_missed + silent.total == 0,
     })
 }

@@ -9,7 +9,9 @@ mod case_rows;
 mod cases;
 mod dashboard;
 mod devices;
+mod admission;
 mod governance;
+mod selections;
 mod hazards;
 mod imports;
 mod ledgers;
@@ -58,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(portal_governance::routes())
         .merge(governance::routes())
+        .merge(admission::routes())
+        .merge(selections::routes())
         .merge(surveys::routes())
         .merge(activities::routes())
         .merge(volunteers::routes())
