@@ -209,8 +209,7 @@ pub async fn list(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Return>> {
         }
         _ => cond.push_str(" AND $1 = $1"),
     }
-    let sql =
-        format!("{SELECT} WHERE {cond} ORDER BY r.due_on, t.id, n.name, q.idx LIMIT 1000");
+    let sql = format!("{SELECT} WHERE {cond} ORDER BY r.due_on, t.id, n.name, q.idx LIMIT 1000");
     Ok(sqlx::query(&sql)
         .bind(today)
         .fetch_all(&db.pool)
@@ -554,7 +553,13 @@ pub async fn content(db: &Db, actor: &Actor, id: i64) -> Result<(String, String,
         })
     } else {
         let b: Option<Vec<u8>> = row.get(3);
-        b.map(|b| (row.get::<Option<String>, _>(1).unwrap_or_default(), row.get::<Option<String>, _>(2).unwrap_or_default(), b))
+        b.map(|b| {
+            (
+                row.get::<Option<String>, _>(1).unwrap_or_default(),
+                row.get::<Option<String>, _>(2).unwrap_or_default(),
+                b,
+            )
+        })
     };
     let out = out.ok_or(Error::NotFound)?;
     audit::record(

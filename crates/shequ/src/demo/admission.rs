@@ -42,13 +42,31 @@ pub async fn generate(db: &Db, street: i64, community: i64) -> anyhow::Result<()
         period: code.map(|_| year.clone()),
     };
     let plan = [
-        ("区民政局", "年度社区工作情况报送", 20, vec![
-            req("ledger", Some("governance.meetings"), ""),
-            req("figure", Some("governance.meetings"), ""),
-            req("file", None, "年度工作总结"),
-        ], true),
-        ("区应急管理局", "安全生产隐患排查统计", -3, vec![req("figure", None, "排查隐患处数")], true),
-        ("区某协会", "会员发展情况调查表", 10, vec![req("file", None, "调查表")], false),
+        (
+            "区民政局",
+            "年度社区工作情况报送",
+            20,
+            vec![
+                req("ledger", Some("governance.meetings"), ""),
+                req("figure", Some("governance.meetings"), ""),
+                req("file", None, "年度工作总结"),
+            ],
+            true,
+        ),
+        (
+            "区应急管理局",
+            "安全生产隐患排查统计",
+            -3,
+            vec![req("figure", None, "排查隐患处数")],
+            true,
+        ),
+        (
+            "区某协会",
+            "会员发展情况调查表",
+            10,
+            vec![req("file", None, "调查表")],
+            false,
+        ),
     ];
     for (dept, title, days, requirements, admit) in plan {
         let t = admission::create(
@@ -65,17 +83,39 @@ pub async fn generate(db: &Db, street: i64, community: i64) -> anyhow::Result<()
         )
         .await?;
         let decision = if admit {
-            Decision { action: "admit".into(), reason: "属社区工作职责,准予进入社区".into() }
+            Decision {
+                action: "admit".into(),
+                reason: "属社区工作职责,准予进入社区".into(),
+            }
         } else {
-            Decision { action: "refuse".into(), reason: "未列入社区工作事项清单,不予准入".into() }
+            Decision {
+                action: "refuse".into(),
+                reason: "未列入社区工作事项清单,不予准入".into(),
+            }
         };
         admission::decide(db, &admin, t.id, &decision).await?;
         if !admit {
             continue;
         }
-        admission::dispatch(db, &admin, t.id, &Dispatch { communities: communities.clone() }).await?;
+        admission::dispatch(
+            db,
+            &admin,
+            t.id,
+            &Dispatch {
+                communities: communities.clone(),
+            },
+        )
+        .await?;
         if days > 0 {
-            let mine = returns::list(db, &shuji, &returns::Filter { task_id: Some(t.id), state: None }).await?;
+            let mine = returns::list(
+                db,
+                &shuji,
+                &returns::Filter {
+                    task_id: Some(t.id),
+                    state: None,
+                },
+            )
+            .await?;
             for r in mine.iter().filter(|r| r.kind != "file") {
                 returns::submit(db, &shuji, r.id, &returns::Submission::default(), None).await?;
             }
@@ -121,11 +161,22 @@ pub async fn generate(db: &Db, street: i64, community: i64) -> anyhow::Result<()
             &shuji,
             s.id,
             n.id,
-            &selections::NomineeReview { action: "accept".into(), reason: String::new() },
+            &selections::NomineeReview {
+                action: "accept".into(),
+                reason: String::new(),
+            },
         )
         .await?;
         first.get_or_insert(n.id);
     }
-    announce::announce(db, &shuji, s.id, &announce::Announce { nominees: first.into_iter().collect() }).await?;
+    announce::announce(
+        db,
+        &shuji,
+        s.id,
+        &announce::Announce {
+            nominees: first.into_iter().collect(),
+        },
+    )
+    .await?;
     Ok(())
 }

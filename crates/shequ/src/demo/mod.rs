@@ -6,12 +6,12 @@
 //! transaction per community, with ids assigned here; then a handful of demo accounts are created through
 //! the normal account code (argon2), all with [`DEMO_PASSWORD`].
 
+mod admission;
 mod attrs;
 pub mod bench_cases;
 mod bulk;
 mod case_rows;
 mod devices;
-mod admission;
 mod governance;
 mod groups;
 pub mod names;

@@ -124,15 +124,14 @@ pub async fn announce(db: &Db, actor: &Actor, id: i64, a: &Announce) -> Result<S
         a.nominees.clone()
     } else if let Some(vote) = s.vote_id {
         let t = votes::tally(db, actor, vote).await?;
-        let idx: Vec<(i64, Option<i64>)> = sqlx::query(
-            "SELECT id, vote_idx FROM selection_nominees WHERE selection_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        let idx: Vec<(i64, Option<i64>)> =
+            sqlx::query("SELECT id, vote_idx FROM selection_nominees WHERE selection_id = $1")
+                .bind(id)
+                .fetch_all(&db.pool)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
         let mut ranked: Vec<(i64, i64)> = idx
             .iter()
             .filter_map(|(nid, i)| {
@@ -159,7 +158,10 @@ pub async fn announce(db: &Db, actor: &Actor, id: i64, a: &Announce) -> Result<S
         ));
     }
     if chosen.iter().any(|c| !accepted.iter().any(|n| n.id == *c)) {
-        return Err(Error::invalid("当选对象", "只能从审核通过的推荐对象中确定当选"));
+        return Err(Error::invalid(
+            "当选对象",
+            "只能从审核通过的推荐对象中确定当选",
+        ));
     }
     let now = db::now();
     let today = db::today().to_string();

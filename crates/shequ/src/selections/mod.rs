@@ -182,7 +182,8 @@ fn selection(r: &sqlx::any::AnyRow) -> Selection {
     }
 }
 
-const SEL: &str = "SELECT s.id, s.number, s.community_id, s.title, s.subject, s.period, s.places, s.state, \
+const SEL: &str =
+    "SELECT s.id, s.number, s.community_id, s.title, s.subject, s.period, s.places, s.state, \
                    s.vote_id, s.announced_at FROM selections s";
 
 /// Opens a selection for nominations (the committee).
@@ -226,7 +227,9 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewSelection) -> Result<Sele
         "selection",
         Some(id),
         None,
-        Some(&json!({"title": title, "subject": subject, "period": period, "places": input.places})),
+        Some(
+            &json!({"title": title, "subject": subject, "period": period, "places": input.places}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -323,15 +326,15 @@ pub async fn nominees(db: &Db, actor: &Actor, id: i64) -> Result<Vec<Nominee>> {
 }
 
 pub(crate) async fn of_selection(db: &Db, id: i64) -> Result<Vec<Nominee>> {
-    Ok(
-        sqlx::query(&format!("{NOMINEE_SQL} WHERE n.selection_id = $1 ORDER BY n.id"))
-            .bind(id)
-            .fetch_all(&db.pool)
-            .await?
-            .iter()
-            .map(nominee)
-            .collect(),
-    )
+    Ok(sqlx::query(&format!(
+        "{NOMINEE_SQL} WHERE n.selection_id = $1 ORDER BY n.id"
+    ))
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(nominee)
+    .collect())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -357,11 +360,10 @@ async fn insert_nominee(
     if s.state != "nominating" {
         return Err(Error::invalid("评比", "推荐已经截止"));
     }
-    let street: i64 =
-        sqlx::query_scalar("SELECT street_id FROM selections WHERE id = $1")
-            .bind(s.id)
-            .fetch_one(&db.pool)
-            .await?;
+    let street: i64 = sqlx::query_scalar("SELECT street_id FROM selections WHERE id = $1")
+        .bind(s.id)
+        .fetch_one(&db.pool)
+        .await?;
     let mut tx = db.begin().await?;
     let dup: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM selection_nominees WHERE selection_id = $1 AND (household_id = $2 OR person_id = $3)",
@@ -486,15 +488,13 @@ pub async fn nominate_as_resident(
         match ids.as_slice() {
             [one] => (None, Some(*one)),
             [] => return Err(Error::invalid("姓名", "本社区没有这个人")),
-            _ => {
-                return Err(Error::invalid(
-                    "姓名",
-                    "本社区有同名居民,请到社区当面推荐",
-                ))
-            }
+            _ => return Err(Error::invalid("姓名", "本社区有同名居民,请到社区当面推荐")),
         }
     };
-    insert_nominee(db, actor, &s, target, &reason, "portal").await
+    // A resident sees the nominee as the public does (the 户号 they typed does not reveal the head's name).
+    let mut n = insert_nominee(db, actor, &s, target, &reason, "portal").await?;
+    n.name = n.masked.clone();
+    Ok(n)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

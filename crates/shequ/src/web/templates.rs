@@ -72,9 +72,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "portal_survey.html",
         include_str!("../../templates/portal_survey.html"),
     ),
-    ("admission.html", include_str!("../../templates/admission.html")),
-    ("selections.html", include_str!("../../templates/selections.html")),
-    ("selection.html", include_str!("../../templates/selection.html")),
+    (
+        "admission.html",
+        include_str!("../../templates/admission.html"),
+    ),
+    (
+        "selections.html",
+        include_str!("../../templates/selections.html"),
+    ),
+    (
+        "selection.html",
+        include_str!("../../templates/selection.html"),
+    ),
     ("honours.html", include_str!("../../templates/honours.html")),
     (
         "portal_selections.html",

@@ -2,10 +2,10 @@
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
 mod account;
+mod admission;
 mod calendar;
 mod cases;
 mod devices;
-mod admission;
 pub(crate) use admission::{period_or_year as admission_period, serve as admission_serve};
 mod governance;
 mod hazards;

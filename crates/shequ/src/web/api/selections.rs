@@ -23,7 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/selections/{id}/announce", post(announce_result))
         .route("/honours", get(honours))
         .route("/portal/selections", get(resident_list))
-        .route("/portal/selections/{number}/nominate", post(resident_nominate))
+        .route(
+            "/portal/selections/{number}/nominate",
+            post(resident_nominate),
+        )
 }
 
 #[utoipa::path(get, path = "/api/selections", responses((status = 200, body = [Selection])))]
@@ -67,7 +70,9 @@ pub async fn nominate(
     Path(id): Path<i64>,
     Json(b): Json<Nomination>,
 ) -> ApiResult<Nominee> {
-    Ok(Json(selections::nominate(&s.db, &user.actor, id, &b).await?))
+    Ok(Json(
+        selections::nominate(&s.db, &user.actor, id, &b).await?,
+    ))
 }
 
 /// 审核通过 / 不予通过 (a reason required).
@@ -134,10 +139,12 @@ pub(crate) async fn for_resident(
     let mut out = Vec::new();
     for s in selections::open_in(db, r.community_id).await? {
         let vote_number = match s.vote_id {
-            Some(v) => sqlx::query_scalar("SELECT number FROM votes WHERE id = $1")
-                .bind(v)
-                .fetch_optional(&db.pool)
-                .await?,
+            Some(v) => {
+                sqlx::query_scalar("SELECT number FROM votes WHERE id = $1")
+                    .bind(v)
+                    .fetch_optional(&db.pool)
+                    .await?
+            }
             None => None,
         };
         let nominees = selections::of_selection(db, s.id)

@@ -117,7 +117,10 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     // 准入制: returns of the user's community past their deadline.
     let returns_overdue = crate::admission::load::overdue(db, a).await?;
     let returns_overdue_total = returns_overdue.len() as i64;
-    let returns_overdue: Vec<_> = returns_overdue.into_iter().take(todo::SHOWN as usize).collect();
+    let returns_overdue: Vec<_> = returns_overdue
+        .into_iter()
+        .take(todo::SHOWN as usize)
+        .collect();
     // Agreements and responsibility letters expiring within a month (services).
     let agreements = if a.role.can_write_registry() {
         crate::services::units::expiring(db, a).await?

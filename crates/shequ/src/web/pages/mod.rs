@@ -2,6 +2,7 @@
 
 mod account;
 mod activities;
+mod admission;
 mod auth;
 mod calendar;
 mod care;
@@ -9,9 +10,7 @@ mod case_rows;
 mod cases;
 mod dashboard;
 mod devices;
-mod admission;
 mod governance;
-mod selections;
 mod hazards;
 mod imports;
 mod ledgers;
@@ -23,6 +22,7 @@ mod portal;
 mod portal_governance;
 mod registry;
 mod reports;
+mod selections;
 mod surveys;
 mod tags;
 mod units;

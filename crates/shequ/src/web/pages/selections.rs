@@ -197,13 +197,7 @@ async fn announce_result(
         .keys()
         .filter_map(|k| k.strip_prefix('n').and_then(|v| v.parse().ok()))
         .collect();
-    announce::announce(
-        &state.db,
-        &user.actor,
-        id,
-        &announce::Announce { nominees },
-    )
-    .await?;
+    announce::announce(&state.db, &user.actor, id, &announce::Announce { nominees }).await?;
     Ok(Redirect::to(&format!("/selections/{id}")))
 }
 
