@@ -1,6 +1,7 @@
 //! What 准入制 contributes to reports: tasks from above received, admitted and refused (street figures);
 //! returns due, returned on time and overdue (street and community figures), the on-time rate; and the
-//! ledger 上级任务准入台账 (one line per task with its decision and where it went).
+//! ledgers 上级任务准入台账 (one line per task with its decision and where it went, street) and 上级任务报送台账
+//! (one line per return, street and community).
 
 use crate::reports::catalog::{
     Binds, Column, Count, Def, Indicator, Ledger, Level, Plugin, Rate, SqlLedger,
@@ -67,7 +68,32 @@ pub fn plugin() -> Plugin {
         Column::number("派发社区"),
         Column::number("报送要求"),
     ];
+    const RETURN_COLS: &[Column] = &[
+        Column::text("任务编号", 14.0),
+        Column::text("下发部门", 16.0),
+        Column::text("任务名称", 30.0),
+        Column::text("社区", 12.0),
+        Column::text("报送要求", 24.0),
+        Column::text("完成时限", 12.0),
+        Column::text("状态", 10.0),
+        Column::time("报送时间"),
+        Column::text("退回理由", 24.0),
+    ];
     let ledgers: Vec<Box<dyn Ledger>> = vec![Box::new(SqlLedger {
+        code: "admission.returns",
+        title: "上级任务报送台账",
+        domain: "admission",
+        due: "季报",
+        columns: RETURN_COLS,
+        alias: "r",
+        sql: "SELECT t.number, t.department, t.title, n.name, q.label, r.due_on, \
+              CASE r.state WHEN 'due' THEN '待报送' WHEN 'submitted' THEN '已报送' WHEN 'accepted' THEN '已通过' \
+              ELSE '已退回' END, r.submitted_at, r.reason \
+              FROM admission_returns r JOIN admission_tasks t ON t.id = r.task_id \
+              JOIN admission_requirements q ON q.id = r.requirement_id JOIN nodes n ON n.id = r.community_id \
+              WHERE r.due_on >= $1 AND r.due_on <= $2 AND {scope} ORDER BY r.due_on, t.id, n.name, q.idx LIMIT {limit}",
+        binds: Dates,
+    }), Box::new(SqlLedger {
         code: "admission.tasks",
         title: "上级任务准入台账",
         domain: "admission",

@@ -805,6 +805,7 @@ pub fn catalog() -> &'static Catalog {
             crate::welfare::plugin::plugin,
             crate::devices::plugin::plugin,
             crate::admission::plugin::plugin,
+            crate::selections::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

@@ -7,6 +7,7 @@
 //! Selections are community records (grid and building scopes see none); the committee writes them.
 
 pub mod announce;
+pub mod plugin;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -378,6 +378,14 @@ async fn a_task_is_admitted_dispatched_returned_frozen_reviewed_and_scoped() {
         .get_json(&format!("/api/ledgers/admission.tasks?period={}", year()))
         .await;
     assert_eq!(st, StatusCode::OK, "{l}");
+    assert!(l.to_string().contains("创建全国文明城市迎检材料"), "{l}");
+    let (_, l) = shuji
+        .get_json(&format!("/api/ledgers/admission.returns?period={}", year()))
+        .await;
+    assert!(
+        l.to_string().contains("已通过") && !l.to_string().contains("光明社区"),
+        "{l}"
+    );
     for path in [
         "/admission",
         &format!("/admission/tasks/{tid}"),

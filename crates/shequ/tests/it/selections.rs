@@ -80,7 +80,10 @@ async fn a_household_selection_goes_from_nomination_to_the_board_and_the_honour(
         .await;
     assert_eq!(st, StatusCode::OK, "{n2}");
     assert_eq!(n2["source"], "portal");
-    assert_eq!(n2["name"], "钱*红家(阳光小区)", "a resident sees the nominee masked");
+    assert_eq!(
+        n2["name"], "钱*红家(阳光小区)",
+        "a resident sees the nominee masked"
+    );
     let (st, _) = qian
         .post_json(
             &format!("/api/portal/selections/{number}/nominate"),
@@ -213,6 +216,18 @@ async fn a_household_selection_goes_from_nomination_to_the_board_and_the_honour(
     let (_, h) = shuji.get_json("/api/honours").await;
     assert_eq!(h.as_array().unwrap().len(), 1);
     assert_eq!(h[0]["household_id"], w.household2);
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y")
+        .to_string();
+    let (_, v) = shuji
+        .get_json(&format!("/api/indicators/selections.honours?period={year}"))
+        .await;
+    assert_eq!(v["value"], 1.0, "{v}");
+    let (st, l) = shuji
+        .get_json(&format!("/api/ledgers/selections.honours?period={year}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{l}");
+    assert!(l.to_string().contains("H002"), "{l}");
 
     // Scope.
     for who in ["admin_b", "wangge1", "louzu"] {
