@@ -341,7 +341,7 @@ pub(crate) async fn of_selection(db: &Db, id: i64) -> Result<Vec<Nominee>> {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Nomination {
-    /// The committee: the household (picked by 户号) or person (picked by name with /lookup).
+    /// The committee: the household (its id, or the 户号 the /lookup picker gives) or person (picked by name).
     pub household_id: Option<i64>,
     pub person_id: Option<i64>,
     /// A resident on the portal: the 户号 of a household, or the name of a person, of their community.
@@ -417,8 +417,21 @@ pub async fn nominate(db: &Db, actor: &Actor, id: i64, n: &Nomination) -> Result
     let s = get(db, actor, id).await?;
     let reason = required("推荐理由", &n.reason, 1000)?;
     let target = if s.subject == "household" {
+        let by_number: Option<i64> = match n.household_number.trim() {
+            "" => None,
+            num => {
+                sqlx::query_scalar(
+                    "SELECT id FROM households WHERE number = $1 AND community_id = $2 AND archived = 0",
+                )
+                .bind(num)
+                .bind(s.community_id)
+                .fetch_optional(&db.pool)
+                .await?
+            }
+        };
         let h = n
             .household_id
+            .or(by_number)
             .ok_or_else(|| Error::invalid("家庭", "请按户号选择推荐的家庭"))?;
         let ok: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM households WHERE id = $1 AND community_id = $2 AND archived = 0",

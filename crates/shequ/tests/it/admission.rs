@@ -481,3 +481,72 @@ async fn overdue_returns_show_on_the_workbench_and_in_the_load() {
     );
     assert!(!grid_home.contains("todo-returns-count"));
 }
+
+#[tokio::test]
+async fn the_pages_forms_enter_decide_dispatch_and_return() {
+    let app = App::start().await;
+    let w = &app.world;
+    let admin = app.login("admin").await;
+    let shuji = app.login("shuji").await;
+    let deadline = (today() + chrono::Duration::days(5)).to_string();
+    let r = admin
+        .post_form(
+            "/admission/tasks",
+            &[
+                ("department", "区退役军人事务局"),
+                ("title", "退役军人信息采集"),
+                ("deadline", &deadline),
+                ("kind0", "figure"),
+                ("indicator0", ""),
+                ("label0", "退役军人人数"),
+                ("kind1", "ledger"),
+                ("ledger1", "governance.meetings"),
+                ("period1", &year()),
+                ("kind2", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, tasks) = admin.get_json("/api/admission/tasks").await;
+    let t = &tasks[0];
+    assert_eq!(t["requirements"].as_array().unwrap().len(), 2, "{t}");
+    let tid = t["id"].as_i64().unwrap();
+    let r = admin
+        .post_form(
+            &format!("/admission/tasks/{tid}/decide"),
+            &[("action", "refuse"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    admin
+        .post_form(
+            &format!("/admission/tasks/{tid}/decide"),
+            &[("action", "admit"), ("reason", "")],
+        )
+        .await;
+    let c = format!("c{}", w.community_a1);
+    let r = admin
+        .post_form(
+            &format!("/admission/tasks/{tid}/dispatch"),
+            &[(c.as_str(), "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, mine) = shuji.get_json("/api/admission/returns").await;
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+    let typed = by_label(&mine, "figure", false)["id"].as_i64().unwrap();
+    let r = shuji
+        .post_form(
+            &format!("/admission/returns/{typed}/submit"),
+            &[("value", "12"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = shuji
+        .get(&format!("/admission/returns/{typed}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<strong>12</strong>"), "{page}");
+}

@@ -51,13 +51,25 @@ async fn a_household_selection_goes_from_nomination_to_the_board_and_the_honour(
     let number = s["number"].as_str().unwrap().to_string();
 
     // Nominations: the committee by the household picked, a resident by 户号; none from elsewhere, none twice.
-    let (st, n1) = shuji
-        .post_json(
-            &format!("/api/selections/{id}/nominees"),
-            json!({"household_id": w.household1, "reason": "邻里和睦,热心公益"}),
+    // The page's form sends the 户号 the /lookup picker gives.
+    let r = shuji
+        .post_form(
+            &format!("/selections/{id}/nominees"),
+            &[
+                ("household", "H001"),
+                ("household_number", "H001"),
+                ("reason", "邻里和睦,热心公益"),
+            ],
         )
         .await;
-    assert_eq!(st, StatusCode::OK, "{n1}");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "redirected to the selection's page"
+    );
+    let (_, d) = shuji.get_json(&format!("/api/selections/{id}")).await;
+    let n1 = d["nominees"][0].clone();
+    assert_eq!(n1["household_id"], w.household1, "{d}");
     let (st, _) = shuji
         .post_json(
             &format!("/api/selections/{id}/nominees"),

@@ -123,6 +123,7 @@ async fn nominate(
         &selections::Nomination {
             household_id: opt(&f.household_id),
             person_id: opt(&f.person_id),
+            household_number: f.household_number,
             reason: f.reason,
             ..Default::default()
         },
