@@ -6,6 +6,7 @@
 //! realistic invented data.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
@@ -22,6 +23,7 @@ pub mod portal;
 pub mod privacy;
 pub mod registry;
 pub mod reports;
+pub mod selections;
 pub mod services;
 pub mod standards;
 pub mod surveys;

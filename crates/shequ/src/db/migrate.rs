@@ -114,6 +114,16 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0022_standards.sql"),
     ),
     (
+        23,
+        "admission",
+        include_str!("../../migrations/0023_admission.sql"),
+    ),
+    (
+        24,
+        "selections",
+        include_str!("../../migrations/0024_selections.sql"),
+    ),
+    (
         25,
         "survey_respondents",
         include_str!("../../migrations/0025_survey_respondents.sql"),

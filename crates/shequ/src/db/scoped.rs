@@ -146,6 +146,12 @@ pub const TABLES: &[ScopedTable] = &[
     ScopedTable { table: "inspections", columns: &["street_id", "community_id"], anchor: "inspections.community_id", follows: Follows::Never },
     ScopedTable { table: "inspection_evidence", columns: &["street_id", "community_id"], anchor: "inspection_evidence.community_id", follows: Follows::Never },
     ScopedTable { table: "rectifications", columns: &["street_id", "community_id"], anchor: "rectifications.community_id", follows: Follows::Never },
+    ScopedTable { table: "admission_tasks", columns: &["street_id"], anchor: "admission_tasks.street_id", follows: Follows::Never },
+    ScopedTable { table: "admission_dispatches", columns: &["street_id", "community_id"], anchor: "admission_dispatches.community_id", follows: Follows::Never },
+    ScopedTable { table: "selections", columns: &["street_id", "community_id"], anchor: "selections.community_id", follows: Follows::Never },
+    ScopedTable { table: "selection_nominees", columns: &["street_id", "community_id"], anchor: "selection_nominees.community_id", follows: Follows::Never },
+    ScopedTable { table: "honours", columns: &["street_id", "community_id"], anchor: "honours.community_id", follows: Follows::Never },
+    ScopedTable { table: "admission_returns", columns: &["street_id", "community_id"], anchor: "admission_returns.community_id", follows: Follows::Never },
     ScopedTable { table: "finance_statements", columns: &["street_id", "community_id"], anchor: "finance_statements.community_id", follows: Follows::Never },
     // Services (issue 18): of a community (or a grid of it); the organisation, team or room follows, the
     // work done (activities, bookings, service records, meetings, agreements signed) keeps its place.

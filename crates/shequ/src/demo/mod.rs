@@ -6,6 +6,7 @@
 //! transaction per community, with ids assigned here; then a handful of demo accounts are created through
 //! the normal account code (argon2), all with [`DEMO_PASSWORD`].
 
+mod admission;
 mod attrs;
 pub mod bench_cases;
 mod bulk;
@@ -315,6 +316,8 @@ pub async fn generate(db: &Db, scale: Scale, progress: &dyn Fn(&str)) -> anyhow:
     standards::generate(db, firsts.community).await?;
     progress("devices");
     devices::generate(db, &firsts.grids).await?;
+    progress("admission");
+    admission::generate(db, firsts.street, firsts.community).await?;
     Ok(Summary {
         streets: count("street"),
         communities: count("community"),

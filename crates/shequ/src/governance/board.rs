@@ -20,6 +20,8 @@ pub struct Board {
     pub statements: Vec<finance::Statement>,
     /// Coming activities: (活动, 类型, 日期, 地点).
     pub activities: Vec<(String, String, String, String)>,
+    /// Announced selections (评比结果), names masked.
+    pub selections: Vec<crate::selections::announce::Announced>,
 }
 
 /// The board of the community with this code (NotFound for an unknown code).
@@ -40,6 +42,7 @@ pub async fn of(db: &Db, code: &str) -> Result<Board> {
         results: votes::published(db, id).await?,
         statements: finance::published(db, id, &name).await?,
         activities: crate::portal::activities::announced(db, id).await?,
+        selections: crate::selections::announce::announced(db, id).await?,
         community: name,
     })
 }

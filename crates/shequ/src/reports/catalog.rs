@@ -862,6 +862,8 @@ pub fn catalog() -> &'static Catalog {
             crate::services::plugin::plugin,
             crate::welfare::plugin::plugin,
             crate::devices::plugin::plugin,
+            crate::admission::plugin::plugin,
+            crate::selections::plugin::plugin,
         ] {
             let (i, l) = plugin();
             c.indicators.extend(i);

@@ -102,6 +102,35 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/portal_survey.html"),
     ),
     (
+        "admission.html",
+        include_str!("../../templates/admission.html"),
+    ),
+    (
+        "selections.html",
+        include_str!("../../templates/selections.html"),
+    ),
+    (
+        "selection.html",
+        include_str!("../../templates/selection.html"),
+    ),
+    ("honours.html", include_str!("../../templates/honours.html")),
+    (
+        "portal_selections.html",
+        include_str!("../../templates/portal_selections.html"),
+    ),
+    (
+        "admission_task.html",
+        include_str!("../../templates/admission_task.html"),
+    ),
+    (
+        "admission_return.html",
+        include_str!("../../templates/admission_return.html"),
+    ),
+    (
+        "admission_load.html",
+        include_str!("../../templates/admission_load.html"),
+    ),
+    (
         "governance.html",
         include_str!("../../templates/governance.html"),
     ),

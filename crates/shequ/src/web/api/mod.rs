@@ -2,11 +2,15 @@
 //! the session cookie; state-changing calls send the session's CSRF token in `X-CSRF-Token`.
 
 mod account;
+mod admission;
 mod calendar;
 mod cases;
 mod devices;
+pub(crate) use admission::{period_or_year as admission_period, serve as admission_serve};
 mod governance;
 mod hazards;
+mod selections;
+pub(crate) use selections::for_resident as selections_for_resident;
 mod nodes;
 mod party;
 mod patrols;
@@ -185,6 +189,29 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         surveys::enter,
         surveys::resident_list,
         surveys::resident_answer,
+        admission::list,
+        admission::create,
+        admission::get_task,
+        admission::decide,
+        admission::dispatch,
+        admission::list_returns,
+        admission::get_return,
+        admission::submit,
+        admission::submit_file,
+        admission::review,
+        admission::ledger,
+        admission::content,
+        admission::load_table,
+        selections::list,
+        selections::create,
+        selections::detail,
+        selections::nominate,
+        selections::review,
+        selections::open_vote,
+        selections::announce_result,
+        selections::honours,
+        selections::resident_list,
+        selections::resident_nominate,
         governance::list_proposals,
         governance::create_proposal,
         governance::get_proposal,
@@ -428,6 +455,28 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::surveys::results::Results,
         crate::surveys::results::QuestionResult,
         crate::surveys::results::OptionShare,
+        crate::admission::Task,
+        crate::admission::NewTask,
+        crate::admission::Requirement,
+        crate::admission::Place,
+        crate::admission::Decision,
+        crate::admission::Dispatch,
+        crate::admission::returns::Return,
+        crate::admission::returns::Submission,
+        crate::admission::returns::Review,
+        crate::admission::returns::FrozenLedger,
+        crate::admission::load::Load,
+        crate::admission::load::CommunityLoad,
+        selections::SelectionDetail,
+        selections::ResidentSelection,
+        crate::selections::Selection,
+        crate::selections::NewSelection,
+        crate::selections::Nominee,
+        crate::selections::Nomination,
+        crate::selections::NomineeReview,
+        crate::selections::announce::OpenVote,
+        crate::selections::announce::Announce,
+        crate::selections::announce::Honour,
         governance::MeetingDetail,
         governance::DoneInput,
         governance::MonthQuery,
@@ -544,6 +593,8 @@ pub fn routes() -> Router<AppState> {
         .merge(work_reports::routes())
         .merge(portal::routes())
         .merge(governance::routes())
+        .merge(admission::routes())
+        .merge(selections::routes())
         .merge(surveys::routes())
         .merge(standards::routes())
         .merge(services::routes())

@@ -117,6 +117,13 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
     // 达标整改: the rectification tasks the user owns (overdue ones marked).
     let rectifications = crate::standards::rectify::my_open(db, a).await?;
     let rectifications_total = rectifications.len() as i64;
+    // 准入制: returns of the user's community past their deadline.
+    let returns_overdue = crate::admission::load::overdue(db, a).await?;
+    let returns_overdue_total = returns_overdue.len() as i64;
+    let returns_overdue: Vec<_> = returns_overdue
+        .into_iter()
+        .take(todo::SHOWN as usize)
+        .collect();
     // Agreements and responsibility letters expiring within a month (services).
     let agreements = if a.role.can_write_registry() {
         crate::services::units::expiring(db, a).await?
@@ -131,11 +138,11 @@ async fn workbench(state: &AppState, user: &User) -> Result<minijinja::Value, Er
         welfare_due, care_missed,
         cases => context! { total => cases.total, items => case_items },
         reported, hazards, hazard_days => HAZARD_DAYS,
-        visits, visits_total, tasks_total, agreements, agreements_total, silent_devices => silent,
+        visits, visits_total, tasks_total, returns_overdue, returns_overdue_total, agreements, agreements_total, silent_devices => silent,
         rectifications_total,
         rectifications => rectifications.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
         tasks => tasks.into_iter().take(todo::SHOWN as usize).collect::<Vec<_>>(),
-        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + rectifications_total + agreements_total
+        nothing => cases.total + reported.total + hazards.total + visits_total + tasks_total + rectifications_total + returns_overdue_total + agreements_total
             + welfare_due + care_missed + silent.total == 0,
     })
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod activities;
+mod admission;
 mod auth;
 mod calendar;
 mod care;
@@ -22,6 +23,7 @@ mod portal_governance;
 mod registry;
 mod reports;
 mod standards;
+mod selections;
 mod surveys;
 mod tags;
 mod units;
@@ -61,6 +63,8 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(portal_governance::routes())
         .merge(governance::routes())
+        .merge(admission::routes())
+        .merge(selections::routes())
         .merge(surveys::routes())
         .merge(standards::routes())
         .merge(activities::routes())

@@ -215,12 +215,13 @@ async fn show(
         })
         .collect();
     let age = p.age_on(crate::db::today());
+    let honours = crate::selections::announce::of_person(db, id).await?;
     render(
         &state.templates,
         "person.html",
         Some(&user),
         &actor.lang,
-        context! { p, age, tags => tag_rows, tag_types => types, events, can_write => actor.role.can_write_registry(),
+        context! { p, age, honours, tags => tag_rows, tag_types => types, events, can_write => actor.role.can_write_registry(),
         can_unmask => actor.role.can_unmask(), sees_sensitive => actor.role.sees_sensitive() },
     )
 }

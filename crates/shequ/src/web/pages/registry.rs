@@ -222,12 +222,13 @@ async fn household_page(
 ) -> Result<Html<String>, PageError> {
     let h = households::get(&state.db, &user.actor, id).await?;
     let people: Vec<persons::Person> = persons::in_household(&state.db, &user.actor, id).await?;
+    let honours = crate::selections::announce::of_household(&state.db, id).await?;
     render(
         &state.templates,
         "household.html",
         Some(&user),
         &user.actor.lang,
-        context! { h, people, page => None::<i64>, can_write => user.actor.role.can_write_registry() },
+        context! { h, people, honours, page => None::<i64>, can_write => user.actor.role.can_write_registry() },
     )
 }
 
