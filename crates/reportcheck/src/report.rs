@@ -77,7 +77,11 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         sections: 0,
     };
     let (lines, changes) = clean(raw, &opts.clean);
-    let secs = sections(&lines);
+    let mut secs = sections(&lines);
+    // a year given by the user (`--year`, the page's field) is the year of every section
+    if let Some(y) = opts.report_year {
+        secs.iter_mut().for_each(|s| s.year = Some(y));
+    }
     let report_year = opts
         .report_year
         .or_else(|| secs.first().and_then(|s| s.year))

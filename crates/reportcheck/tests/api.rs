@@ -181,3 +181,29 @@ fn outputs_and_comparison() {
         h.figures.iter().map(brief).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn report_year_from_years_not_counts_and_given_year_wins() {
+    let text = "社区问卷调查报告\n本次共发放问卷2000余份,回收1900份。\n全年未发生重大安全事故。\n迎奥运志愿服务开展良好。";
+    let r = check_text(text, &Options::default());
+    assert_eq!(r.report_year, None);
+    assert!(
+        r.findings.iter().all(|f| !f.message.contains("2000 年")),
+        "{:?}",
+        r.findings
+    );
+    // a given year is the year of every section, even one whose heading says otherwise
+    let opts = Options {
+        report_year: Some(2023),
+        ..Options::default()
+    };
+    let r = check_text("2008年社区工作总结\n迎奥运志愿服务开展良好。", &opts);
+    assert_eq!(r.report_year, Some(2023));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == Rule::DateEvent && f.line == 2),
+        "{:?}",
+        r.findings
+    );
+}
