@@ -11,7 +11,7 @@ use crate::decode::{decode_bytes, Error};
 use crate::figures::{extract_figures, Figure};
 use crate::findings::find_all;
 use crate::history::{History, YearOverYear};
-use crate::model::{split_lines, Change, Finding};
+use crate::model::{split_lines, Change, Finding, Rule};
 use crate::structure::{detect_year, sections};
 
 /// Options of a check.
@@ -76,7 +76,7 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         characters: text.chars().count(),
         sections: 0,
     };
-    let (lines, changes) = clean(raw, &opts.clean);
+    let (lines, changes, flagged) = clean(raw, &opts.clean);
     let mut secs = sections(&lines);
     // a year given by the user (`--year`, the page's field) is the year of every section
     if let Some(y) = opts.report_year {
@@ -91,13 +91,17 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
     let fallback = opts
         .report_year
         .or(if secs.len() == 1 { report_year } else { None });
-    let findings = find_all(
+    let mut findings = find_all(
         &lines,
         &secs,
         &figures,
         fallback,
         opts.near_duplicate_threshold,
     );
+    // a line whose mojibake was flagged while cleaning is not flagged again
+    findings.retain(|f| f.rule != Rule::Mojibake || !flagged.iter().any(|g| g.line == f.line));
+    findings.extend(flagged);
+    findings.sort_by_key(|f| f.line);
     let mut cleaned_text = String::with_capacity(text.len());
     for (i, l) in lines.iter().enumerate() {
         if i > 0 {

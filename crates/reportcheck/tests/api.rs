@@ -103,16 +103,21 @@ fn web_text_is_cleaned_with_every_change_listed() {
 }
 
 #[test]
-fn shifted_gbk_is_flagged_not_changed() {
+fn shifted_gbk_is_repaired_and_left_alone() {
     let r = check_text("他們?cè)诒救俗栽傅那疤嵯?签订协议", &Options::default());
-    let f: Vec<_> = r
-        .findings
+    assert!(
+        r.cleaned_text.starts_with("他们?本人自愿的前提?签订协议"),
+        "{}",
+        r.cleaned_text
+    );
+    let c: Vec<_> = r
+        .changes
         .iter()
-        .filter(|f| f.rule == Rule::Mojibake)
+        .filter(|c| c.kind == ChangeKind::Mojibake)
         .collect();
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].line, 1);
-    assert!(r.cleaned_text.contains("诒救俗栽傅那疤嵯"));
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].before, "诒救俗栽傅那疤嵯");
+    assert!(r.changes.iter().all(|c| c.kind != ChangeKind::Quotes));
 }
 
 #[test]
