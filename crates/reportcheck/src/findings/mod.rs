@@ -3,6 +3,7 @@
 pub mod contradictions;
 pub mod dates;
 pub mod duplicates;
+pub mod names;
 pub mod numbering;
 pub mod personal;
 pub mod placeholders;
