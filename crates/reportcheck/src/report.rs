@@ -60,6 +60,9 @@ pub struct Report {
     pub figures: Vec<Figure>,
     pub comparisons: Vec<Comparison>,
     pub year_over_year: Vec<YearOverYear>,
+    /// The input's lines as they came in (by line number - 1), to show what cleaning changed.
+    #[serde(skip)]
+    pub original_lines: Vec<String>,
 }
 
 /// Check pasted or decoded text. The text is not bounded here: callers with text from outside refuse
@@ -76,6 +79,7 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         characters: text.chars().count(),
         sections: 0,
     };
+    let original_lines: Vec<String> = raw.iter().map(|l| l.text.clone()).collect();
     let (lines, changes, flagged) = clean(raw, &opts.clean);
     let mut secs = sections(&lines);
     // a year given by the user (`--year`, the page's field) is the year of every section
@@ -124,6 +128,7 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         figures,
         comparisons: Vec::new(),
         year_over_year: Vec::new(),
+        original_lines,
     }
 }
 
