@@ -12,7 +12,14 @@ const LAMBDA: f64 = 0.9;
 
 struct Tables {
     total: f64,
-    n: usize,
+    /// Open-addressing hash table of the pairs: key + 1 (0 = empty) and its count.
+    slots: Vec<(u32, f32)>,
+}
+
+const SLOT_BITS: u32 = 19;
+
+fn slot_of(key: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B1) >> (32 - SLOT_BITS)) as usize
 }
 
 fn tables() -> &'static Tables {
@@ -20,7 +27,17 @@ fn tables() -> &'static Tables {
     T.get_or_init(|| {
         let total = DATA[..SIZE].iter().map(|&q| count(q)).sum();
         let n = u32::from_le_bytes(DATA[SIZE..SIZE + 4].try_into().unwrap()) as usize;
-        Tables { total, n }
+        let mut slots = vec![(0u32, 0f32); 1 << SLOT_BITS];
+        let mask = (1usize << SLOT_BITS) - 1;
+        for i in 0..n {
+            let key = key_at(i);
+            let mut s = slot_of(key);
+            while slots[s].0 != 0 {
+                s = (s + 1) & mask;
+            }
+            slots[s] = (key + 1, count(DATA[SIZE + 4 + 4 * n + i]) as f32);
+        }
+        Tables { total, slots }
     })
 }
 
@@ -41,17 +58,16 @@ fn key_at(i: usize) -> u32 {
 /// How often `a` is followed by `b` (0 when not in the table).
 fn pair_count(a: u32, b: u32) -> f64 {
     let t = tables();
-    let key = a << 16 | b;
-    let (mut lo, mut hi) = (0usize, t.n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        match key_at(mid).cmp(&key) {
-            std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return count(DATA[SIZE + 4 + 4 * t.n + mid]),
+    let key = (a << 16 | b) + 1;
+    let mask = t.slots.len() - 1;
+    let mut s = slot_of(key - 1);
+    loop {
+        match t.slots[s] {
+            (0, _) => return 0.0,
+            (k, c) if k == key => return c as f64,
+            _ => s = (s + 1) & mask,
         }
     }
-    0.0
 }
 
 /// Common Chinese punctuation (and full-width digits): ordinary in running text.

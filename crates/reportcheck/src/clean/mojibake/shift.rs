@@ -18,6 +18,8 @@ pub const FLAG_GAIN: f64 = 3.0;
 /// The shifted reading must itself read like ordinary Chinese to be applied (mean log2 probability).
 pub const REPAIR_FLOOR: f64 = -11.5;
 const MIN_CHARS: usize = 4;
+/// A run none of whose four-character windows reads worse than this (mean log2 probability) is skipped.
+const SKIP_ABOVE: f64 = -13.0;
 const INVALID: f64 = -30.0;
 
 /// A stretch of a line that reads as GBK out of step.
@@ -118,6 +120,14 @@ fn scan(text: &str, run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
             }
         })
         .collect();
+    // text that reads well everywhere (every four characters) is not worth reading shifted
+    let worst = s_o
+        .windows(MIN_CHARS)
+        .map(|w| w.iter().sum::<f64>() / MIN_CHARS as f64)
+        .fold(f64::INFINITY, f64::min);
+    if worst > SKIP_ABOVE {
+        return;
+    }
     let h: Vec<Option<char>> = (0..n - 1)
         .map(|j| decode2(run[j].2[1], run[j + 1].2[0]))
         .collect();
