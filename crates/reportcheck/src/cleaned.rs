@@ -36,7 +36,7 @@ pub fn diff(before: &str, after: &str) -> Vec<Seg> {
         let (x, y): (String, String) = (x.iter().collect(), y.iter().collect());
         let same = x == y;
         match out.last_mut() {
-            Some(l) if l.changed() == !same => {
+            Some(l) if l.changed() != same => {
                 l.before.push_str(&x);
                 l.after.push_str(&y);
             }

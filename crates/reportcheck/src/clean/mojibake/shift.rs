@@ -94,7 +94,7 @@ pub fn suspects(text: &str) -> Vec<Suspect> {
     let mut run: Vec<(usize, char, [u8; 2])> = Vec::new();
     let flush = |run: &mut Vec<(usize, char, [u8; 2])>, out: &mut Vec<Suspect>| {
         if run.len() > MIN_CHARS {
-            scan(text, run, out);
+            scan(run, out);
         }
         run.clear();
     };
@@ -108,7 +108,7 @@ pub fn suspects(text: &str) -> Vec<Suspect> {
     out
 }
 
-fn scan(text: &str, run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
+fn scan(run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
     let n = run.len();
     // s_o[k]: score of the k-th character as it stands; h[j]: the shifted character between k=j and k=j+1
     let s_o: Vec<f64> = (0..n)
@@ -138,13 +138,12 @@ fn scan(text: &str, run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
             (None, Some(c)) => logp_char(c),
         })
         .collect();
-    find(text, run, &s_o, &h, &s_s, 0, n - 1, out);
+    find(run, &s_o, &h, &s_s, 0, n - 1, out);
 }
 
 /// The best stretch among shifted positions `lo..hi`, then the stretches left and right of it.
 #[allow(clippy::too_many_arguments)]
 fn find(
-    text: &str,
     run: &[(usize, char, [u8; 2])],
     s_o: &[f64],
     h: &[Option<char>],
@@ -188,11 +187,9 @@ fn find(
                 certain: gain >= REPAIR_GAIN && shifted >= REPAIR_FLOOR && len >= MIN_CHARS,
                 gain,
             });
-            let _ = text;
-            find(text, run, s_o, h, s_s, lo, a.saturating_sub(1).max(lo), out);
-            find(text, run, s_o, h, s_s, (b + 1).min(hi), hi, out);
+            find(run, s_o, h, s_s, lo, a.saturating_sub(1).max(lo), out);
+            find(run, s_o, h, s_s, (b + 1).min(hi), hi, out);
             out.sort_by_key(|s| s.start);
-            return;
         }
     }
 }
