@@ -212,3 +212,39 @@ fn report_year_from_years_not_counts_and_given_year_wins() {
         r.findings
     );
 }
+
+#[test]
+fn cleaned_text_as_docx_and_html() {
+    let r = check_text(
+        "2023年社区工作报告\n社區(qū)服务,开展?四个一?活动\n他們?cè)诒救俗栽傅那疤嵯?签订协议",
+        &Options::default(),
+    );
+    // the .docx reads back (through the check's own .docx reader) as the cleaned text
+    let docx = reportcheck::cleaned_docx(&r);
+    let back = reportcheck::decode_bytes(&docx, "cleaned.docx").unwrap();
+    assert_eq!(back.text.trim_end(), r.cleaned_text.trim_end());
+    let xml = {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&docx)).unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut s)
+            .unwrap();
+        s
+    };
+    assert!(
+        xml.contains("<w:highlight w:val=\"yellow\"/></w:rPr><w:t xml:space=\"preserve\">区</w:t>"),
+        "{xml}"
+    );
+    let html = reportcheck::cleaned_html(&r);
+    assert!(
+        html.contains("<mark title=\"原文:區(qū)\">区</mark>"),
+        "{html}"
+    );
+    assert!(
+        // adjacent changes (們→们, the broken pinyin, the repaired mojibake) make one mark
+        html.contains(
+            "<mark title=\"原文:們?cè)诒救俗栽傅那疤嵯\">们?本人自愿的前提</mark>?签订协议"
+        ),
+        "{html}"
+    );
+    assert!(!render_html_fragment(&r).contains("placeholder."));
+}
