@@ -18,6 +18,10 @@ pub const FLAG_GAIN: f64 = 3.0;
 /// The shifted reading must itself read like ordinary Chinese to be applied (mean log2 probability).
 pub const REPAIR_FLOOR: f64 = -11.5;
 const MIN_CHARS: usize = 4;
+/// A run ended by a lost-character mark is read shifted from this many characters on; a suspect
+/// shorter than `MIN_CHARS - 1` shifted characters needs `SHORT_FLAG_GAIN` and is only flagged.
+const SHORT_RUN: usize = 3;
+const SHORT_FLAG_GAIN: f64 = 6.0;
 /// A run none of whose four-character windows reads worse than this (mean log2 probability) is skipped.
 const SKIP_ABOVE: f64 = -13.0;
 const INVALID: f64 = -30.0;
@@ -92,23 +96,24 @@ pub fn suspects(text: &str) -> Vec<Suspect> {
         return out;
     }
     let mut run: Vec<(usize, char, [u8; 2])> = Vec::new();
-    let flush = |run: &mut Vec<(usize, char, [u8; 2])>, out: &mut Vec<Suspect>| {
-        if run.len() > MIN_CHARS {
-            scan(run, out);
+    // a run ended by a lost-character mark ("?" where the reading fell back in step) may be short
+    let flush = |run: &mut Vec<(usize, char, [u8; 2])>, out: &mut Vec<Suspect>, lost: bool| {
+        if run.len() > MIN_CHARS || lost && run.len() >= SHORT_RUN {
+            scan(run, lost, out);
         }
         run.clear();
     };
     for (i, c) in text.char_indices() {
         match gbk2(c) {
             Some(b) => run.push((i, c, b)),
-            None => flush(&mut run, &mut out),
+            None => flush(&mut run, &mut out, matches!(c, '?' | '\u{fffd}')),
         }
     }
-    flush(&mut run, &mut out);
+    flush(&mut run, &mut out, false);
     out
 }
 
-fn scan(run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
+fn scan(run: &[(usize, char, [u8; 2])], short: bool, out: &mut Vec<Suspect>) {
     let n = run.len();
     // s_o[k]: score of the k-th character as it stands; h[j]: the shifted character between k=j and k=j+1
     let s_o: Vec<f64> = (0..n)
@@ -122,7 +127,7 @@ fn scan(run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
         .collect();
     // text that reads well everywhere (every four characters) is not worth reading shifted
     let worst = s_o
-        .windows(MIN_CHARS)
+        .windows(MIN_CHARS.min(n))
         .map(|w| w.iter().sum::<f64>() / MIN_CHARS as f64)
         .fold(f64::INFINITY, f64::min);
     if worst > SKIP_ABOVE {
@@ -138,7 +143,8 @@ fn scan(run: &[(usize, char, [u8; 2])], out: &mut Vec<Suspect>) {
             (None, Some(c)) => logp_char(c),
         })
         .collect();
-    find(run, &s_o, &h, &s_s, 0, n - 1, out);
+    let min_len = if short { SHORT_RUN - 1 } else { MIN_CHARS - 1 };
+    find(run, &s_o, &h, &s_s, 0, n - 1, min_len, out);
 }
 
 /// The best stretch among shifted positions `lo..hi`, then the stretches left and right of it.
@@ -150,9 +156,10 @@ fn find(
     s_s: &[f64],
     lo: usize,
     hi: usize,
+    min_len: usize,
     out: &mut Vec<Suspect>,
 ) {
-    if hi <= lo || hi - lo < MIN_CHARS - 1 {
+    if hi <= lo || hi - lo < min_len {
         return;
     }
     // Kadane: shifted j ∈ [a, b) against characters k ∈ [a+1, b]
@@ -172,12 +179,17 @@ fn find(
     }
     let (a, b) = (best_a, best_b);
     let len = b - a;
-    if len >= MIN_CHARS - 1 {
+    if len >= min_len {
         let shifted: f64 = s_s[a..b].iter().sum::<f64>() / len as f64;
         let standing: f64 = s_o[a..=b].iter().sum::<f64>() / (len + 1) as f64;
         let gain = shifted - standing;
         let all_valid = h[a..b].iter().all(Option::is_some);
-        if gain >= FLAG_GAIN && all_valid {
+        let needed = if len < MIN_CHARS - 1 {
+            SHORT_FLAG_GAIN
+        } else {
+            FLAG_GAIN
+        };
+        if gain >= needed && all_valid {
             let candidate: String = h[a..b].iter().flatten().collect();
             let end = run[b].0 + run[b].1.len_utf8();
             out.push(Suspect {
@@ -187,8 +199,17 @@ fn find(
                 certain: gain >= REPAIR_GAIN && shifted >= REPAIR_FLOOR && len >= MIN_CHARS,
                 gain,
             });
-            find(run, s_o, h, s_s, lo, a.saturating_sub(1).max(lo), out);
-            find(run, s_o, h, s_s, (b + 1).min(hi), hi, out);
+            find(
+                run,
+                s_o,
+                h,
+                s_s,
+                lo,
+                a.saturating_sub(1).max(lo),
+                min_len,
+                out,
+            );
+            find(run, s_o, h, s_s, (b + 1).min(hi), hi, min_len, out);
             out.sort_by_key(|s| s.start);
         }
     }
