@@ -112,6 +112,11 @@ pub const UNITS: &[&str] = &[
     "组",
 ];
 
+/// Does `s` start with a unit of [`UNITS`] (or a count word such as 余/多)?
+pub fn starts_with_unit(s: &str) -> bool {
+    UNITS.iter().any(|u| s.starts_with(u))
+}
+
 /// Measurement dimension and factor to a base unit, so that 5万元 and 50000元 compare.
 pub fn unit_scale(unit: &str) -> (&'static str, f64) {
     match unit {
@@ -179,6 +184,7 @@ fn date_re() -> &'static Regex {
 }
 
 const LEADING: &[&str] = &[
+    "另有",
     "其中有",
     "其中",
     "共计",
@@ -263,7 +269,8 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
     let text = line.text.as_str();
     if !text.bytes().any(|b| b.is_ascii_digit())
         && !text.contains([
-            '一', '二', '两', '三', '四', '五', '六', '七', '八', '九', '十',
+            '一', '二', '两', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千', '无',
+            '未', '没', '零',
         ])
     {
         return;
@@ -314,7 +321,14 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
                 Err(_) => continue,
             }
         };
-        if chinese && before.is_some_and(|c| matches!(c, '之' | '每' | '星' | '周')) {
+        if chinese
+            && (before.is_some_and(|c| matches!(c, '之' | '每' | '星' | '周'))
+                || special::in_fixed_phrase(&text[num.start()..], before)
+                || num
+                    .as_str()
+                    .chars()
+                    .all(|c| matches!(c, '百' | '千' | '万')))
+        {
             continue;
         }
         let start = whole.start();
@@ -329,7 +343,7 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
             .to_string();
         let mut subject = trim_subject(&stripped);
         let existential = raw.ends_with('有') || subject.is_empty();
-        if existential {
+        if existential || subject.chars().count() < 2 {
             let after: String = text[whole.end()..]
                 .chars()
                 .take_while(|&c| is_han(c))
@@ -338,6 +352,17 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
             if !after.is_empty() {
                 subject.push_str(&after);
             }
+        }
+        if subject.chars().count() < 2 {
+            // "其中男性120人,女性130人" keeps its subject; a bare "3人" borrows the clause's words
+            subject = subject_of_clause(&text[sent_start[start]..start])
+                .or_else(|| {
+                    out[first_of_line..]
+                        .last()
+                        .filter(|f| f.sentence == sent_at[start])
+                        .map(|f| f.subject.clone())
+                })
+                .unwrap_or(subject);
         }
         let qualifier = caps
             .name("pre")
@@ -390,7 +415,47 @@ fn extract_line(line: &Line, sentence: &mut usize, out: &mut Vec<Figure>) {
         }
         out.push(fig);
     }
+    for z in special::zeros(text) {
+        let id = out.len();
+        out.push(Figure {
+            id,
+            line: line.no,
+            subject: z.subject,
+            value: 0.0,
+            unit: z.unit.to_string(),
+            qualifier: None,
+            text: z.text,
+            year: year_re()
+                .captures_iter(&text[sent_start[z.start]..z.start])
+                .last()
+                .map(|c| c[1].to_string()),
+            parent: None,
+            is_part: false,
+            sentence: sent_at[z.start],
+            offset: z.start,
+            whole_subject: false,
+        });
+    }
 }
+
+/// The Han words of a sentence before a figure, when its own subject is too short to name anything.
+fn subject_of_clause(before: &str) -> Option<String> {
+    let cut = before.rfind(is_clause_end).map_or("", |p| &before[..p]);
+    let words: String = cut
+        .chars()
+        .rev()
+        .skip_while(|c| !is_han(*c))
+        .take_while(|c| is_han(*c))
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let s = trim_subject(&words);
+    (s.chars().count() >= 2).then_some(s)
+}
+
+mod special;
 
 #[cfg(test)]
 mod tests;

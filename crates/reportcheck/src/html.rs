@@ -13,7 +13,7 @@ struct Table {
     empty: &'static str,
 }
 
-fn tables(r: &Report) -> Vec<Table> {
+fn tables(r: &Report, with_codes: bool) -> Vec<Table> {
     let findings = r
         .findings
         .iter()
@@ -24,7 +24,11 @@ fn tables(r: &Report) -> Vec<Table> {
             }
             vec![
                 line,
-                format!("{}({})", f.rule.title(), f.rule.code()),
+                if with_codes {
+                    format!("{}({})", f.rule.title(), f.rule.code())
+                } else {
+                    f.rule.title().to_string()
+                },
                 f.snippet.clone(),
                 f.message.clone(),
             ]
@@ -206,7 +210,7 @@ pub fn markdown(r: &Report) -> String {
     for s in summary(r) {
         let _ = writeln!(out, "- {s}");
     }
-    for t in tables(r) {
+    for t in tables(r, true) {
         let _ = write!(out, "\n## {}\n\n", t.title);
         if t.rows.is_empty() {
             let _ = writeln!(out, "{}", t.empty);
@@ -238,14 +242,15 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// The report as a plain HTML fragment (no scripts or styles; all text escaped).
+/// The report as a plain HTML fragment (no scripts or styles; all text escaped); rules by their Chinese
+/// names (the codes stay in Markdown and JSON).
 pub fn render_html_fragment(r: &Report) -> String {
     let mut out = String::from("<section class=\"report-check\">\n<h2>报告检查结果</h2>\n<ul>\n");
     for s in summary(r) {
         let _ = writeln!(out, "<li>{}</li>", escape(&s));
     }
     out.push_str("</ul>\n");
-    for t in tables(r) {
+    for t in tables(r, false) {
         let _ = writeln!(out, "<h3>{}</h3>", escape(t.title));
         if t.rows.is_empty() {
             let _ = writeln!(out, "<p>{}</p>", escape(t.empty));

@@ -5,6 +5,7 @@
 //! that renders as Markdown, JSON or an HTML fragment. Figures export as .xlsx with [`figures_xlsx`].
 
 pub mod clean;
+pub mod cleaned;
 pub mod compare;
 pub mod decode;
 pub mod figures;
@@ -18,6 +19,7 @@ pub mod structure;
 pub mod text;
 pub mod xlsx;
 
+pub use cleaned::{cleaned_docx, cleaned_html, data_url};
 pub use compare::{compare, Comparison, IndicatorSource, MapRow, Mapping, MemorySource, Period};
 pub use decode::{decode_bytes, Decoded, Error};
 pub use figures::{extract_figures, Figure};

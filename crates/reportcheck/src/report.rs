@@ -11,7 +11,7 @@ use crate::decode::{decode_bytes, Error};
 use crate::figures::{extract_figures, Figure};
 use crate::findings::find_all;
 use crate::history::{History, YearOverYear};
-use crate::model::{split_lines, Change, Finding};
+use crate::model::{split_lines, Change, Finding, Rule};
 use crate::structure::{detect_year, sections};
 
 /// Options of a check.
@@ -60,6 +60,9 @@ pub struct Report {
     pub figures: Vec<Figure>,
     pub comparisons: Vec<Comparison>,
     pub year_over_year: Vec<YearOverYear>,
+    /// The input's lines as they came in (by line number - 1), to show what cleaning changed.
+    #[serde(skip)]
+    pub original_lines: Vec<String>,
 }
 
 /// Check pasted or decoded text. The text is not bounded here: callers with text from outside refuse
@@ -76,8 +79,13 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         characters: text.chars().count(),
         sections: 0,
     };
-    let (lines, changes) = clean(raw, &opts.clean);
-    let secs = sections(&lines);
+    let original_lines: Vec<String> = raw.iter().map(|l| l.text.clone()).collect();
+    let (lines, changes, flagged) = clean(raw, &opts.clean);
+    let mut secs = sections(&lines);
+    // a year given by the user (`--year`, the page's field) is the year of every section
+    if let Some(y) = opts.report_year {
+        secs.iter_mut().for_each(|s| s.year = Some(y));
+    }
     let report_year = opts
         .report_year
         .or_else(|| secs.first().and_then(|s| s.year))
@@ -87,13 +95,17 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
     let fallback = opts
         .report_year
         .or(if secs.len() == 1 { report_year } else { None });
-    let findings = find_all(
+    let mut findings = find_all(
         &lines,
         &secs,
         &figures,
         fallback,
         opts.near_duplicate_threshold,
     );
+    // a line whose mojibake was flagged while cleaning is not flagged again
+    findings.retain(|f| f.rule != Rule::Mojibake || !flagged.iter().any(|g| g.line == f.line));
+    findings.extend(flagged);
+    findings.sort_by_key(|f| f.line);
     let mut cleaned_text = String::with_capacity(text.len());
     for (i, l) in lines.iter().enumerate() {
         if i > 0 {
@@ -116,6 +128,7 @@ fn check_decoded(text: &str, encoding: &str, opts: &Options) -> Report {
         figures,
         comparisons: Vec::new(),
         year_over_year: Vec::new(),
+        original_lines,
     }
 }
 

@@ -27,7 +27,45 @@ fn separator() -> &'static Regex {
 
 fn year_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"((?:19|20)\d{2})(?:\D|$)").unwrap())
+    RE.get_or_init(|| Regex::new(r"(?:19|20)\d{2}").unwrap())
+}
+
+/// What may follow a four-digit number for it to be a year: 年, a date separator and digit, the end,
+/// a space or a Han character that starts no unit or count word ("2023社区…" but not "2000余份").
+fn is_year_at(text: &str, start: usize, end: usize) -> bool {
+    if text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    let rest = &text[end..];
+    let mut it = rest.chars();
+    let Some(next) = it.next() else {
+        return true;
+    };
+    match next {
+        '年' => true,
+        '-' | '.' | '/' | '／' | '－' => it.next().is_some_and(|c| c.is_ascii_digit()),
+        c if c.is_whitespace() => !crate::figures::starts_with_unit(rest.trim_start()),
+        c if crate::text::is_han(c) => {
+            !matches!(c, '余' | '多' | '万' | '千' | '亿' | '以' | '左' | '之')
+                && !crate::figures::starts_with_unit(rest)
+        }
+        '—' | '–' | '~' | '～' | ')' | '）' | '】' | ']' => true,
+        _ => false,
+    }
+}
+
+/// The first year written in `text` (a "20xx年" pattern, a date or a heading's leading year), never a
+/// count with a unit.
+pub fn year_in(text: &str) -> Option<i32> {
+    year_re()
+        .find_iter(text)
+        .filter(|m| is_year_at(text, m.start(), m.end()))
+        .find_map(|m| m.as_str().parse().ok())
+        .filter(|y| (1949..=2100).contains(y))
 }
 
 /// Is this line a separator between documents ("第3篇 …")?
@@ -41,12 +79,7 @@ pub fn detect_year(lines: &[Line]) -> Option<i32> {
         .iter()
         .filter(|l| !l.text.trim().is_empty())
         .take(3)
-        .find_map(|l| {
-            year_re()
-                .captures(&l.text)
-                .and_then(|c| c[1].parse().ok())
-                .filter(|y| (1949..=2100).contains(y))
-        })
+        .find_map(|l| year_in(&l.text))
 }
 
 /// Split the document into sections; a document without separators is one section.
@@ -85,6 +118,30 @@ mod tests {
         assert_eq!(
             detect_year(&split_lines("1.2022社区建设工作报告")),
             Some(2022)
+        );
+    }
+
+    #[test]
+    fn counts_are_not_years() {
+        for (s, y) in [
+            ("共发放问卷2000余份", None),
+            ("社区居民2000人,2023年工作总结", Some(2023)),
+            ("发放宣传资料2000份", None),
+            ("2000 份问卷", None),
+            ("报告日期:2023-12-05", Some(2023)),
+            ("2022.12", Some(2022)),
+            ("2023社区工作报告", Some(2023)),
+            ("2024", Some(2024)),
+            ("投入12023元", None),
+            ("（2021—2023年）", Some(2021)),
+        ] {
+            assert_eq!(year_in(s), y, "{s}");
+        }
+        assert_eq!(
+            detect_year(&split_lines(
+                "社区问卷调查报告\n本次调查发放问卷2000余份\n2021年3月"
+            )),
+            Some(2021)
         );
     }
 }

@@ -103,16 +103,21 @@ fn web_text_is_cleaned_with_every_change_listed() {
 }
 
 #[test]
-fn shifted_gbk_is_flagged_not_changed() {
+fn shifted_gbk_is_repaired_and_left_alone() {
     let r = check_text("他們?cè)诒救俗栽傅那疤嵯?签订协议", &Options::default());
-    let f: Vec<_> = r
-        .findings
+    assert!(
+        r.cleaned_text.starts_with("他们?本人自愿的前提?签订协议"),
+        "{}",
+        r.cleaned_text
+    );
+    let c: Vec<_> = r
+        .changes
         .iter()
-        .filter(|f| f.rule == Rule::Mojibake)
+        .filter(|c| c.kind == ChangeKind::Mojibake)
         .collect();
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].line, 1);
-    assert!(r.cleaned_text.contains("诒救俗栽傅那疤嵯"));
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].before, "诒救俗栽傅那疤嵯");
+    assert!(r.changes.iter().all(|c| c.kind != ChangeKind::Quotes));
 }
 
 #[test]
@@ -180,4 +185,66 @@ fn outputs_and_comparison() {
         back.figures.iter().map(brief).collect::<Vec<_>>(),
         h.figures.iter().map(brief).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn report_year_from_years_not_counts_and_given_year_wins() {
+    let text = "社区问卷调查报告\n本次共发放问卷2000余份,回收1900份。\n全年未发生重大安全事故。\n迎奥运志愿服务开展良好。";
+    let r = check_text(text, &Options::default());
+    assert_eq!(r.report_year, None);
+    assert!(
+        r.findings.iter().all(|f| !f.message.contains("2000 年")),
+        "{:?}",
+        r.findings
+    );
+    // a given year is the year of every section, even one whose heading says otherwise
+    let opts = Options {
+        report_year: Some(2023),
+        ..Options::default()
+    };
+    let r = check_text("2008年社区工作总结\n迎奥运志愿服务开展良好。", &opts);
+    assert_eq!(r.report_year, Some(2023));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == Rule::DateEvent && f.line == 2),
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn cleaned_text_as_docx_and_html() {
+    let r = check_text(
+        "2023年社区工作报告\n社區(qū)服务,开展?四个一?活动\n他們?cè)诒救俗栽傅那疤嵯?签订协议",
+        &Options::default(),
+    );
+    // the .docx reads back (through the check's own .docx reader) as the cleaned text
+    let docx = reportcheck::cleaned_docx(&r);
+    let back = reportcheck::decode_bytes(&docx, "cleaned.docx").unwrap();
+    assert_eq!(back.text.trim_end(), r.cleaned_text.trim_end());
+    let xml = {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&docx)).unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut s)
+            .unwrap();
+        s
+    };
+    assert!(
+        xml.contains("<w:highlight w:val=\"yellow\"/></w:rPr><w:t xml:space=\"preserve\">区</w:t>"),
+        "{xml}"
+    );
+    let html = reportcheck::cleaned_html(&r);
+    assert!(
+        html.contains("<mark title=\"原文:區(qū)\">区</mark>"),
+        "{html}"
+    );
+    assert!(
+        // adjacent changes (們→们, the broken pinyin, the repaired mojibake) make one mark
+        html.contains(
+            "<mark title=\"原文:們?cè)诒救俗栽傅那疤嵯\">们?本人自愿的前提</mark>?签订协议"
+        ),
+        "{html}"
+    );
+    assert!(!render_html_fragment(&r).contains("placeholder."));
 }

@@ -123,15 +123,58 @@ fn reports_a() {
         .filter(|f| f.line == 9)
         .map(|f| (f.subject.as_str(), f.value, f.unit.as_str()))
         .collect();
-    assert_eq!(l9, [("受理各类纠纷", 3.0, "起"), ("调解成功", 3.0, "起")]);
+    // … and "未发生居民群体上访事件" is a zero figure
+    assert_eq!(
+        l9,
+        [
+            ("受理各类纠纷", 3.0, "起"),
+            ("调解成功", 3.0, "起"),
+            ("居民群体上访事件", 0.0, "起")
+        ]
+    );
     assert_eq!(
         r.figures
             .iter()
             .filter(|f| f.line == 9)
             .filter_map(|f| f.year.as_deref())
             .collect::<Vec<_>>(),
-        ["20xx", "20xx"]
+        ["20xx", "20xx", "20xx"]
     );
+}
+
+#[test]
+fn figures_have_subjects_and_no_fixed_phrases() {
+    for name in [
+        "community-reports-a.txt",
+        "community-speeches-b.txt",
+        "community-surveys-c.txt",
+    ] {
+        let r = check(name);
+        let short = r
+            .figures
+            .iter()
+            .filter(|f| f.subject.chars().count() < 2)
+            .count();
+        println!(
+            "{name}: {} figures, {short} with a subject under 2 characters",
+            r.figures.len()
+        );
+        assert!(
+            short * 50 <= r.figures.len(),
+            "{name}: {short} short subjects"
+        );
+        let lines: Vec<&str> = r.cleaned_text.split('\n').collect();
+        for f in &r.figures {
+            let i = r.line_numbers.iter().position(|&n| n == f.line).unwrap();
+            let at = &lines[i][lines[i].find(&f.text).unwrap_or(0)..];
+            assert!(
+                !["三个代表", "二元结构", "百家", "千家", "四个一"]
+                    .iter()
+                    .any(|p| at.starts_with(p)),
+                "{name}: {f:?}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -197,12 +240,19 @@ fn all_three_clean_without_surprises() {
         for rule in [
             "personal.id_number",
             "personal.phone",
-            "personal.named_person",
             "mojibake",
             "date.future_year",
         ] {
             assert_eq!(c.get(rule), None, "{name}: {rule}");
         }
+        // one named party member, in the survey report (line 179)
+        let named = lines_of(&r, Rule::PersonalNamedPerson);
+        let expected: &[usize] = if name == "community-surveys-c.txt" {
+            &[179]
+        } else {
+            &[]
+        };
+        assert_eq!(named, expected, "{name}");
         // cleaning keeps every content line and never changes characters other than punctuation here
         assert!(
             r.changes

@@ -111,6 +111,12 @@ enum Command {
         /// Also write the extracted figures to this .xlsx file.
         #[arg(long)]
         figures_xlsx: Option<std::path::PathBuf>,
+        /// Also write the cleaned text to this .txt file.
+        #[arg(long)]
+        cleaned_txt: Option<std::path::PathBuf>,
+        /// Also write the cleaned text to this .docx file (changes highlighted).
+        #[arg(long)]
+        cleaned_docx: Option<std::path::PathBuf>,
     },
 }
 
@@ -194,6 +200,8 @@ async fn main() -> anyhow::Result<()> {
         json,
         year,
         figures_xlsx,
+        cleaned_txt,
+        cleaned_docx,
     } = &cli.command
     {
         // Reads a file, needs no database.
@@ -217,6 +225,12 @@ async fn main() -> anyhow::Result<()> {
         );
         if let Some(path) = figures_xlsx {
             std::fs::write(path, reportcheck::figures_xlsx(&report.figures))?;
+        }
+        if let Some(path) = cleaned_txt {
+            std::fs::write(path, &report.cleaned_text)?;
+        }
+        if let Some(path) = cleaned_docx {
+            std::fs::write(path, reportcheck::cleaned_docx(&report))?;
         }
         return Ok(());
     }

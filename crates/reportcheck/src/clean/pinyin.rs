@@ -1,5 +1,6 @@
 //! Removal of pinyin annotations such as 服務(wù) or 區(qū): lowercase pinyin with tone marks
-//! directly after a Han character, in ASCII or full-width parentheses. Real parentheses stay.
+//! directly after a Han character or a Latin letter, in ASCII or full-width parentheses, and broken
+//! fragments `?cè)` left where the annotated character was lost (its mark `?` stays). Real parentheses stay.
 
 use std::sync::OnceLock;
 
@@ -12,7 +13,7 @@ const TONED: &str = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ";
 fn annotation() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(\p{Han})[(\x{ff08}]([a-zü āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{1,24})[)\x{ff09}]")
+        Regex::new(r"(\p{Han}|[A-Za-z]|[?\x{ff1f}\x{fffd}][(\x{ff08}]?)[(\x{ff08}]?([a-zü āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{1,24})[)\x{ff09}]")
             .unwrap()
     })
 }
@@ -51,7 +52,7 @@ pub fn is_pinyin_annotation(s: &str) -> bool {
 
 /// Remove pinyin annotations from one line.
 pub fn strip_line(line: &mut Line, changes: &mut Vec<Change>) {
-    if !line.text.contains(['(', '\u{ff08}']) {
+    if !line.text.contains([')', '\u{ff09}']) {
         return;
     }
     let re = annotation();
@@ -64,8 +65,20 @@ pub fn strip_line(line: &mut Line, changes: &mut Vec<Change>) {
             continue;
         }
         let han = caps.get(1).unwrap();
+        // an opening parenthesis is needed, except after a lost character ("?cè)": the "(" went with it)
+        let opened = line.text[han.end()..inner.start()].contains(['(', '\u{ff08}']);
+        let lost = han.as_str().starts_with(['?', '\u{ff1f}', '\u{fffd}']);
+        if !opened && !lost {
+            continue;
+        }
+        // after a lost character only its mark stays
+        let keep_end = if lost {
+            han.start() + han.as_str().chars().next().unwrap().len_utf8()
+        } else {
+            han.end()
+        };
         let whole = caps.get(0).unwrap();
-        out.push_str(&line.text[last..han.end()]);
+        out.push_str(&line.text[last..keep_end]);
         last = whole.end();
         removed.push(whole.as_str().to_string());
     }
@@ -111,6 +124,13 @@ mod tests {
         assert_eq!(c[0].count, 2);
         assert_eq!(c[0].before, "區(qū) 務(wù)");
         assert_eq!(run("質(zhì)量(liàng)").0, "質量");
+        // a broken fragment after a lost character, and an annotation after a Latin letter
+        assert_eq!(run("他們?cè)诒救").0, "他們?诒救");
+        assert_eq!(
+            run("扫描二维码登录APP(ā pí pí)办理").0,
+            "扫描二维码登录APP办理"
+        );
+        assert_eq!(run("居民?(mín)代表").0, "居民?代表");
     }
 
     #[test]

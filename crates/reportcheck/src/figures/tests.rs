@@ -89,3 +89,42 @@ fn part_in_next_sentence() {
     assert_eq!(f.len(), 2);
     assert_eq!(f[1].parent, Some(0));
 }
+
+#[test]
+fn fixed_phrases_are_not_figures() {
+    let text = "坚持以“三个代表”重要思想为指导,打破城乡二元结构,开展“四个一”活动,走进千家万户,百家企业参与。组织三个小组。";
+    let f = extract_figures(&split_lines(text));
+    assert_eq!(
+        f.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(),
+        ["三个"],
+        "{f:?}"
+    );
+    assert_eq!(f[0].subject, "组织");
+}
+
+#[test]
+fn zero_statements_are_figures() {
+    let f = extract_figures(&split_lines(
+        "全年受理纠纷12起,未发生重大安全事故,辖区内无一例新冠确诊病例,没有发生一起刑事案件。",
+    ));
+    let b: Vec<(&str, f64, &str)> = f
+        .iter()
+        .map(|f| (f.subject.as_str(), f.value, f.unit.as_str()))
+        .collect();
+    assert_eq!(
+        b,
+        [
+            ("受理纠纷", 12.0, "起"),
+            ("重大安全事故", 0.0, "起"),
+            ("新冠确诊病例", 0.0, "例"),
+            ("刑事案件", 0.0, "起"),
+        ]
+    );
+}
+
+#[test]
+fn short_subjects_borrow_the_clause() {
+    let f = extract_figures(&split_lines("参加培训的社区干部中,有5人,另有3人。"));
+    assert_eq!(f.len(), 2);
+    assert!(f.iter().all(|f| f.subject.chars().count() >= 2), "{f:?}");
+}

@@ -132,36 +132,68 @@ fn percentages(figs: &[Figure], out: &mut Vec<Finding>) {
     }
 }
 
+/// Words that do not change what is counted ("受理各类纠纷" and "受理纠纷" count the same).
+const FILLERS: &[&str] = &[
+    "各类",
+    "各种",
+    "各项",
+    "全年",
+    "今年",
+    "本年度",
+    "本年",
+    "累计",
+    "共计",
+    "合计",
+    "总共",
+    "共",
+    "了",
+    "的",
+    "全社区",
+    "社区",
+    "辖区",
+    "矛盾",
+];
+
+/// The subject without filler words: the key under which two statements count the same thing.
+pub fn subject_key(subject: &str) -> String {
+    let mut s = subject.to_string();
+    for f in FILLERS {
+        s = s.replace(f, "");
+    }
+    s
+}
+
 fn same_subject(figs: &[Figure], section_of: &dyn Fn(usize) -> usize, out: &mut Vec<Finding>) {
-    let mut seen: HashMap<(usize, &str, &str, Option<&str>), &Figure> = HashMap::new();
+    let mut seen: HashMap<(usize, String, &str, Option<&str>), &Figure> = HashMap::new();
     for f in figs {
-        if f.subject
+        let key_subject = subject_key(&f.subject);
+        if key_subject
             .chars()
             .filter(|c| crate::text::is_han(*c))
             .count()
-            < 4
+            < 3
             || f.is_part
             || !f.whole_subject
         {
             continue;
         }
         let (dim, v) = f.base();
-        let key = (
-            section_of(f.line),
-            f.subject.as_str(),
-            dim,
-            f.year.as_deref(),
-        );
+        let key = (section_of(f.line), key_subject, dim, f.year.as_deref());
         match seen.get(&key) {
             Some(first) if (first.base().1 - v).abs() > 1e-9 && first.sentence != f.sentence => {
+                // "近300人" and "280人" may be the same figure rounded
+                let approx = first.qualifier.is_some() || f.qualifier.is_some();
+                if approx && (first.base().1 - v).abs() <= 0.1 * v.max(first.base().1) {
+                    continue;
+                }
                 out.push(
                     Finding::new(
                         Rule::FiguresInconsistent,
                         f.line,
                         fmt_fig(f),
                         format!(
-                            "“{}”在第 {} 行写作“{}”,此处为“{}”,前后不一致。",
-                            f.subject, first.line, first.text, f.text
+                            "“{}”在第 {} 行写作“{}{}”,此处为“{}”,前后不一致。",
+                            f.subject, first.line, first.subject, first.text, f.text
                         ),
                     )
                     .related(first.line),
@@ -229,5 +261,11 @@ mod tests {
             [(Rule::FiguresInconsistent, 3, Some(1))]
         );
         assert!(run("2022年受理各类纠纷12起。\n2023年受理各类纠纷15起。").is_empty());
+        // the same figure in other words
+        assert_eq!(
+            run("全年共受理各类矛盾纠纷12起,调解成功12起。\n总结经验。\n今年社区受理纠纷15起。"),
+            [(Rule::FiguresInconsistent, 3, Some(1))]
+        );
+        assert!(run("服务居民近300人次。\n全年服务居民280人次。").is_empty());
     }
 }

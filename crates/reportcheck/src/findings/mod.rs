@@ -3,9 +3,11 @@
 pub mod contradictions;
 pub mod dates;
 pub mod duplicates;
+pub mod names;
 pub mod numbering;
 pub mod personal;
 pub mod placeholders;
+pub mod totals;
 
 use crate::figures::Figure;
 use crate::model::{Finding, Line};
@@ -39,6 +41,7 @@ pub fn find_all(
             .unwrap_or(0)
     };
     out.extend(contradictions::check(figures, &section_of));
+    totals::check(figures, &mut out);
     out.sort_by_key(|f| f.line);
     out
 }

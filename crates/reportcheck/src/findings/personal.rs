@@ -1,13 +1,11 @@
 //! Personal data that must not appear in a public report: 18-digit ID numbers (GB 11643 checksum),
-//! mobile numbers (1[3-9] + 9 digits), and named individuals next to sensitive words
-//! (社区矫正, 刑满释放, 上访, 信访, 吸毒 …).
+//! mobile numbers (1[3-9] + 9 digits), and named individuals in sensitive contexts (see [`super::names`]).
 
 use std::sync::OnceLock;
 
 use regex::Regex;
 
 use crate::model::{Finding, Line, Rule};
-use crate::text::excerpt;
 
 /// GB 11643-1999 checksum of an 18-character ID number.
 pub fn id_checksum_ok(id: &str) -> bool {
@@ -28,42 +26,6 @@ pub fn id_checksum_ok(id: &str) -> bool {
 fn digits_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"\d{11,}[Xx]?").unwrap())
-}
-
-const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
-const SENSITIVE: &str = r"社区矫正人员|社区矫正对象|矫正人员|矫正对象|刑满释放人员|刑释人员|安置帮教对象|上访户|上访人员|上访人|信访人|信访户|吸毒人员|戒毒人员|涉毒人员|精神病患者|严重精神障碍患者|艾滋病人|邪教人员";
-
-fn after_word() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(&format!(
-            r"(?:{SENSITIVE})\s*[:\x{{ff1a}}]?\s*([{SURNAMES}][\p{{Han}}]{{1,2}})"
-        ))
-        .unwrap()
-    })
-}
-
-fn before_word() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(&format!(
-            r"([{SURNAMES}][\p{{Han}}]{{1,2}})(?:同志)?\s*[,，、(（]?\s*(?:系|是|为|属)?(?:社区矫正|刑满释放|上访|信访|吸毒|戒毒|精神病)"
-        ))
-        .unwrap()
-    })
-}
-
-/// Words that look like "surname + 1–2 characters" but are not names.
-const NOT_NAMES: &[&str] = &[
-    "高度", "方面", "方式", "于是", "江苏", "向上", "万人", "白天", "金融", "马上", "钱款", "石油",
-    "段时", "毛病",
-];
-
-fn is_name(s: &str) -> bool {
-    let chars: Vec<char> = s.chars().collect();
-    let masked = chars.len() >= 2 && matches!(chars[1], '某' | 'X' | 'x' | '*' | '×');
-    let word = NOT_NAMES.iter().any(|n| s.starts_with(n));
-    !(masked || word || s.ends_with('等'))
 }
 
 /// Personal data findings of one line.
@@ -92,24 +54,7 @@ pub fn check_line(line: &Line, out: &mut Vec<Finding>) {
             }
         }
     }
-    for re in [after_word(), before_word()] {
-        for c in re.captures_iter(text) {
-            let name = c.get(1).unwrap();
-            if !is_name(name.as_str()) {
-                continue;
-            }
-            let whole = c.get(0).unwrap();
-            out.push(Finding::new(
-                Rule::PersonalNamedPerson,
-                line.no,
-                excerpt(text, whole.start(), whole.end(), 2),
-                format!(
-                    "“{}”疑似特殊人群(矫正、刑释、信访、吸毒等)的真实姓名,公开报告中应隐去。",
-                    name.as_str()
-                ),
-            ));
-        }
-    }
+    super::names::check_line(line, out);
 }
 
 /// Show only the first 3 and last 2 characters of a number.

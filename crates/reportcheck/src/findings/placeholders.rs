@@ -25,7 +25,7 @@ fn patterns() -> &'static [Pattern] {
         vec![
             p(
                 Rule::PlaceholderYear,
-                r"20[xX×]{2}|20\*{2}|20[_＿]{2}|二[〇零○][xX×]{2}",
+                r"(?:19|20)[0-9xX×][xX×]|20\*{2}|20[_＿]{2}|二[〇零○][〇零○一二]?[xX×]{1,2}",
                 "年份仍是范文中的占位符,未填写实际年份。",
             ),
             p(
@@ -34,12 +34,17 @@ fn patterns() -> &'static [Pattern] {
                 "日期未填写完整。",
             ),
             p(Rule::PlaceholderXx, r"[xX×]{2,}", "“xx”占位符未替换为实际内容。"),
+            p(
+                Rule::PlaceholderXx,
+                r"[一二三四五六七八九十][xX×](?:大|届|五|次|周年)|[xX×](?:月|日|周年|届)",
+                "“x”占位符未替换为实际内容。",
+            ),
             p(Rule::PlaceholderStars, r"\*{2,}|＊{2,}", "“**”占位符未替换为实际名称或数字。"),
             p(Rule::PlaceholderBlank, r"_{2,}|＿{2,}", "下划线空白处未填写。"),
             p(Rule::PlaceholderSomeone, r"某某", "“某某”未替换为实际名称。"),
             p(
                 Rule::PlaceholderEmptyBrackets,
-                r"《\s*》|“\s*”|\x{ff08}\s*\x{ff09}|\(\s*\)|【\s*】|「\s*」|‘\s*’|\x22\s*\x22",
+                r"《\s*》|“\s*”|\x{ff08}\x{ff09}|\(\)|【\s*】|「\s*」|‘\s*’|\x22\s*\x22",
                 "空的书名号、引号或括号,内容缺失。",
             ),
             p(
@@ -131,6 +136,21 @@ mod tests {
             [Rule::PlaceholderDate, Rule::PlaceholderDate]
         );
         assert_eq!(rules("X月X日前完成"), [Rule::PlaceholderDate]);
+        assert_eq!(rules("201x年社区工作总结"), [Rule::PlaceholderYear]);
+        assert_eq!(rules("二〇一x年"), [Rule::PlaceholderYear]);
+        assert_eq!(rules("深入学习党的十x大精神"), [Rule::PlaceholderXx]);
+        assert_eq!(rules("庆祝建党x周年"), [Rule::PlaceholderXx]);
+    }
+
+    #[test]
+    fn questionnaire_blanks_are_not_placeholders() {
+        for s in [
+            "1.您的性别( ) A.男 B.女",
+            "您对社区服务是否满意?（  ）",
+            "您参加过社区活动吗?(   )",
+        ] {
+            assert!(rules(s).is_empty(), "{s}: {:?}", rules(s));
+        }
     }
 
     #[test]

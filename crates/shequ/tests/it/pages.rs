@@ -123,8 +123,29 @@ async fn a_pasted_report_is_checked_and_its_figures_compared_with_the_records() 
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(html.contains("placeholder.year"), "{html}");
-    assert!(html.contains("placeholder.missing_number"));
+    // rules by their Chinese names, not their codes
+    assert!(html.contains("<td>年份未填写</td>"), "{html}");
+    assert!(html.contains("<td>缺少数字</td>"));
+    assert!(!html.contains("placeholder."), "{html}");
+    // the cleaned text with its changes marked (half-width punctuation made full-width), and downloads
+    assert!(html.contains("<h3>清理后的文本</h3>"), "{html}");
+    assert!(html.contains("<mark title=\"原文:,\">，</mark>"), "{html}");
+    for (name, mime) in [
+        ("报告_清理后.txt", "data:text/plain;charset=utf-8;base64,"),
+        (
+            "报告_清理后.docx",
+            "data:application/vnd.openxmlformats-officedocument.wordprocessingml.document;base64,UEsD",
+        ),
+        (
+            "报告_数据.xlsx",
+            "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,UEsD",
+        ),
+    ] {
+        assert!(
+            html.contains(&format!("download=\"{name}\" href=\"{mime}")),
+            "{name}: {html}"
+        );
+    }
     // Community A1 has two residents today; the report claims 6035.
     assert!(
         html.contains("<td>总人口</td><td>6035人</td><td>2人</td><td>+6033</td><td>不符</td>"),

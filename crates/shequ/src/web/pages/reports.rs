@@ -40,6 +40,28 @@ async fn page(State(state): State<AppState>, user: User) -> Result<Html<String>,
 const BODY_LIMIT: usize =
     reportcheck::limits::MAX_FILE_BYTES + 4 * reportcheck::limits::MAX_REPORT_CHARS + 64 * 1024;
 
+/// Download links (data: URLs, nothing kept on the server): the cleaned text as .txt and .docx (changes
+/// highlighted), the figures as .xlsx.
+fn downloads(report: &reportcheck::Report) -> String {
+    let stem = report
+        .source
+        .rsplit_once('.')
+        .map_or(report.source.as_str(), |(s, _)| s);
+    let stem = html_escape(if stem.is_empty() { "报告" } else { stem });
+    let txt = reportcheck::data_url("text/plain;charset=utf-8", report.cleaned_text.as_bytes());
+    let docx = reportcheck::data_url(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &reportcheck::cleaned_docx(report),
+    );
+    let xlsx = reportcheck::data_url(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &reportcheck::figures_xlsx(&report.figures),
+    );
+    format!(
+        "<p class=\"downloads\" id=\"check-downloads\">下载:<a download=\"{stem}_清理后.txt\" href=\"{txt}\">清理后的文本(.txt)</a> · <a download=\"{stem}_清理后.docx\" href=\"{docx}\">清理后的文本(.docx,修改处标黄)</a> · <a download=\"{stem}_数据.xlsx\" href=\"{xlsx}\">提取的数据(.xlsx)</a></p>\n"
+    )
+}
+
 /// An upload that could not be read: over the body limit (the file too large), or broken off.
 fn unreadable(e: MultipartError) -> Error {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -109,6 +131,8 @@ async fn check(
         report.add_history(&previous, &mapping);
     }
     let mut html = reportcheck::render_html_fragment(&report);
+    html.push_str(&downloads(&report));
+    html.push_str(&reportcheck::cleaned_html(&report));
     if keep {
         history::save(
             &state.db,

@@ -1,6 +1,10 @@
-//! GBK/UTF-8 mojibake: certain repairs (UTF-8 bytes that were read as GBK) are applied and recorded;
-//! uncertain cases (GBK read one byte out of step, replacement characters, runs of rare
-//! characters) are only detected, as findings with a suggested reading where one exists.
+//! GBK/UTF-8 mojibake: certain repairs are applied and recorded (UTF-8 bytes that were read as GBK;
+//! GBK read one byte out of step where the shifted reading is far more likely, see [`shift`]);
+//! uncertain cases are flagged with the best candidate, and so are replacement characters and runs
+//! of rare characters.
+
+pub mod model;
+pub mod shift;
 
 use crate::model::{Change, ChangeKind, Finding, Line, Rule};
 use crate::text::{common_ratio, gb_class, head, is_han, to_gbk};
@@ -93,22 +97,82 @@ fn repair_at(chars: &[char], i: usize) -> Option<(usize, String)> {
     None
 }
 
-/// Decode `seg`'s GBK bytes shifted by one byte; `Some(text)` when that reads as common Chinese.
-pub fn shifted_reading(seg: &str) -> Option<String> {
-    let bytes = to_gbk(seg)?;
-    if bytes.len() < 4 {
-        return None;
+/// Repair (where certain) or flag GBK read one byte out of step on one line (see [`shift`]). The
+/// repaired and flagged texts, with a lost-character mark (`?`) beside them, are pushed to `protect`:
+/// later cleaning steps leave them alone.
+pub fn repair_shifted(
+    line: &mut Line,
+    changes: &mut Vec<Change>,
+    findings: &mut Vec<Finding>,
+    protect: &mut Vec<String>,
+) {
+    let suspects = shift::suspects(&line.text);
+    if suspects.is_empty() {
+        return;
     }
-    let (s, _, _) = encoding_rs::GBK.decode(&bytes[1..]);
-    let s = s.trim_end_matches('\u{fffd}').to_string();
-    let han = s.chars().filter(|&c| is_han(c)).count();
-    (han >= 5 && !s.contains('\u{fffd}') && s.chars().all(|c| is_han(c) && gb_class(c) == 1))
-        .then_some(s)
+    let text = std::mem::take(&mut line.text);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for s in suspects {
+        if s.start < last {
+            continue;
+        }
+        out.push_str(&text[last..s.start]);
+        let span = &text[s.start..s.end];
+        let kept = if s.certain {
+            changes.push(Change {
+                kind: ChangeKind::Mojibake,
+                line: line.no,
+                before: span.to_string(),
+                after: s.candidate.clone(),
+                count: 1,
+            });
+            s.candidate.as_str()
+        } else {
+            findings.push(Finding::new(
+                Rule::Mojibake,
+                line.no,
+                head(span, 30),
+                format!(
+                    "疑似 GBK 编码错位一个字节读取造成的乱码,无法确定原文;错位还原后最可能为“{}”,请对照原件修改。",
+                    s.candidate
+                ),
+            ));
+            span
+        };
+        let before = lost_mark_before(&text[..s.start]);
+        let after = text[s.end..].chars().next().filter(|&c| is_lost_mark(c));
+        protect.push(format!(
+            "{}{kept}{}",
+            before.map(String::from).unwrap_or_default(),
+            after.map(String::from).unwrap_or_default()
+        ));
+        out.push_str(kept);
+        last = s.end;
+    }
+    out.push_str(&text[last..]);
+    line.text = out;
 }
 
-const WINDOW: usize = 8;
+/// The lost-character mark right before a span, also across a broken pinyin fragment ("?cè)").
+fn lost_mark_before(pre: &str) -> Option<char> {
+    let last = pre.chars().next_back()?;
+    if is_lost_mark(last) {
+        return Some(last);
+    }
+    let p = pre.strip_suffix([')', '\u{ff09}'])?;
+    let p = p.trim_end_matches(|c: char| {
+        c.is_ascii_lowercase() || c == ' ' || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".contains(c)
+    });
+    let p = p.strip_suffix(['(', '\u{ff08}']).unwrap_or(p);
+    p.chars().next_back().filter(|&c| is_lost_mark(c))
+}
 
-/// Findings for mojibake that cannot be repaired with certainty.
+fn is_lost_mark(c: char) -> bool {
+    matches!(c, '?' | '\u{ff1f}' | '\u{fffd}')
+}
+
+/// Findings for mojibake that cannot be repaired: replacement characters, runs of rare characters.
 pub fn detect_line(line: &Line, out: &mut Vec<Finding>) {
     let text = &line.text;
     if text.is_ascii() {
@@ -133,8 +197,7 @@ pub fn detect_line(line: &Line, out: &mut Vec<Finding>) {
         while i < chars.len() && is_han(chars[i]) {
             i += 1;
         }
-        let run = &chars[start..i];
-        check_run(line, run, out);
+        check_run(line, &chars[start..i], out);
     }
 }
 
@@ -148,45 +211,6 @@ fn check_run(line: &Line, run: &[char], out: &mut Vec<Finding>) {
             line.no,
             head(&s, 20),
             "连续出现大量生僻字,疑似编码错误造成的乱码,无法自动修复,请对照原件核对。",
-        ));
-        return;
-    }
-    if run.len() < 6 {
-        return;
-    }
-    let mut marked = vec![false; run.len()];
-    let mut any = false;
-    let w = WINDOW.min(run.len());
-    for s in 0..=run.len() - w {
-        let win: String = run[s..s + w].iter().collect();
-        if common_ratio(&win) > 0.8 {
-            continue;
-        }
-        if shifted_reading(&win).is_some() {
-            marked[s..s + w].iter_mut().for_each(|m| *m = true);
-            any = true;
-        }
-    }
-    if !any {
-        return;
-    }
-    let mut k = 0;
-    while k < run.len() {
-        if !marked[k] {
-            k += 1;
-            continue;
-        }
-        let s = k;
-        while k < run.len() && marked[k] {
-            k += 1;
-        }
-        let span: String = run[s..k].iter().collect();
-        let guess = shifted_reading(&span).unwrap_or_default();
-        out.push(Finding::new(
-            Rule::Mojibake,
-            line.no,
-            span,
-            format!("疑似 GBK 编码错位一个字节读取造成的乱码,无法确定原文;错位还原后可能为“{guess}”,请对照原件修改。"),
         ));
     }
 }
@@ -229,17 +253,20 @@ mod tests {
     }
 
     #[test]
-    fn flags_shifted_gbk() {
-        let l = Line {
+    fn repairs_shifted_gbk_and_protects_it() {
+        let mut l = Line {
             no: 4,
             text: "他们?cè)诒救俗栽傅那疤嵯?签订协议".into(),
         };
-        let mut f = Vec::new();
-        detect_line(&l, &mut f);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].rule, Rule::Mojibake);
-        assert_eq!(f[0].line, 4);
-        assert!(f[0].message.contains("本人自愿的前提"), "{}", f[0].message);
+        let (mut c, mut f, mut p) = (Vec::new(), Vec::new(), Vec::new());
+        repair_shifted(&mut l, &mut c, &mut f, &mut p);
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(c.len(), 1);
+        assert!(l.text.contains("本人自愿的前提"), "{}", l.text);
+        assert!(
+            p[0].contains("本人自愿的前提") && p[0].ends_with('?'),
+            "{p:?}"
+        );
     }
 
     #[test]
