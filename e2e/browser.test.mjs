@@ -180,6 +180,53 @@ test('on a phone a grid worker records a visit by choosing the household by its 
   await context.close();
 });
 
+test('on a phone a grid worker records a visit offline, closes and reopens the page, and it is sent once when the network is back', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=username]', 'wangge1');
+  await page.fill('input[name=password]', 'shequ-demo-2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#workbench');
+  const people = await (await page.request.get(base + '/api/persons')).json();
+  const household = await (await page.request.get(base + '/api/households/' + people[0].household_id)).json();
+  const number = household.household.number;
+  // The service worker installs on the first visit; the second load is kept on the phone.
+  await page.goto(base + '/visits');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the page is served through the service worker');
+
+  await context.setOffline(true);
+  await page.fill('input[name=household]', number);
+  await page.fill('textarea[name=note]', '离线走访记录');
+  await page.tap('#visit-form button[type=submit]');
+  await page.waitForSelector('#outbox-waiting');
+  assert.match(await page.textContent('#outbox-waiting'), /1 条待上传/);
+  await page.close();
+
+  // Reopened without network: the page comes from the phone and still shows the record waiting.
+  const again = await context.newPage();
+  await again.goto(base + '/visits');
+  await again.waitForSelector('#outbox-waiting');
+  assert.match(await again.textContent('#outbox-waiting'), /1 条待上传/);
+  const [scroll, width] = await again.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the offline page scrolls sideways (${scroll} > ${width})`);
+  await again.screenshot({ path: join(artifacts, 'visit-offline-phone.png'), fullPage: true });
+
+  await context.setOffline(false);
+  await again.waitForFunction(() => document.getElementById('outbox').hidden);
+  const count = async () => {
+    const list = await (await again.request.get(base + '/api/visits?per_page=5000')).json();
+    return (list.items || list).filter((v) => v.note === '离线走访记录').length;
+  };
+  assert.equal(await count(), 1, 'the visit arrived once');
+  await again.reload();
+  await again.waitForFunction(() => document.getElementById('outbox').hidden);
+  assert.equal(await count(), 1, 'and only once');
+  await context.close();
+});
+
 test('a community head generates the annual report, rewrites a sentence, finalises it and downloads the .docx', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', acceptDownloads: true });
   const page = await context.newPage();

@@ -17,44 +17,25 @@ const fn def(
     definition: &'static str,
     levels: &'static [Level],
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "admission",
-        levels,
-        numerator: None,
-        denominator: None,
-    }
-}
-
-fn count(def: Def, alias: &'static str, sql: &'static str, binds: Binds) -> Box<dyn Indicator> {
-    Box::new(Count {
-        def,
-        alias,
-        sql,
-        binds,
-    })
+    Def::new("admission", levels, code, name, unit, definition)
 }
 
 pub fn plugin() -> Plugin {
     use Binds::*;
     let indicators: Vec<Box<dyn Indicator>> = vec![
-        count(def("admission.tasks", "收到上级任务", "项", "期内登记的上级部门下派任务数", STREET), "t",
+        Count::boxed(def("admission.tasks", "收到上级任务", "项", "期内登记的上级部门下派任务数", STREET), "t",
             "SELECT COUNT(*) FROM admission_tasks t WHERE t.created_at >= $1 AND t.created_at < $2 AND {scope}", Timestamps),
-        count(def("admission.tasks_admitted", "准入上级任务", "项", "期内登记、街道审核准入的上级任务数", STREET), "t",
+        Count::boxed(def("admission.tasks_admitted", "准入上级任务", "项", "期内登记、街道审核准入的上级任务数", STREET), "t",
             "SELECT COUNT(*) FROM admission_tasks t WHERE t.state = 'admitted' AND t.created_at >= $1 AND t.created_at < $2 AND {scope}", Timestamps),
-        count(def("admission.tasks_refused", "不予准入上级任务", "项", "期内登记、街道不予准入的上级任务数", STREET), "t",
+        Count::boxed(def("admission.tasks_refused", "不予准入上级任务", "项", "期内登记、街道不予准入的上级任务数", STREET), "t",
             "SELECT COUNT(*) FROM admission_tasks t WHERE t.state = 'refused' AND t.created_at >= $1 AND t.created_at < $2 AND {scope}", Timestamps),
-        count(def("admission.returns", "应报送事项", "项", "期内到期的报送事项数(每个社区每项报送要求一项)", BOTH), "r",
+        Count::boxed(def("admission.returns", "应报送事项", "项", "期内到期的报送事项数(每个社区每项报送要求一项)", BOTH), "r",
             "SELECT COUNT(*) FROM admission_returns r WHERE r.due_on >= $1 AND r.due_on <= $2 AND {scope}", Dates),
-        count(def("admission.returns_on_time", "按时报送事项", "项", "期内到期、在完成时限当日及以前报送且未被退回的事项数", BOTH), "r",
+        Count::boxed(def("admission.returns_on_time", "按时报送事项", "项", "期内到期、在完成时限当日及以前报送且未被退回的事项数", BOTH), "r",
             "SELECT COUNT(*) FROM admission_returns r WHERE r.due_on >= $1 AND r.due_on <= $2 AND r.state IN ('submitted','accepted') \
              AND SUBSTR(r.submitted_at, 1, 10) <= r.due_on AND {scope}", Dates),
-        Box::new(Rate { def: Def { numerator: Some("admission.returns_on_time"), denominator: Some("admission.returns"),
-            ..def("admission.on_time_rate", "按时报送率", "%", "按时报送事项 ÷ 应报送事项", BOTH) } }),
-        count(def("admission.returns_overdue", "超期未报事项", "项", "期末(或今天)已过完成时限、尚未报送或被退回未重报的事项数", BOTH), "r",
+        Rate::boxed(def("admission.on_time_rate", "按时报送率", "%", "按时报送事项 ÷ 应报送事项", BOTH).rate("admission.returns_on_time", "admission.returns")),
+        Count::boxed(def("admission.returns_overdue", "超期未报事项", "项", "期末(或今天)已过完成时限、尚未报送或被退回未重报的事项数", BOTH), "r",
             "SELECT COUNT(*) FROM admission_returns r WHERE r.state IN ('due','returned') AND r.due_on < $1 AND {scope}", AsOf),
     ];
     const COLS: &[Column] = &[

@@ -128,6 +128,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "survey_respondents",
         include_str!("../../migrations/0025_survey_respondents.sql"),
     ),
+    (
+        26,
+        "offline_keys",
+        include_str!("../../migrations/0026_offline_keys.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

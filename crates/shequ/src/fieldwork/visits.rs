@@ -52,11 +52,38 @@ pub struct VisitInput {
     /// Required for 四必访: 病 / 困 / 矛盾 / 婚丧
     pub reason: String,
     pub note: String,
+    /// A key the phone made for a visit recorded offline (letters, digits, '-', up to 64): the same key again
+    /// returns the visit already recorded instead of recording it twice.
+    pub client_key: String,
+}
+
+/// The visit already recorded by this worker under a phone's key, if any.
+async fn by_client_key(db: &Db, actor: &Actor, key: &str) -> Result<Option<Visit>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM visits WHERE client_key = $1 AND worker_id = $2")
+            .bind(key)
+            .bind(actor.user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    match id {
+        Some(id) => Ok(Some(get(db, actor, id).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Records a visit by the actor to a household in scope.
 pub async fn record(db: &Db, actor: &Actor, input: &VisitInput) -> Result<Visit> {
     require_worker(actor)?;
+    let key = input.client_key.trim();
+    if !key.is_empty() {
+        if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
+        }
+        if let Some(v) = by_client_key(db, actor, key).await? {
+            return Ok(v);
+        }
+    }
+    let key = (!key.is_empty()).then_some(key);
     let h = households::get(db, actor, input.household_id)
         .await
         .map_err(|_| Error::invalid("走访对象", "该户不存在或不在您的管辖范围内"))?;
@@ -104,10 +131,10 @@ pub async fn record(db: &Db, actor: &Actor, input: &VisitInput) -> Result<Visit>
         actor.display_name.clone()
     };
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO visits (household_id, visited_on, worker_id, worker_name, kind, reason, note, street_id, \
-         community_id, grid_id, building_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         RETURNING id",
+         community_id, grid_id, building_id, created_at, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(h.id)
     .bind(on.to_string())
@@ -121,8 +148,20 @@ pub async fn record(db: &Db, actor: &Actor, input: &VisitInput) -> Result<Visit>
     .bind(h.grid_id)
     .bind(h.building_id)
     .bind(fmt_ts(now_utc()))
+    .bind(key)
     .fetch_one(&mut *tx)
-    .await?;
+    .await;
+    // Two arrivals of the same key at once: the index refuses the second; it gets the first one's visit.
+    let id = match (id, key) {
+        (Err(e), Some(k)) => {
+            drop(tx);
+            return match by_client_key(db, actor, k).await? {
+                Some(v) => Ok(v),
+                None => Err(e.into()),
+            };
+        }
+        (id, _) => id?,
+    };
     audit::record(
         &mut *tx,
         actor,

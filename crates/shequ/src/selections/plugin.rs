@@ -13,16 +13,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "selections",
-        levels: LEVELS,
-        numerator: None,
-        denominator: None,
-    }
+    Def::new("selections", LEVELS, code, name, unit, definition)
 }
 
 pub fn plugin() -> Plugin {

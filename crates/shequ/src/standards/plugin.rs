@@ -14,16 +14,7 @@ const fn def(
     unit: &'static str,
     definition: &'static str,
 ) -> Def {
-    Def {
-        code,
-        name,
-        unit,
-        definition,
-        domain: "standards",
-        levels: LEVELS,
-        numerator: None,
-        denominator: None,
-    }
+    Def::new("standards", LEVELS, code, name, unit, definition)
 }
 
 fn count(def: Def, alias: &'static str, sql: &'static str) -> Box<dyn Indicator> {
@@ -47,16 +38,14 @@ pub fn plugin() -> Plugin {
         count(def("standards.points", "自查项目分值", "分", "期内开始的达标自查中已评分项目的分值之和"), "si",
             "SELECT CAST(COALESCE(SUM(i.points), 0) AS BIGINT) FROM inspection_scores x JOIN standard_items i ON i.id = x.item_id JOIN inspections si ON si.id = x.inspection_id \
              WHERE si.created_at >= $1 AND si.created_at < $2 AND {scope}"),
-        Box::new(Rate { def: Def { unit: "%", numerator: Some("standards.score"), denominator: Some("standards.points"),
-            ..def("standards.score_rate", "自查得分率", "%", "自查得分 ÷ 自查项目分值") } }),
+        Rate::boxed(def("standards.score_rate", "自查得分率", "%", "自查得分 ÷ 自查项目分值").rate("standards.score", "standards.points")),
         count(def("standards.rectifications", "整改任务", "项", "期内到期的达标自查整改任务数"), "rk",
             "SELECT COUNT(*) FROM rectifications rk WHERE rk.due_at >= $1 AND rk.due_at < $2 AND {scope}"),
         count(def("standards.rectifications_open", "待整改任务", "项", "期内到期、尚未整改完成的整改任务数"), "rk",
             "SELECT COUNT(*) FROM rectifications rk WHERE rk.state = 'open' AND rk.due_at >= $1 AND rk.due_at < $2 AND {scope}"),
         count(def("standards.rectified_on_time", "按时整改", "项", "期内到期、在时限内整改完成的整改任务数"), "rk",
             "SELECT COUNT(*) FROM rectifications rk WHERE rk.rectified_at IS NOT NULL AND rk.rectified_at <= rk.due_at AND rk.due_at >= $1 AND rk.due_at < $2 AND {scope}"),
-        Box::new(Rate { def: Def { unit: "%", numerator: Some("standards.rectified_on_time"), denominator: Some("standards.rectifications"),
-            ..def("standards.rectified_rate", "按时整改率", "%", "按时整改 ÷ 整改任务") } }),
+        Rate::boxed(def("standards.rectified_rate", "按时整改率", "%", "按时整改 ÷ 整改任务").rate("standards.rectified_on_time", "standards.rectifications")),
     ];
     const COLS: &[Column] = &[
         Column::text("社区", 14.0),

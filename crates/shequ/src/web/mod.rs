@@ -76,6 +76,49 @@ async fn favicon() -> impl IntoResponse {
     )
 }
 
+async fn app_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+}
+
+async fn offline_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/offline.js"),
+    )
+}
+
+/// The service worker, at the root so that its scope is the whole site; revalidated on every load so an
+/// update reaches phones at once.
+async fn service_worker() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../static/sw.js"),
+    )
+}
+
+/// The web app manifest: shequ can be added to a phone's home screen.
+async fn manifest() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/manifest+json"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/manifest.webmanifest"),
+    )
+}
+
 async fn app_css() -> impl IntoResponse {
     (
         [
@@ -93,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/htmx.min.js", get(htmx_js))
         .route("/static/app.css", get(app_css))
         .route("/static/pick.js", get(pick_js))
+        .route("/static/app.js", get(app_js))
+        .route("/static/offline.js", get(offline_js))
+        .route("/sw.js", get(service_worker))
+        .route("/manifest.webmanifest", get(manifest))
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .layer(axum::middleware::from_fn_with_state(

@@ -407,3 +407,29 @@ pub fn render(
         .map(Html)
         .map_err(|e| PageError(Error::Other(anyhow::anyhow!("template {name}: {e:#}"))))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The Content-Security-Policy (web::headers) runs only our own script files: an inline `<script>` or an
+    /// `onclick="…"` in a template would silently do nothing in the browser.
+    #[test]
+    fn no_template_has_inline_script() {
+        for (name, src) in super::TEMPLATES {
+            let lower = src.to_lowercase();
+            for (i, _) in lower.match_indices("<script") {
+                let tag = &lower[i..lower[i..].find('>').map(|e| i + e).unwrap_or(lower.len())];
+                assert!(tag.contains("src="), "{name}: inline <script>");
+            }
+            for word in lower.split(|c: char| c.is_whitespace()) {
+                let attr = word.split('=').next().unwrap_or("");
+                assert!(
+                    !(attr.starts_with("on")
+                        && attr.len() > 4
+                        && word.contains("=\"")
+                        && attr.chars().all(|c| c.is_ascii_lowercase())),
+                    "{name}: inline handler {word}"
+                );
+            }
+        }
+    }
+}

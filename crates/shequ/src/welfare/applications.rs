@@ -389,6 +389,7 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, code: &str, note: &str) -> Re
                 kind: "四必访".into(),
                 reason: "困".into(),
                 note: format!("民政救助入户核查({}):{note}", a.number),
+                ..Default::default()
             },
         )
         .await?;

@@ -433,3 +433,56 @@ async fn a_rule_on_a_sensitive_group_is_hidden_like_the_group() {
     );
     assert_eq!(audited, 1);
 }
+
+/// A visit queued offline on a phone may arrive more than once (a lost answer, two sends at once): the phone's
+/// key makes it one visit; a bad key is refused; another worker's key is not theirs to reuse.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visit_sent_twice_with_the_phones_key_is_recorded_once() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let key = "6f1c2d3e-0000-4000-8000-00000000abcd";
+    let body = json!({"household_id": w.household1, "note": "离线走访", "client_key": key});
+    let (a, b, c) = tokio::join!(
+        g1.post_json("/api/visits", body.clone()),
+        g1.post_json("/api/visits", body.clone()),
+        g1.post_json("/api/visits", body.clone())
+    );
+    for (st, v) in [&a, &b, &c] {
+        assert_eq!(*st, StatusCode::OK, "{v}");
+    }
+    assert_eq!(a.1["id"], b.1["id"]);
+    assert_eq!(a.1["id"], c.1["id"]);
+    // The page form, as offline.js sends it, returns to the list without a second visit.
+    let page = g1.get("/visits").await.text().await.unwrap();
+    let csrf = crate::support::hidden_csrf(&page);
+    let r = g1
+        .post_form(
+            "/visits",
+            &[
+                ("_csrf", &csrf),
+                ("household", "H001"),
+                ("note", "离线走访"),
+                ("client_key", key),
+            ],
+        )
+        .await;
+    assert!(
+        r.status().is_redirection() || r.status() == StatusCode::OK,
+        "{}",
+        r.status()
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits WHERE note = '离线走访'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let (st, e) = g1
+        .post_json(
+            "/api/visits",
+            json!({"household_id": w.household1, "client_key": "bad key; drop"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("离线记录"));
+}

@@ -92,6 +92,7 @@ struct VisitForm {
     kind: String,
     reason: String,
     note: String,
+    client_key: String,
 }
 
 async fn record(
@@ -112,6 +113,7 @@ async fn record(
         kind: f.kind,
         reason: f.reason,
         note: f.note,
+        client_key: f.client_key,
     };
     let v = visits::record(&state.db, &user.actor, &input).await?;
     Ok(Redirect::to(&format!(
