@@ -9,7 +9,7 @@ use super::i18n;
 use super::session::User;
 use crate::error::Error;
 
-const TEMPLATES: &[(&str, &str)] = &[
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     (
         "calendar.html",
