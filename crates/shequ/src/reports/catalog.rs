@@ -321,6 +321,11 @@ pub trait Indicator: Send + Sync {
 
     /// The records the value counts (drill-down), a page of them; None when the indicator has no records of
     /// its own (a rate: see its numerator and denominator).
+    /// Whether [`Indicator::records`] lists the records counted (pages link only those values).
+    fn drillable(&self) -> bool {
+        false
+    }
+
     fn records<'a>(
         &'a self,
         _db: &'a Db,
@@ -453,7 +458,7 @@ fn link_of(kind: &str) -> &'static str {
         "party_org" => "/party/orgs/",
         "unit" => "/units?id=",
         "agreement" => "/agreements?id=",
-        _ => "/registry/",
+        _ => "/registry/nodes/",
     }
 }
 
@@ -528,6 +533,10 @@ impl Rate {
 impl Indicator for Count {
     fn def(&self) -> &Def {
         &self.def
+    }
+
+    fn drillable(&self) -> bool {
+        drill_sql(self.sql, self.alias).is_some()
     }
 
     fn as_count(&self) -> Option<&Count> {

@@ -72,7 +72,7 @@ async fn indicators(
         let v = catalog()
             .value(&state.db, &at, i.def().code, &period)
             .await?;
-        rows.push(context! { def => i.def(), value => v.value.map(shown), numerator => v.numerator.map(shown), denominator => v.denominator.map(shown) });
+        rows.push(context! { def => i.def(), value => v.value.map(shown), numerator => v.numerator.map(shown), denominator => v.denominator.map(shown), drill => i.drillable() });
     }
     render(
         &state.templates,
@@ -196,6 +196,18 @@ async fn records(
             &user.actor.lang,
             context! { v, parts, items => Vec::<String>::new(), page => 1, pages => 1, total => 0, code, period, period_text => q.period, node => q.node,
             scope => at.name, places => places(&state, &user).await?, rate => true },
+        );
+    }
+    if !catalog().indicator(&code)?.drillable() {
+        // Counted by a statement the drill-down cannot list: the value and its definition, no list.
+        let v = catalog().value(&state.db, &at, &code, &period).await?;
+        return render(
+            &state.templates,
+            "indicator_records.html",
+            Some(&user),
+            &user.actor.lang,
+            context! { v, items => Vec::<String>::new(), page => 1, pages => 1, total => 0, code, period, period_text => q.period, node => q.node,
+            scope => at.name, places => places(&state, &user).await?, no_list => true },
         );
     }
     let (v, items) = crate::web::api::drill(&state, &at, &code, &period, page).await?;
