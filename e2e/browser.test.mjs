@@ -227,6 +227,51 @@ test('on a phone a grid worker records a visit offline, closes and reopens the p
   await context.close();
 });
 
+// Words a Chinese page may show in Latin letters: the product, file kinds, the language switch, codes.
+const LATIN_OK = new Set(['shequ', 'English', 'Excel', 'xlsx', 'docx', 'UTF', 'GBK', 'csv', 'CSV', 'PDF', 'ID', 'SOS', 'MQTT', 'HTTP', 'QR', 'Word', 'WiFi']);
+
+test('the main pages in Chinese show no English words, at phone and desktop size (screenshots for docs/SCREENSHOTS.md)', async () => {
+  const pages = [['wangge1', ['/', '/cases', '/visits', '/hazards', '/patrols', '/persons', '/tags']],
+    ['shuji', ['/', '/reports/indicators', '/reports/ledgers', '/reports/work', '/surveys', '/governance', '/activities', '/welfare', '/standards', '/admission']],
+    ['admin', ['/users', '/calendar']], ['jumin', ['/portal']]];
+  const shots = join(artifacts, 'screens');
+  mkdirSync(shots, { recursive: true });
+  const found = [];
+  for (const [who, paths] of pages) {
+    for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]]) {
+      const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+      const page = await context.newPage();
+      await page.goto(base + '/login');
+      await page.fill('input[name=username]', who);
+      await page.fill('input[name=password]', 'shequ-demo-2026');
+      await page.click('button[type=submit]');
+      await page.waitForLoadState('load');
+      for (const path of paths) {
+        const r = await page.goto(base + path);
+        assert.equal(r.status(), 200, `${who} ${path}`);
+        // Codes typed into templates (<code>) are identifiers, not English.
+        const text = await page.evaluate(() => {
+          const b = document.body.cloneNode(true);
+          b.querySelectorAll('code, kbd, samp').forEach((c) => c.remove());
+          document.documentElement.appendChild(b);
+          const t = b.innerText;
+          b.remove();
+          return t;
+        });
+        for (const w of text.match(/[A-Za-z]{4,}/g) || []) {
+          if (!LATIN_OK.has(w)) found.push(`${who} ${path}: ${w}`);
+        }
+        const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        assert.ok(scroll <= width, `${who} ${path} scrolls sideways at ${size} (${scroll} > ${width})`);
+        const name = (who + path.replace(/\//g, '-')).replace(/-$/, '');
+        await page.screenshot({ path: join(shots, `${name}-${size}.png`) });
+      }
+      await context.close();
+    }
+  }
+  assert.deepEqual([...new Set(found)], [], 'English words on Chinese pages');
+});
+
 test('a community head generates the annual report, rewrites a sentence, finalises it and downloads the .docx', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', acceptDownloads: true });
   const page = await context.newPage();
