@@ -55,4 +55,5 @@ mod welfare;
 mod welfare_bench;
 mod welfare_scope;
 mod work_reports;
+mod work_reports_frozen;
 mod worker_day;
