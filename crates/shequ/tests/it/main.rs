@@ -15,6 +15,7 @@ mod cases;
 mod cases_dashboard;
 mod cases_list;
 mod cases_records;
+mod dashboard_cards;
 mod devices;
 mod devices_health;
 mod devices_mqtt;
