@@ -133,6 +133,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "offline_keys",
         include_str!("../../migrations/0026_offline_keys.sql"),
     ),
+    (
+        27,
+        "report_figure_records",
+        include_str!("../../migrations/0027_report_figure_records.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

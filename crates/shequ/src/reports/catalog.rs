@@ -340,6 +340,9 @@ pub trait Indicator: Send + Sync {
 /// A record an indicator counts, as a drill-down lists it: its number or name, a detail, and its page.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Record {
+    /// The record's id (kept by a finalised report, not sent).
+    #[serde(skip)]
+    pub id: i64,
     /// case, hazard, person, household, patrol_log, visit, rental, node
     pub kind: &'static str,
     /// 案件编号, 隐患编号, a person's name, a 户号 …
@@ -443,7 +446,7 @@ pub fn drill_sql(sql: &str, alias: &str) -> Option<(&'static str, String)> {
     ))
 }
 
-fn link_of(kind: &str) -> &'static str {
+pub(crate) fn link_of(kind: &str) -> &'static str {
     match kind {
         "case" => "/cases/",
         "hazard" => "/hazards/",
@@ -585,6 +588,7 @@ impl Indicator for Count {
                         let id: i64 = r.try_get(0).unwrap_or_default();
                         let (label, detail) = (text(r, 1), text(r, 2));
                         Record {
+                            id,
                             kind,
                             label,
                             detail,

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod compute;
 pub mod custom;
 pub mod document;
+pub mod frozen;
 pub mod history;
 pub mod indicators;
 pub mod numbers;

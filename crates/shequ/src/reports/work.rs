@@ -553,6 +553,10 @@ pub async fn finalise(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     }
     let doc = compute(db, actor, &r, &r.body).await?;
     let frozen = serde_json::to_string(&doc)?;
+    // The records each figure counts, kept so the frozen figures' drill-down lists them (reports::frozen).
+    let codes: Vec<String> = doc.figures.iter().map(|f| f.code.clone()).collect();
+    let at = place(db, actor, &r).await?;
+    let kept = crate::reports::frozen::collect(db, &at, &r.period(), &codes).await?;
     let mut tx = db.begin().await?;
     let now = db::now();
     let n = sqlx::query(
@@ -570,6 +574,7 @@ pub async fn finalise(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     if n == 0 {
         return Err(Error::conflict("报告", "报告已定稿"));
     }
+    crate::reports::frozen::store(&mut tx, id, &kept).await?;
     let figures: serde_json::Map<String, serde_json::Value> = doc
         .figures
         .iter()

@@ -28,6 +28,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/work_report.html"),
     ),
     (
+        "figure_records.html",
+        include_str!("../../templates/figure_records.html"),
+    ),
+    (
         "report_doc.html",
         include_str!("../../templates/report_doc.html"),
     ),

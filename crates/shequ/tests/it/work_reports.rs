@@ -60,7 +60,13 @@ pub(crate) fn docx_text(bytes: &[u8]) -> (Vec<String>, Vec<String>, usize) {
 }
 
 /// A case through the whole loop: reported and accepted by `a`, handled, verified and closed by `b`.
-async fn closed_case(a: &Session, b: &Session, cat: i64, location: i64, title: &str) -> i64 {
+pub(crate) async fn closed_case(
+    a: &Session,
+    b: &Session,
+    cat: i64,
+    location: i64,
+    title: &str,
+) -> i64 {
     let (st, c) = a
         .post_json(
             "/api/cases",
@@ -152,7 +158,7 @@ const NAMES: [&str; 18] = [
     "午", "未",
 ];
 
-async fn new_report(s: &Session, template: &str, node: i64, period: &str) -> Value {
+pub(crate) async fn new_report(s: &Session, template: &str, node: i64, period: &str) -> Value {
     let (st, r) = s
         .post_json(
             "/api/reports",

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiResult;
 use crate::reports::catalog::Period;
-use crate::reports::{document, word, work};
+use crate::reports::{document, frozen, word, work};
 use crate::web::error::ApiError;
 use crate::web::pages::work_reports::{doc_of, file_response, DOCX};
 use crate::web::session::User;
@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{id}/versions", post(new_version))
         .route("/reports/{id}/docx", get(docx))
         .route("/reports/{id}/md", get(md))
+        .route("/reports/{id}/figures/{code}/records", get(figure_records))
         .route("/report-templates", get(templates))
         .route("/report-templates/{code}", get(template).put(save_template))
 }
@@ -195,4 +196,27 @@ pub async fn save_template(
 ) -> ApiResult<work::TemplateInfo> {
     work::save_template(&state.db, &user.actor, &code, &b.name, &b.body).await?;
     Ok(Json(work::template(&state.db, &user.actor, &code).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FigurePage {
+    /// 1-based page of 50 records.
+    #[serde(default, deserialize_with = "crate::registry::persons::lenient_id")]
+    pub page: Option<i64>,
+}
+
+/// The records a finalised report's figure counted when it was finalised (not today's), 50 a page; a draft
+/// answers 422 (its figures are live: see /api/indicators/{code}/records).
+#[utoipa::path(get, path = "/api/reports/{id}/figures/{code}/records", params(("id" = i64, Path), ("code" = String, Path), FigurePage), responses((status = 200, body = frozen::FrozenRecords), (status = 404), (status = 422)))]
+pub async fn figure_records(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, code)): Path<(i64, String)>,
+    axum::extract::Query(q): axum::extract::Query<FigurePage>,
+) -> ApiResult<frozen::FrozenRecords> {
+    let per = super::PER_PAGE;
+    let page = q.page.unwrap_or(1).max(1);
+    Ok(Json(
+        frozen::page(&state.db, &user.actor, id, &code, (per, (page - 1) * per)).await?,
+    ))
 }

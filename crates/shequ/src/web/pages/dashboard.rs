@@ -73,14 +73,96 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Result<Html<Str
     );
     let name = scope_name(&state, &user).await?;
     let work = workbench(&state, &user).await?;
+    let cards = indicator_cards(&state, &user).await?;
     render(
         &state.templates,
         "dashboard.html",
         Some(&user),
         &user.actor.lang,
-        context! { stats, chart, scope_name => name, today => db::today().to_string(), work,
+        context! { stats, chart, cards, scope_name => name, today => db::today().to_string(), work,
         calendar_missing => crate::calendar::store::missing_soon(&state.db, db::today()).await? },
     )
+}
+
+/// The catalogue indicators shown as cards on the home page, by role: (code, period) where "month" is this
+/// month and "year" this year.
+fn card_codes(role: crate::accounts::Role) -> &'static [(&'static str, &'static str)] {
+    use crate::accounts::Role;
+    const RESIDENTS: &[(&str, &str)] = &[
+        ("registry.population", "year"),
+        ("registry.households", "year"),
+        ("registry.floating", "year"),
+        ("cases.received", "month"),
+        ("cases.overdue", "month"),
+        ("visits.coverage", "year"),
+    ];
+    const CASES: &[(&str, &str)] = &[
+        ("cases.received", "month"),
+        ("cases.closed", "month"),
+        ("cases.overdue", "month"),
+        ("hazards.found", "month"),
+    ];
+    match role {
+        Role::GridWorker => &[
+            ("registry.population", "year"),
+            ("registry.households", "year"),
+            ("visits.coverage", "year"),
+            ("cases.received", "month"),
+        ],
+        r if r.can_write_registry() => RESIDENTS,
+        _ => CASES,
+    }
+}
+
+/// The home page's indicator cards: every card of the user's role computed by one `reports::compute` call
+/// over the user's scope, each linking to its drill-down.
+async fn indicator_cards(state: &AppState, user: &User) -> Result<Vec<minijinja::Value>, Error> {
+    use crate::reports::catalog::{catalog, Period, Where};
+    use chrono::Datelike;
+    let today = db::today();
+    let (year, month) = (
+        Period::year(today.year()),
+        Period::month(today.year(), today.month()),
+    );
+    let codes = card_codes(user.actor.role);
+    let wanted: Vec<(String, Period)> = codes
+        .iter()
+        .map(|(c, p)| {
+            (
+                c.to_string(),
+                if *p == "month" {
+                    month.clone()
+                } else {
+                    year.clone()
+                },
+            )
+        })
+        .collect();
+    let at = Where::new(&state.db, &user.actor, None).await?;
+    let values = crate::reports::compute::values(&state.db, &at, &wanted).await?;
+    let mut out = Vec::new();
+    for (code, p) in &wanted {
+        let d = catalog().indicator(code)?.def();
+        let v = values
+            .get(&crate::reports::compute::key(code, p))
+            .copied()
+            .flatten();
+        let period = if p == &month {
+            format!("{}-{:02}", today.year(), today.month())
+        } else {
+            today.year().to_string()
+        };
+        let text = match v {
+            None => "无数据".to_string(),
+            Some(x) if d.unit == "%" => format!("{x}%"),
+            Some(x) => (x as i64).to_string(),
+        };
+        out.push(
+            context! { code, name => d.name, unit => d.unit, text, period_label => p.label.clone(),
+            link => format!("/reports/indicators/{code}/records?period={period}") },
+        );
+    }
+    Ok(out)
 }
 
 /// The 工作台: what is waiting for the user, each list with its count.

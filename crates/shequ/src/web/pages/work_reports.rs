@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::reports::catalog::{beijing_time, catalog, Period};
 use crate::reports::document::{Block, Doc};
-use crate::reports::{chart, document, word, work};
+use crate::reports::{chart, document, frozen, word, work};
 use crate::web::error::PageError;
 use crate::web::session::User;
 use crate::web::templates::render;
@@ -26,6 +26,14 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/work/{id}/version", post(new_version))
         .route("/reports/work/{id}/report.docx", get(docx))
         .route("/reports/work/{id}/report.md", get(md))
+        .route(
+            "/reports/work/{id}/figures/{code}/records",
+            get(figure_records),
+        )
+        .route(
+            "/reports/work/{id}/figures/{code}/records.xlsx",
+            get(figure_records_xlsx),
+        )
         .route("/reports/templates", get(templates))
         .route(
             "/reports/templates/{code}",
@@ -339,4 +347,81 @@ async fn save_template(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageAt {
+    #[serde(deserialize_with = "crate::registry::persons::lenient_id")]
+    page: Option<i64>,
+}
+
+/// The records a finalised report's figure counted when it was finalised, 50 a page.
+async fn figure_records(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, code)): Path<(i64, String)>,
+    axum::extract::Query(q): axum::extract::Query<PageAt>,
+) -> Result<Html<String>, PageError> {
+    let per = crate::web::api::PER_PAGE;
+    let page = q.page.unwrap_or(1).max(1);
+    let f = frozen::page(&state.db, &user.actor, id, &code, (per, (page - 1) * per)).await?;
+    let pages = ((f.total + per - 1) / per).max(1);
+    let finalised_at = f
+        .finalised_at
+        .as_deref()
+        .map(beijing_time)
+        .unwrap_or_default();
+    render(
+        &state.templates,
+        "figure_records.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { f, pages, finalised_at },
+    )
+}
+
+/// The frozen records of a figure as .xlsx (all that were kept).
+async fn figure_records_xlsx(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, code)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let f = frozen::page(&state.db, &user.actor, id, &code, (frozen::CAP, 0)).await?;
+    if !f.parts.is_empty() {
+        return Err(Error::invalid("指标", "比率没有可列出的记录,请查看分子或分母").into());
+    }
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let at = f
+        .finalised_at
+        .as_deref()
+        .map(beijing_time)
+        .unwrap_or_default();
+    let title = format!("{}({},定稿于{at}北京时间)", f.name, f.report_number);
+    let xl = |e: rust_xlsxwriter::XlsxError| Error::Other(e.into());
+    sheet.write(0, 0, &title).map_err(xl)?;
+    for (c, h) in ["序号", "记录", "说明"].iter().enumerate() {
+        sheet.write(1, c as u16, *h).map_err(xl)?;
+    }
+    for (r, item) in f.items.iter().enumerate() {
+        let row = r as u32 + 2;
+        sheet.write(row, 0, r as u32 + 1).map_err(xl)?;
+        sheet.write(row, 1, &item.label).map_err(xl)?;
+        sheet.write(row, 2, &item.detail).map_err(xl)?;
+    }
+    sheet.set_column_width(1, 24).map_err(xl)?;
+    sheet.set_column_width(2, 40).map_err(xl)?;
+    let bytes = book.save_to_buffer().map_err(xl)?;
+    crate::audit::record(
+        &state.db.pool,
+        &user.actor,
+        "export",
+        "report_figure_records",
+        Some(id),
+        None,
+        Some(&serde_json::json!({"code": code, "rows": f.items.len()})),
+    )
+    .await?;
+    Ok(super::cases::xlsx_response(&code.replace('.', "-"), bytes))
 }
