@@ -150,8 +150,8 @@ struct Log<'a> {
     via: Via,
 }
 
-async fn log(
-    db: &Db,
+async fn log<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    exec: E,
     l: &Log<'_>,
     now: NaiveDateTime,
     refusal: Option<&Refusal>,
@@ -174,7 +174,7 @@ async fn log(
     .bind(String::from_utf8_lossy(&body[..body.len().min(keep)]).to_string())
     .bind(l.event_id.map(|s| s.chars().take(100).collect::<String>()))
     .bind(l.via.code())
-    .execute(&db.pool)
+    .execute(exec)
     .await?;
     if let Some(r) = refusal {
         tracing::warn!(
@@ -305,7 +305,7 @@ pub async fn receive(
     };
     let Some(sent) = sent else {
         let r = Refusal::StaleTimestamp;
-        log(db, &entry, now, Some(&r), None, msg.body).await?;
+        log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
         return Ok(Err(r));
     };
     let ev: DeviceEvent = match serde_json::from_slice(msg.body) {
@@ -314,7 +314,7 @@ pub async fn receive(
             let r = Refusal::BadBody(
                 "事件内容应为 JSON:{\"type\": \"smoke\", \"message\": \"…\", \"id\": \"…\"}".into(),
             );
-            log(db, &entry, now, Some(&r), None, msg.body).await?;
+            log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
             return Ok(Err(r));
         }
     };
@@ -326,7 +326,7 @@ pub async fn receive(
     };
     if !claim(db, dev.id, &key, now).await? {
         let r = Refusal::Replay;
-        log(db, &entry, now, Some(&r), None, msg.body).await?;
+        log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
         return Ok(Err(r));
     }
     super::health::touch(db, dev.id, None, None, sent.min(now)).await?;
@@ -363,7 +363,7 @@ async fn process<'a>(
     .await?;
     let Some(ty) = ty else {
         let r = Refusal::BadBody(format!("未配置的事件类型 {}", ev.event_type));
-        log(db, entry, now, Some(&r), None, body).await?;
+        log(&db.pool, entry, now, Some(&r), None, body).await?;
         return Ok(Err(r));
     };
     let (category_code, title, dedupe): (String, String, i64) = (ty.get(0), ty.get(1), ty.get(2));
@@ -394,6 +394,8 @@ async fn process<'a>(
     } else {
         format!("{title}:{message}")
     };
+    entry.event_type = Some(&ev.event_type);
+    // The case (opened or joined), its event row and, for a new case, its notifications: one transaction.
     let outcome = if let Some(r) = open {
         let (case_id, number, state): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
         let state = State::from_code(&state);
@@ -411,6 +413,7 @@ async fn process<'a>(
             &fmt_ts(now),
         )
         .await?;
+        log(&mut *tx, entry, now, None, Some(case_id), body).await?;
         tx.commit().await?;
         EventOutcome {
             case_id,
@@ -419,7 +422,7 @@ async fn process<'a>(
         }
     } else {
         let category = categories::by_code(db, &category_code).await?;
-        let case = intake::create(
+        let prepared = intake::prepare(
             db,
             &actor,
             &NewCase {
@@ -432,16 +435,21 @@ async fn process<'a>(
             },
         )
         .await?;
+        let alarm = super::notify::prepare(db, dev, &title).await?;
+        let mut tx = db.begin().await?;
+        let case_id = intake::insert(&mut tx, &actor, &prepared).await?;
+        let number: String = sqlx::query_scalar("SELECT number FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        super::notify::write(&mut tx, &alarm, case_id, &number, now).await?;
+        log(&mut *tx, entry, now, None, Some(case_id), body).await?;
+        tx.commit().await?;
         EventOutcome {
-            case_id: case.id,
-            case_number: case.number,
+            case_id,
+            case_number: number,
             joined: false,
         }
     };
-    entry.event_type = Some(&ev.event_type);
-    log(db, entry, now, None, Some(outcome.case_id), body).await?;
-    if !outcome.joined {
-        super::notify::alarm(db, dev, &outcome, &title, now).await?;
-    }
     Ok(Ok(outcome))
 }

@@ -18,6 +18,7 @@ mod cases_records;
 mod devices;
 mod devices_health;
 mod devices_mqtt;
+mod devices_outbox;
 mod exports;
 mod exports_people;
 mod governance;
