@@ -38,6 +38,19 @@ pub async fn touch(
     .fetch_optional(&db.pool)
     .await?
     .unwrap_or(60);
+    touch_with(&db.pool, device, minutes, battery, signal, seen).await
+}
+
+/// [`touch`] when the kind's interval is known (the intake reads it with the device): one statement, on
+/// the pool or inside the caller's transaction.
+pub(crate) async fn touch_with<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    exec: E,
+    device: i64,
+    minutes: i64,
+    battery: Option<i64>,
+    signal: Option<i64>,
+    seen: NaiveDateTime,
+) -> Result<()> {
     let seen_s = fmt_ts(seen);
     let due = fmt_ts(seen + Duration::minutes(minutes));
     sqlx::query(
@@ -50,7 +63,7 @@ pub async fn touch(
     .bind(battery)
     .bind(signal)
     .bind(device)
-    .execute(&db.pool)
+    .execute(exec)
     .await?;
     Ok(())
 }

@@ -15,9 +15,9 @@ use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
 use sqlx::Row;
 
-use super::intake::{EventOutcome, Known};
+use super::intake::Known;
 use crate::cases::fmt_ts;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::Result;
 
 /// After this many failed attempts a notification is given up (state `failed`).
@@ -113,45 +113,68 @@ pub(crate) async fn recipients(db: &Db, dev: &Known) -> Result<Vec<Recipient>> {
     Ok(out)
 }
 
-/// Puts the notifications of a new alarm case into the outbox, all in one transaction.
-pub(crate) async fn alarm(
-    db: &Db,
-    dev: &Known,
-    case: &EventOutcome,
-    title: &str,
-    now: NaiveDateTime,
-) -> Result<()> {
+/// The notifications of an alarm, looked up before its case is written.
+pub(crate) struct Alarm {
+    people: Vec<Recipient>,
+    title: String,
+    device: String,
+    place: String,
+}
+
+/// Looks up who is told of an alarm from this device (reads only, outside any transaction).
+pub(crate) async fn prepare(db: &Db, dev: &Known, title: &str) -> Result<Alarm> {
     let people = recipients(db, dev).await?;
     let place: String = sqlx::query_scalar("SELECT name FROM nodes WHERE id = $1")
         .bind(dev.location)
         .fetch_one(&db.pool)
         .await?;
+    Ok(Alarm {
+        people,
+        title: title.to_string(),
+        device: dev.name.clone(),
+        place,
+    })
+}
+
+/// Puts the notifications of a new alarm case into the outbox inside the transaction that writes the
+/// case: a crash or a failure between them loses neither — both are there, or neither is.
+pub(crate) async fn write(
+    tx: &mut Tx<'_>,
+    alarm: &Alarm,
+    case_id: i64,
+    case_number: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let Alarm {
+        title,
+        device,
+        place,
+        ..
+    } = alarm;
     let payload = json!({
-        "case_number": case.case_number,
+        "case_number": case_number,
         "title": title,
-        "device": dev.name,
+        "device": device,
         "place": place,
-        "text": format!("【社区】{title}:{}({place}),事件 {}", dev.name, case.case_number),
+        "text": format!("【社区】{title}:{device}({place}),事件 {case_number}"),
     })
     .to_string();
     let at = fmt_ts(now);
-    let mut tx = db.begin().await?;
-    for r in people {
+    for r in &alarm.people {
         sqlx::query(
             "INSERT INTO outbox (case_id, recipient_kind, recipient, recipient_name, channel, payload, \
              next_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
-        .bind(case.case_id)
+        .bind(case_id)
         .bind(r.kind)
         .bind(&r.address)
         .bind(&r.name)
         .bind(r.channel)
         .bind(&payload)
         .bind(&at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

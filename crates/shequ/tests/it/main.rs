@@ -20,6 +20,7 @@ mod dashboard_cards;
 mod devices;
 mod devices_health;
 mod devices_mqtt;
+mod devices_outbox;
 mod exports;
 mod exports_people;
 mod governance;
