@@ -36,7 +36,7 @@ fresh() { # fresh database with the tiny demo; prints the id of the grid to impo
 
 measure() { # label, url, grid, file, extra args…
   local label="$1" url="$2" grid="$3" file="$4"; shift 4
-  flock "${BENCH_LOCK:-/tmp/shequ-bench.lock}" /usr/bin/time -v "$BIN" --database-url "$url" import persons "$file" --grid "$grid" "$@" \
+  flock "${BENCH_LOCK:-/tmp/shequ-bench.lock}" /usr/bin/time -v "$BIN" --database-url "$url" import persons "$file" --grid "$grid" --create-places "$@" \
     > "$out/$label.out" 2> "$out/$label.time" || true
   local wall rss
   wall=$(grep "Elapsed (wall" "$out/$label.time" | awk '{print $NF}')

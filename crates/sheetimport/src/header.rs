@@ -28,6 +28,10 @@ pub struct Layout {
     pub duplicate: Vec<(usize, String)>,
     /// Header text of every column, by 0-based index ("" for an empty header cell).
     pub headers: Vec<String>,
+    /// Field → "C (公民身份号码)": the cell a field was read from, as the file names it (for the notices the
+    /// server adds to a row).
+    #[serde(skip)]
+    pub labels: std::sync::Arc<std::collections::BTreeMap<Field, String>>,
 }
 
 impl Layout {
@@ -141,6 +145,7 @@ pub fn layout(sheet: &str, header_row: usize, cells: &[String]) -> Layout {
         unknown: Vec::new(),
         duplicate: Vec::new(),
         headers: cells.iter().map(|c| normalize(c)).collect(),
+        labels: Default::default(),
     };
     for (col, text) in l.headers.iter().enumerate() {
         if text.is_empty() {
@@ -174,6 +179,12 @@ pub fn layout(sheet: &str, header_row: usize, cells: &[String]) -> Layout {
     }
     l.columns.sort_by_key(|c| c.0);
     l.duplicate.sort_by_key(|c| c.0);
+    l.labels = std::sync::Arc::new(
+        l.columns
+            .iter()
+            .map(|&(col, f)| (f, l.column_label(col)))
+            .collect(),
+    );
     l
 }
 

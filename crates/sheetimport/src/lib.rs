@@ -53,9 +53,21 @@ pub struct Row {
     /// checks so that each bad cell is reported once, and checks the others, so that every bad cell of a row
     /// is reported.
     pub invalid: Vec<Field>,
+    /// Field → the cell it was read from as the file names it ("C (公民身份号码)"), shared by the sheet's rows.
+    pub labels: std::sync::Arc<BTreeMap<Field, String>>,
 }
 
 impl Row {
+    /// The cell a field was read from, named as the file names it ("C (公民身份号码)"); a field the file has
+    /// no column for (a second phone split from one cell) is named by its own header.
+    pub fn label(&self, f: Field) -> String {
+        match self.labels.get(&f) {
+            Some(l) => l.clone(),
+            None if f == Field::Phone2 => self.label(Field::Phone),
+            None => f.header_zh().to_string(),
+        }
+    }
+
     /// The normalised value of a field, "" when absent.
     pub fn get(&self, f: Field) -> &str {
         self.values.get(&f).map(String::as_str).unwrap_or("")

@@ -97,6 +97,7 @@ pub fn parse_row(layout: &Layout, row: usize, cells: &[Cell]) -> Option<(Row, Ve
         tags: Vec::new(),
         separated: None,
         invalid: Vec::new(),
+        labels: layout.labels.clone(),
     };
     let mut problems = Vec::new();
     let mut more_phones: Vec<(usize, String)> = Vec::new();

@@ -142,6 +142,7 @@ impl<'s, 'f, 'a> SheetReader<'s, 'f, 'a> {
             tags: Vec::new(),
             separated: None,
             invalid: Vec::new(),
+            labels: layout.labels.clone(),
         };
         let p = Problem {
             sheet: self.name.clone(),

@@ -149,6 +149,11 @@ enum ImportWhat {
         /// Import every valid row and skip the rows with errors.
         #[arg(long)]
         valid_rows: bool,
+        /// Create the estates and buildings the file names that are not registered yet. Without it such
+        /// rows are refused and the dry run lists the missing names (a name that is part of a registered
+        /// estate's name is refused either way, with the registered name as the suggestion).
+        #[arg(long)]
+        create_places: bool,
         /// Write the row-by-row report (.xlsx) here.
         #[arg(long)]
         report: Option<std::path::PathBuf>,
@@ -297,6 +302,7 @@ async fn main() -> anyhow::Result<()> {
             grid,
             dry_run,
             valid_rows,
+            create_places,
             report,
             as_user,
         }) => {
@@ -307,6 +313,7 @@ async fn main() -> anyhow::Result<()> {
                     grid,
                     dry_run,
                     valid_rows,
+                    create_places,
                     report,
                     as_user,
                 },

@@ -18,6 +18,8 @@ pub struct Args {
     pub grid: String,
     pub dry_run: bool,
     pub valid_rows: bool,
+    /// Create unregistered estates and buildings the file names.
+    pub create_places: bool,
     pub report: Option<PathBuf>,
     /// Import as this user (their scope applies); default: the system.
     pub as_user: Option<String>,
@@ -131,6 +133,7 @@ pub async fn run(db: &Db, args: Args) -> anyhow::Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
+        create_places: args.create_places,
     };
     let progress = Arc::new(Progress::default());
     let watcher = {

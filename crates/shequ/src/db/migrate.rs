@@ -138,6 +138,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "report_figure_records",
         include_str!("../../migrations/0027_report_figure_records.sql"),
     ),
+    (
+        28,
+        "import_vocab",
+        include_str!("../../migrations/0028_import_vocab.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -109,6 +109,11 @@ pub fn overlay(base: &mut PersonInput, row: &Row, health: bool) -> Vec<Notice> {
         }
     };
     set(&mut base.name, Field::Name);
+    if let Some(clean) = without_pinyin(&base.name) {
+        let msg = format!("姓名中的拼音注音已删除,按“{clean}”导入");
+        notices.push((Field::Name, base.name.clone(), msg));
+        base.name = clean;
+    }
     set(&mut base.id_type, Field::IdType);
     set(&mut base.id_number, Field::IdNumber);
     set(&mut base.sex, Field::Sex);
@@ -171,6 +176,21 @@ pub fn overlay(base: &mut PersonInput, row: &Row, health: bool) -> Vec<Notice> {
     notices
 }
 
+/// A name without the pinyin annotations a copy from a web page brings (劉(liú)德華 → 劉德華), with the report
+/// check's cleaner; `None` when there is none.
+pub fn without_pinyin(name: &str) -> Option<String> {
+    if !name.contains([')', '\u{ff09}']) {
+        return None;
+    }
+    let mut line = reportcheck::Line {
+        no: 1,
+        text: name.to_string(),
+    };
+    let mut changes = Vec::new();
+    reportcheck::clean::pinyin::strip_line(&mut line, &mut changes);
+    (!changes.is_empty() && line.text.trim() != name).then(|| line.text.trim().to_string())
+}
+
 /// Adds a line to 备注.
 pub fn append_note(notes: &mut String, line: &str) {
     if !notes.is_empty() {
@@ -196,12 +216,12 @@ pub fn vocab_fields(i: &mut PersonInput) -> [(Field, &'static str, &mut String);
 /// Reads the fixed-list values through the synonyms of [`super::vocab`]: a synonym becomes the standard value,
 /// a value outside the list is kept in 备注 (证件类型 excepted: it decides how the number is checked, so a
 /// type outside the list stays and is refused by the form's rule).
-pub fn vocabularies(i: &mut PersonInput) -> Vec<Notice> {
-    use super::vocab::{self, Typed};
+pub fn vocabularies(i: &mut PersonInput, vocab: &super::synonyms::StreetVocab) -> Vec<Notice> {
+    use super::vocab::Typed;
     let mut notices = Vec::new();
     let mut kept = Vec::new();
     for (f, label, value) in vocab_fields(i) {
-        match vocab::read(label, value) {
+        match vocab.read(label, value) {
             Typed::Standard => {}
             Typed::Synonym(s) => {
                 notices.push((f, value.clone(), format!("{label}“{value}”按“{s}”导入")));
@@ -263,4 +283,21 @@ pub fn field_for_label(label: &str) -> Option<Field> {
             .into_iter()
             .find(|f| f.synonyms().contains(&label))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pinyin_annotations_leave_names() {
+        assert_eq!(
+            super::without_pinyin("劉(liú)德華").as_deref(),
+            Some("劉德華")
+        );
+        assert_eq!(
+            super::without_pinyin("张(zhāng)三").as_deref(),
+            Some("张三")
+        );
+        assert_eq!(super::without_pinyin("张三"), None);
+        assert_eq!(super::without_pinyin("张三(小名)"), None);
+    }
 }

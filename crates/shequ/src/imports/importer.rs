@@ -65,6 +65,8 @@ pub struct Importer<'a> {
     pub(super) big: super::big::BigWrite,
     /// Where checked chunks go to be written (see `writer`); none in a dry run.
     pub(super) jobs: Option<tokio::sync::mpsc::Sender<Job>>,
+    /// The street's synonyms (shipped and its own, see `synonyms`).
+    pub(super) vocab: super::synonyms::StreetVocab,
 }
 
 /// How a row's stay ends: the date, the date's column and the event kind (迁出 or 死亡).
@@ -101,7 +103,7 @@ pub(super) fn from_error(row: &Row, e: Error) -> Problem {
     let f = field.as_deref().and_then(convert::field_for_label);
     problem(
         row,
-        field.map(|label| f.map(|f| f.header_zh().to_string()).unwrap_or(label)),
+        field.map(|label| f.map(|f| row.label(f)).unwrap_or(label)),
         f.map(|f| row.get(f)).unwrap_or(""),
         message,
         "invalid",
@@ -185,9 +187,11 @@ impl<'a> Importer<'a> {
         target: Node,
         mode: Mode,
         writing: bool,
+        create_places: bool,
         progress: &'a Progress,
     ) -> Result<Importer<'a>> {
-        let places = Places::new(db, actor, &target).await?;
+        let places = Places::new(db, actor, &target, create_places).await?;
+        let vocab = super::synonyms::load(db, target.street_id).await?;
         let tag_types = tags::types(db, actor)
             .await?
             .into_iter()
@@ -213,6 +217,7 @@ impl<'a> Importer<'a> {
             progress,
             big: super::big::BigWrite::new(),
             jobs: None,
+            vocab,
         })
     }
 
@@ -316,7 +321,7 @@ impl<'a> Importer<'a> {
             self.health_warned = true;
             self.push_problem(problem(
                 &row,
-                Some(Field::Health.header_zh().into()),
+                Some(row.label(Field::Health)),
                 "",
                 "您的角色不能登记健康状况,该列不会导入".into(),
                 "health_hidden",
@@ -325,10 +330,10 @@ impl<'a> Importer<'a> {
         }
         let mut input = PersonInput::default();
         let mut notices = convert::overlay(&mut input, &row, sensitive);
-        notices.extend(convert::vocabularies(&mut input));
+        notices.extend(convert::vocabularies(&mut input, &self.vocab));
         let mut extra = convert::extra(&row);
         for (f, value, msg) in notices {
-            let column = Some(f.header_zh().to_string());
+            let column = Some(row.label(f));
             let p = problem(
                 &row,
                 column,
@@ -361,7 +366,7 @@ impl<'a> Importer<'a> {
                 let msg = format!("证件号码与第{first}行重复,同一人只能出现一次");
                 errors.push(problem(
                     &row,
-                    Some(Field::IdNumber.header_zh().into()),
+                    Some(row.label(Field::IdNumber)),
                     id,
                     msg,
                     "duplicate_in_file",
@@ -436,7 +441,7 @@ impl<'a> Importer<'a> {
         let mut err = |f: Field, value: &str, msg: String| {
             errors.push(problem(
                 row,
-                Some(f.header_zh().into()),
+                Some(row.label(f)),
                 value,
                 msg,
                 sheetimport::codes::INCONSISTENT,
@@ -501,7 +506,7 @@ impl<'a> Importer<'a> {
     /// 是否重点人员 against the 重点类别 column, and 迁往地: kept with the 迁出 event, or in 备注 when the row
     /// has none (a notice either way when it is not where it belongs).
     fn key_person_and_move_to(&mut self, row: &Row, extra: &mut Extra, moves_out: bool) {
-        let col = Some(Field::KeyPerson.header_zh().to_string());
+        let col = Some(row.label(Field::KeyPerson));
         match extra.key_person {
             Some(true) if extra.tags.is_empty() => {
                 let msg = "是否重点人员为“是”,但未填写重点类别,未登记任何类别".to_string();
@@ -517,7 +522,7 @@ impl<'a> Importer<'a> {
         }
         if !extra.move_to.is_empty() && !moves_out {
             let msg = format!("没有迁出日期,迁往地“{}”记入备注", extra.move_to);
-            let col = Some(Field::MoveTo.header_zh().to_string());
+            let col = Some(row.label(Field::MoveTo));
             let p = problem(
                 row,
                 col,
@@ -586,7 +591,7 @@ impl<'a> Importer<'a> {
                     let msg = format!("重点类别“{name}”不存在或您无权登记,该类别未导入");
                     self.push_problem(problem(
                         row,
-                        Some(Field::Tags.header_zh().into()),
+                        Some(row.label(Field::Tags)),
                         name,
                         msg,
                         "unknown_tag",
@@ -607,7 +612,7 @@ impl<'a> Importer<'a> {
                         );
                         self.push_problem(problem(
                             row,
-                            Some(Field::Tags.header_zh().into()),
+                            Some(row.label(Field::Tags)),
                             name,
                             msg,
                             "tag_fields",
@@ -633,7 +638,7 @@ impl<'a> Importer<'a> {
             Err(msg) => {
                 let p = problem(
                     &c.row,
-                    Some(Field::Grid.header_zh().into()),
+                    Some(c.row.label(Field::Grid)),
                     &c.extra.grid_name,
                     msg,
                     "grid",

@@ -16,6 +16,7 @@ mod places;
 pub mod report;
 mod run;
 mod seen;
+pub mod synonyms;
 mod tables;
 pub mod vocab;
 mod writer;
@@ -57,6 +58,9 @@ pub struct Options {
     pub mode: Mode,
     /// The name the user gave the file (for the audit log and the report).
     pub file_name: String,
+    /// Whether estates and buildings the file names that are not registered yet are created (the user ticks
+    /// it); otherwise such a row is refused and the dry run lists what would be created.
+    pub create_places: bool,
 }
 
 /// The figures of a run. In a dry run, "created"/"updated" are what a real run would do.
@@ -78,6 +82,9 @@ pub struct Counts {
     pub tags: u64,
     /// Rows without a 迁入日期 (the stay is recorded from its end, else from the import day).
     pub no_move_in: u64,
+    /// Estates and buildings the file names that are not registered (their rows were refused because the
+    /// user did not allow creating them).
+    pub places_missing: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

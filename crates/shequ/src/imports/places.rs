@@ -1,9 +1,12 @@
 //! The part of the tree an import lands in, held in memory: the grids it may write to, their estates,
 //! buildings, units and dwellings, and their households. A row's place is found by name (spelling-tolerant,
-//! see [`super::address`]); what is missing is created — new nodes and households are queued for the writer
-//! and counted for the dry run.
+//! see [`super::address`]). Units, dwellings and households that are missing are created; an estate or a
+//! building that is not registered yet only when the user allows it (`create`), else the row is refused and
+//! the missing names are listed for the dry run. A name that is a fragment of a registered estate's name
+//! ("阳光" beside 阳光花园) is never a new estate: it is refused with the registered name as the suggestion.
+//! New nodes and households are queued for the writer and counted for the dry run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::Row;
 
@@ -42,6 +45,8 @@ pub struct Created {
     pub units: usize,
     pub dwellings: usize,
     pub household_count: usize,
+    /// Estate name → the names of its new buildings ("" for the estate itself when it is new), for the dry run.
+    pub named: BTreeMap<String, BTreeSet<String>>,
 }
 
 #[derive(Default)]
@@ -64,6 +69,11 @@ pub struct Places {
     /// Grids of the target's community by name, with whether the actor may write there.
     grid_names: HashMap<String, (i64, bool)>,
     pub created: Created,
+    /// Whether unregistered estates and buildings may be created.
+    create: bool,
+    /// Estate name → building names the file uses that are not registered (when `create` is off): the rows
+    /// naming them were refused.
+    pub missing: BTreeMap<String, BTreeSet<String>>,
 }
 
 fn node_ref(n: &Node, address: String) -> NodeRef {
@@ -100,7 +110,7 @@ fn child_key(kind: Kind, name: &str) -> String {
 
 impl Places {
     /// Starts from the chosen grid (already checked to be in the actor's scope).
-    pub async fn new(db: &Db, actor: &Actor, grid: &Node) -> Result<Places> {
+    pub async fn new(db: &Db, actor: &Actor, grid: &Node, create: bool) -> Result<Places> {
         let rows = sqlx::query(
             "SELECT id, name, street_id, community_id, grid_id FROM nodes WHERE kind = 'grid' AND archived = 0 \
              AND community_id = $1",
@@ -118,6 +128,8 @@ impl Places {
             grids: HashMap::new(),
             grid_names,
             created: Created::default(),
+            create,
+            missing: BTreeMap::new(),
         };
         places.load(db, grid).await?;
         Ok(places)
@@ -221,7 +233,12 @@ impl Places {
 
     /// Whether a row can be placed without creating anything it should not: used to check rows before
     /// anything is queued for them.
-    pub fn check(&self, grid: i64, place: &Place, number: &str) -> std::result::Result<(), String> {
+    pub fn check(
+        &mut self,
+        grid: i64,
+        place: &Place,
+        number: &str,
+    ) -> std::result::Result<(), String> {
         if place.is_empty() {
             let known = self
                 .grids
@@ -252,7 +269,67 @@ impl Places {
         {
             return Err("地址各部分不能超过100个字符".into());
         }
-        Ok(())
+        self.check_registered(grid, place)
+    }
+
+    /// The estate and building a row names: registered (or created earlier in this run), or allowed to be
+    /// created; a fragment of a registered estate's name is refused whatever the choice.
+    fn check_registered(&mut self, grid: i64, place: &Place) -> std::result::Result<(), String> {
+        let Some((grid_ref, gp)) = self.grids.get(&grid) else {
+            return Ok(());
+        };
+        let key = child_key(Kind::Estate, &place.estate);
+        let building = address::building_name(&place.building);
+        let estate = match gp.children.get(&(grid_ref.id, key.clone())) {
+            Some(e) => e,
+            None => {
+                let estates = || {
+                    gp.children
+                        .iter()
+                        .filter(move |((parent, _), n)| {
+                            *parent == grid_ref.id && n.kind == Kind::Estate
+                        })
+                        .map(|((_, k), n)| (k, n))
+                };
+                if let Some((_, n)) =
+                    estates().find(|(k, _)| k.len() > key.len() && k.contains(&key))
+                {
+                    return Err(format!(
+                        "小区“{}”是已登记小区“{}”名称的一部分,不会新建小区:是否为“{}”?请填写完整名称",
+                        place.estate, n.name, n.name
+                    ));
+                }
+                if self.create {
+                    return Ok(());
+                }
+                let hint = estates()
+                    .map(|(k, n)| (strsim::levenshtein(k, &key), n))
+                    .filter(|(d, _)| *d <= 2 && *d < key.chars().count())
+                    .min_by_key(|(d, _)| *d)
+                    .map(|(_, n)| format!("(最接近的已登记小区:“{}”)", n.name))
+                    .unwrap_or_default();
+                self.missing
+                    .entry(place.estate.trim().to_string())
+                    .or_default()
+                    .insert(building);
+                return Err(format!(
+                    "小区“{}”尚未登记{hint}。如需新建,请勾选“新建文件中尚未登记的小区和楼栋”后重新预检,或先在房屋管理中登记该小区",
+                    place.estate
+                ));
+            }
+        };
+        let bkey = child_key(Kind::Building, &building);
+        if self.create || gp.children.contains_key(&(estate.id, bkey)) {
+            return Ok(());
+        }
+        let estate_name = estate.name.clone();
+        self.missing
+            .entry(estate_name.clone())
+            .or_default()
+            .insert(building.clone());
+        Err(format!(
+            "楼栋“{estate_name}{building}”尚未登记。如需新建,请勾选“新建文件中尚未登记的小区和楼栋”后重新预检,或先在房屋管理中登记该楼栋"
+        ))
     }
 
     /// The household a row joins, creating the tree and the household when missing. [`Places::check`] must
@@ -354,8 +431,19 @@ impl Places {
             address: format!("{}{name}", parent.address),
         };
         match kind {
-            Kind::Estate => self.created.estates += 1,
-            Kind::Building => self.created.buildings += 1,
+            Kind::Estate => {
+                self.created.estates += 1;
+                self.created.named.entry(name.to_string()).or_default();
+            }
+            Kind::Building => {
+                self.created.buildings += 1;
+                let estate = parent.name.clone();
+                self.created
+                    .named
+                    .entry(estate)
+                    .or_default()
+                    .insert(name.to_string());
+            }
             Kind::Unit => self.created.units += 1,
             _ => self.created.dwellings += 1,
         }

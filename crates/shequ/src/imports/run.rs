@@ -37,7 +37,16 @@ pub async fn run(
         return Err(Error::invalid("网格", "请选择一个未归档的网格作为导入目标"));
     }
     let writing = opts.mode != Mode::DryRun;
-    let mut imp = Importer::new(db, actor, target.clone(), opts.mode, writing, progress).await?;
+    let mut imp = Importer::new(
+        db,
+        actor,
+        target.clone(),
+        opts.mode,
+        writing,
+        opts.create_places,
+        progress,
+    )
+    .await?;
     let mut writer = None;
     if writing {
         let w = Writer::begin(
@@ -129,6 +138,16 @@ pub async fn run(
         imp.count_problem(&p);
         all.push(p);
     }
+    imp.counts.places_missing = imp
+        .places
+        .missing
+        .values()
+        .map(|b| b.len().max(1) as u64)
+        .sum();
+    for p in places_notices(&imp.places.missing, &imp.places.created.named) {
+        imp.count_problem(&p);
+        all.push(p);
+    }
     all.extend(std::mem::take(&mut imp.problems));
     all.truncate(super::MAX_PROBLEMS);
     let counts = imp.counts_with_places();
@@ -169,4 +188,64 @@ pub async fn run(
         refused,
         format: summary.format.to_string(),
     })
+}
+
+/// "小区A(1号楼、2号楼);小区B": estates with the buildings listed, at most 30 estates named.
+fn place_list(
+    names: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> String {
+    let mut parts: Vec<String> = names
+        .iter()
+        .take(30)
+        .map(|(estate, buildings)| {
+            let b: Vec<&str> = buildings
+                .iter()
+                .map(String::as_str)
+                .filter(|b| !b.is_empty())
+                .collect();
+            if b.is_empty() {
+                estate.clone()
+            } else {
+                format!("{estate}({})", b.join("、"))
+            }
+        })
+        .collect();
+    if names.len() > 30 {
+        parts.push(format!("等{}个小区", names.len()));
+    }
+    parts.join(";")
+}
+
+/// The file-level notices on places: what the rows name that is not registered (their rows were refused),
+/// and what the run creates (or, in a dry run, would create) because the user allowed it.
+fn places_notices(
+    missing: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    created: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<Problem> {
+    let notice = |message: String, code: &'static str| Problem {
+        sheet: String::new(),
+        row: 0,
+        column: Some("现住地址".into()),
+        value: String::new(),
+        message,
+        severity: Severity::Warning,
+        code,
+    };
+    let mut out = Vec::new();
+    if !missing.is_empty() {
+        out.push(notice(
+            format!(
+                "文件中有尚未登记的小区或楼栋,相关行未导入:{}。确认无误后勾选“新建文件中尚未登记的小区和楼栋”重新预检,即可一并新建",
+                place_list(missing)
+            ),
+            "places_missing",
+        ));
+    }
+    if !created.is_empty() {
+        out.push(notice(
+            format!("将新建以下小区和楼栋:{}", place_list(created)),
+            "places_created",
+        ));
+    }
+    out
 }

@@ -139,7 +139,7 @@ impl Importer<'_> {
             Some(before.grid_id),
             before.building_id,
         );
-        let id_col = Some(Field::IdNumber.header_zh().to_string());
+        let id_col = Some(c.row.label(Field::IdNumber));
         let id_text = c.valid.id_number.clone().unwrap_or_default();
         if !inside {
             let p = problem(
@@ -166,7 +166,7 @@ impl Importer<'_> {
         let mut input = convert::from_person(&before);
         // The notices were given when the row was checked.
         let _ = convert::overlay(&mut input, &c.row, self.actor.role.sees_sensitive());
-        let _ = convert::vocabularies(&mut input);
+        let _ = convert::vocabularies(&mut input, &self.vocab);
         let moves = !c.extra.place.is_empty() || !c.extra.household_no.is_empty();
         let mut grid = before.grid_id;
         if moves {

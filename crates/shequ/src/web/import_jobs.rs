@@ -27,6 +27,8 @@ pub struct Job {
     pub grid_id: i64,
     pub grid_name: String,
     pub mode: Mode,
+    /// Whether unregistered estates and buildings are created (ticked at the upload or at a re-check).
+    pub create_places: bool,
     /// The uploaded file, until it is no longer needed (then removed from disk).
     pub file: Mutex<Option<Arc<TempPath>>>,
     pub progress: Arc<Progress>,
@@ -47,6 +49,7 @@ pub struct NewJob {
     pub grid_id: i64,
     pub grid_name: String,
     pub mode: Mode,
+    pub create_places: bool,
     pub file: Arc<TempPath>,
 }
 
@@ -61,6 +64,7 @@ impl Jobs {
             grid_id: new.grid_id,
             grid_name: new.grid_name,
             mode: new.mode,
+            create_places: new.create_places,
             file: Mutex::new(Some(new.file)),
             progress: Arc::new(Progress::default()),
             result: Mutex::new(None),
@@ -75,6 +79,7 @@ impl Jobs {
                 grid_id: running.grid_id,
                 mode: running.mode,
                 file_name: running.file_name.clone(),
+                create_places: running.create_places,
             };
             let path = running
                 .file

@@ -228,6 +228,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("import.html", include_str!("../../templates/import.html")),
     (
+        "import_vocab.html",
+        include_str!("../../templates/import_vocab.html"),
+    ),
+    (
         "import_job.html",
         include_str!("../../templates/import_job.html"),
     ),

@@ -44,6 +44,7 @@ pub(crate) async fn import(
 ) -> Result<Outcome, Error> {
     let a = actor(app, who).await;
     let opts = Options {
+        create_places: true,
         grid_id: grid,
         mode,
         file_name: path.file_name().unwrap().to_string_lossy().into_owned(),
@@ -138,7 +139,8 @@ async fn a_dry_run_reports_every_problem_and_writes_nothing() {
         "the unknown column is reported"
     );
     let p4 = o.problems.iter().find(|p| p.row == 4).unwrap();
-    assert_eq!(p4.column.as_deref(), Some("身份证号"));
+    // The cell is named as the file names it: column letter and header.
+    assert_eq!(p4.column.as_deref(), Some("B (身份证号)"));
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM persons").await,
         persons_before

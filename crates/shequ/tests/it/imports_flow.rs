@@ -62,6 +62,7 @@ async fn the_page_flow_checks_first_then_imports_and_keeps_jobs_private() {
     );
     let form = reqwest::multipart::Form::new()
         .text("grid_id", w.grid1.to_string())
+        .text("create_places", "1")
         .part(
             "file",
             reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("冯家.csv"),
@@ -174,7 +175,7 @@ async fn a_killed_import_leaves_nothing_behind_and_a_rerun_imports_everything() 
     let mut child = tokio::process::Command::new(bin)
         .args(["--database-url", &app.url, "import", "persons"])
         .arg(&file)
-        .args(["--grid", &grid, "--valid-rows"])
+        .args(["--grid", &grid, "--valid-rows", "--create-places"])
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -219,7 +220,7 @@ async fn a_killed_import_leaves_nothing_behind_and_a_rerun_imports_everything() 
     let out = tokio::process::Command::new(bin)
         .args(["--database-url", &app.url, "import", "persons"])
         .arg(&file)
-        .args(["--grid", &grid])
+        .args(["--grid", &grid, "--create-places"])
         .output()
         .await
         .unwrap();
@@ -288,6 +289,7 @@ async fn an_export_re_imports_without_loss() {
         let (db, actor, file) = (app.db.clone(), shuji.clone(), file.clone());
         async move {
             let opts = shequ::imports::Options {
+                create_places: true,
                 grid_id: grid,
                 mode,
                 file_name: "export.xlsx".into(),
@@ -337,6 +339,7 @@ async fn an_export_re_imports_without_loss() {
         .get(0);
     let actor2 = shequ::accounts::users::actor(&db2, uid).await.unwrap();
     let opts = shequ::imports::Options {
+        create_places: true,
         grid_id: fw.grid1,
         mode: shequ::imports::Mode::AllOrNothing,
         file_name: "export.xlsx".into(),

@@ -327,8 +327,20 @@ fn check_outcome(o: &Outcome, header_row: usize) {
         .map(|p| p.0)
         .collect();
     assert_eq!(bad.len(), 3, "{:#?}", of_row(o, 9));
+    // Each bad cell is named as the file names it: its column letter and its own header.
     for c in ["身份证号", "迁入日期", "联系电话"] {
-        assert!(bad.iter().any(|b| b.contains(c)), "{c}: {bad:?}");
+        let i = col(c);
+        let letter = if i < 26 {
+            ((b'A' + i as u8) as char).to_string()
+        } else {
+            format!("A{}", (b'A' + (i - 26) as u8) as char)
+        };
+        let as_named = |h: &str| format!("{letter} ({h})");
+        assert!(
+            bad.iter()
+                .any(|b| *b == as_named(c) || *b == as_named(csv_header(c))),
+            "{c}: {bad:?}"
+        );
     }
     assert!(has(o, 10, "placeholder", "占位"));
     assert!(has(o, 11, "inconsistent", "未填写死亡日期"));

@@ -29,6 +29,7 @@ mod imports;
 mod imports_big;
 mod imports_flow;
 mod imports_peer;
+mod imports_places;
 mod logins;
 mod pages;
 mod party;

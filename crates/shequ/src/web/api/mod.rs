@@ -9,6 +9,7 @@ mod devices;
 pub(crate) use admission::{period_or_year as admission_period, serve as admission_serve};
 mod governance;
 mod hazards;
+mod imports;
 mod selections;
 pub(crate) use selections::for_resident as selections_for_resident;
 mod nodes;
@@ -140,6 +141,9 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         visits::diary,
         visits::save_diary,
         calendar::year,
+        imports::list,
+        imports::add,
+        imports::remove,
         calendar::put_days,
         calendar::remove_day,
         reports::list,
@@ -395,6 +399,10 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
         crate::fieldwork::diary::CaseWork,
         visits::DiaryNote,
         calendar::CalendarYear,
+        imports::SynonymInput,
+        imports::Added,
+        crate::imports::synonyms::List,
+        crate::imports::synonyms::Entry,
         calendar::DayInput,
         calendar::DaysInput,
         calendar::Written,
@@ -593,6 +601,7 @@ pub fn routes() -> Router<AppState> {
         .merge(patrols::routes())
         .merge(visits::routes())
         .merge(calendar::routes())
+        .merge(imports::routes())
         .merge(reports::routes())
         .merge(work_reports::routes())
         .merge(portal::routes())

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/import/jobs/{id}/progress", get(progress))
         .route("/import/jobs/{id}/report.xlsx", get(report))
         .route("/import/jobs/{id}/run", post(run))
+        .route("/import/jobs/{id}/recheck", post(recheck))
 }
 
 async fn grids(state: &AppState, user: &User) -> Result<Vec<(i64, String)>, Error> {
@@ -65,7 +66,8 @@ fn job_summary(j: &Job) -> minijinja::Value {
     let (read, checked, written, committing, done) = j.progress.snapshot();
     context! {
         id => j.id, file_name => j.file_name, grid_name => j.grid_name, mode => j.mode.label_zh(),
-        dry_run => j.mode == Mode::DryRun, read, checked, written, committing, done,
+        dry_run => j.mode == Mode::DryRun, create_places => j.create_places, read, checked, written,
+        committing, done,
         seconds => j.started.elapsed().as_secs(),
     }
 }
@@ -149,6 +151,7 @@ async fn upload(
 ) -> Result<Response, PageError> {
     user.actor.require_write()?;
     let mut grid_id = None;
+    let mut create_places = false;
     let mut file: Option<(String, tempfile::NamedTempFile, usize)> = None;
     while let Some(mut field) = form
         .next_field()
@@ -163,6 +166,7 @@ async fn upload(
                     .ok()
                     .and_then(|t| t.trim().parse::<i64>().ok())
             }
+            "create_places" => create_places = true,
             "file" => {
                 let name = field.file_name().unwrap_or("").to_string();
                 // The reader tells CSV from its name: keep the extension.
@@ -209,6 +213,7 @@ async fn upload(
             grid_id,
             grid_name,
             mode: Mode::DryRun,
+            create_places,
             file: Arc::new(tmp.into_temp_path()),
         },
     );
@@ -362,6 +367,41 @@ async fn run(
             grid_id: dry.grid_id,
             grid_name: dry.grid_name.clone(),
             mode,
+            create_places: dry.create_places,
+            file,
+        },
+    );
+    *dry.follow_up.lock().expect("lock") = Some(job.id);
+    Ok(Redirect::to(&format!("/import/jobs/{}", job.id)).into_response())
+}
+
+/// A dry run again over the same file, now creating the estates and buildings it names that are not
+/// registered yet (the user ticked that on the dry run's page, having read the list).
+async fn recheck(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<Response, PageError> {
+    user.actor.require_write()?;
+    let dry = state.imports.get(&user.actor, id).ok_or(Error::NotFound)?;
+    if dry.mode != Mode::DryRun || !matches!(*dry.result.lock().expect("lock"), Some(Ok(_))) {
+        return Err(Error::invalid("导入", "请先完成预检").into());
+    }
+    if let Some(next) = *dry.follow_up.lock().expect("lock") {
+        return Ok(Redirect::to(&format!("/import/jobs/{next}")).into_response());
+    }
+    let Some(file) = dry.file.lock().expect("lock").take() else {
+        return Err(Error::invalid("导入", "上传的文件已删除,请重新上传").into());
+    };
+    let job = state.imports.start(
+        &state.db,
+        &user.actor,
+        NewJob {
+            file_name: dry.file_name.clone(),
+            grid_id: dry.grid_id,
+            grid_name: dry.grid_name.clone(),
+            mode: Mode::DryRun,
+            create_places: true,
             file,
         },
     );

@@ -12,6 +12,7 @@ mod dashboard;
 mod devices;
 mod governance;
 mod hazards;
+mod import_vocab;
 mod imports;
 mod ledgers;
 mod lookup;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tags::routes())
         .merge(reports::routes())
         .merge(imports::routes())
+        .merge(import_vocab::routes())
         .merge(cases::routes())
         .merge(hazards::routes())
         .merge(patrols::routes())
