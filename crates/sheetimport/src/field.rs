@@ -49,6 +49,9 @@ pub enum Field {
     HukouEstate,
     /// 是否重点人员: yes/no, checked against the 重点类别 column (the categories are what is stored).
     KeyPerson,
+    /// 状态 (在住/迁出/死亡), as shequ's own export writes it: checked against the 迁出/死亡 dates, which are what
+    /// decide the person's state.
+    Status,
     /// 唯一标识: the other system's own record number; recognised so that it is not "unknown", never imported
     /// (persons are matched by ID number).
     ExternalId,
@@ -58,7 +61,7 @@ use Field::*;
 
 impl Field {
     /// Every field, in the order of the blank template and of exports.
-    pub const ALL: [Field; 36] = [
+    pub const ALL: [Field; 37] = [
         Name,
         IdType,
         IdNumber,
@@ -95,11 +98,12 @@ impl Field {
         OtherIdType,
         HukouEstate,
         KeyPerson,
+        Status,
     ];
 
     /// Every field a header may name: [`Field::ALL`] and the columns recognised but never imported.
-    pub const MAPPED: [Field; 37] = {
-        let mut out = [ExternalId; 37];
+    pub const MAPPED: [Field; 38] = {
+        let mut out = [ExternalId; 38];
         let mut i = 0;
         while i < Self::ALL.len() {
             out[i] = Self::ALL[i];
@@ -234,6 +238,7 @@ impl Field {
             OtherIdType => &["其他证件类型", "其他证件种类"],
             HukouEstate => &["户籍小区/建筑", "户籍小区"],
             KeyPerson => &["是否重点人员", "是否重点人群"],
+            Status => &["状态", "人员状态", "居住状态"],
             ExternalId => &["唯一标识", "人员编号", "人员唯一标识", "系统编号"],
         }
     }
@@ -277,6 +282,7 @@ impl Field {
             OtherIdType => "如:护照",
             HukouEstate => "户籍所在小区",
             KeyPerson => "是/否",
+            Status => "在住/迁出/死亡;迁出、死亡须填写相应日期",
             ExternalId => "原系统编号,不导入",
         }
     }

@@ -54,6 +54,7 @@ pub struct Row {
     /// is reported.
     pub invalid: Vec<Field>,
     /// Field → the cell it was read from as the file names it ("C (公民身份号码)"), shared by the sheet's rows.
+    #[serde(skip)]
     pub labels: std::sync::Arc<BTreeMap<Field, String>>,
 }
 

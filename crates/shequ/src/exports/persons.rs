@@ -1,7 +1,8 @@
 //! The person list as .xlsx: the same rows the screen lists (scope, search or grid filter), in pages of
 //! 5,000 so memory stays flat, with household number and visible special groups. Headers are ones the
-//! importer (`sheetimport`) recognises — all but 状态, which it reports as an unknown column — and the values
-//! read back unchanged (tested).
+//! importer (`sheetimport`) recognises, and the values read back unchanged (tested): 状态 with the dates that
+//! decide it (迁入日期 of the current stay, 迁出日期, 死亡日期), so that a person who moved out or died comes back
+//! so, with the same dates.
 
 use std::collections::BTreeMap;
 
@@ -114,6 +115,18 @@ pub const COLUMNS: &[Column] = &[
         width: 8.0,
     },
     Column {
+        header: "迁入日期",
+        width: 12.0,
+    },
+    Column {
+        header: "迁出日期",
+        width: 12.0,
+    },
+    Column {
+        header: "死亡日期",
+        width: 12.0,
+    },
+    Column {
         header: "重点类别",
         width: 20.0,
     },
@@ -212,9 +225,37 @@ async fn tag_names(
     Ok(out)
 }
 
+/// Person → (迁入, 迁出, 死亡) dates: the latest event of each kind.
+async fn event_dates(db: &Db, people: &[Person]) -> Result<BTreeMap<i64, [Option<String>; 3]>> {
+    let ids: Vec<String> = people.iter().map(|p| p.id.to_string()).collect();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT person_id, kind, MAX(event_date) FROM person_events WHERE person_id IN ({}) \
+         AND NOT (kind = 'move_in' AND note IS NOT NULL AND note = $1) GROUP BY person_id, kind",
+        ids.join(",")
+    ))
+    .bind(crate::registry::population::MOVE_IN_UNKNOWN)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: BTreeMap<i64, [Option<String>; 3]> = BTreeMap::new();
+    for r in rows {
+        let slot = match r.get::<String, _>(1).as_str() {
+            "move_in" => 0,
+            "move_out" => 1,
+            "death" => 2,
+            _ => continue,
+        };
+        out.entry(r.get(0)).or_default()[slot] = r.get(2);
+    }
+    Ok(out)
+}
+
 /// The rows of one page of people, masked as the actor's role requires.
 async fn rows(db: &Db, actor: &Actor, people: Vec<Person>) -> Result<Vec<Vec<Cell>>> {
     let places = household_places(db, &people).await?;
+    let mut dates = event_dates(db, &people).await?;
     let groups = tag_names(db, actor, &people).await?;
     let full = actor.role.can_unmask();
     let mut out = Vec::with_capacity(people.len());
@@ -225,6 +266,14 @@ async fn rows(db: &Db, actor: &Actor, people: Vec<Person>) -> Result<Vec<Vec<Cel
                 .unwrap_or_default(),
             groups.get(&p.id).map(|g| g.join("、")),
         );
+        let [moved_in, moved_out, died] = dates.remove(&p.id).unwrap_or_default();
+        // The end dates only where the state says so (a person who moved back in keeps an old 迁出 event).
+        let (moved_out, died) = match p.status.as_str() {
+            "迁出" => (moved_out, None),
+            "死亡" => (None, died),
+            _ => (None, None),
+        };
+        let date = |d: Option<String>| d.map(Cell::Date).unwrap_or(Cell::Empty);
         // Cells are written from the fields, not serialized: mask them here unless the role may unmask.
         let mut p = p.for_role(actor.role);
         if !full {
@@ -257,6 +306,9 @@ async fn rows(db: &Db, actor: &Actor, people: Vec<Person>) -> Result<Vec<Vec<Cel
             p.hukou_address.into(),
             p.residence_address.into(),
             Cell::Text(p.status),
+            date(moved_in),
+            date(moved_out),
+            date(died),
             tags.into(),
             p.notes.into(),
         ]);

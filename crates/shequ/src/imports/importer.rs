@@ -31,6 +31,8 @@ pub(super) struct Checked {
     pub(super) valid: Valid,
     pub(super) extra: Extra,
     pub(super) move_in: NaiveDate,
+    /// Whether the row gave its 迁入日期 (else `move_in` is where the stay is recorded from, not a fact).
+    pub(super) move_in_known: bool,
     /// (迁出 or 死亡 date, status after it)
     pub(super) end: Option<Ending>,
 }
@@ -71,6 +73,16 @@ pub struct Importer<'a> {
 
 /// How a row's stay ends: the date, the date's column and the event kind (迁出 or 死亡).
 pub(super) type Ending = (NaiveDate, &'static str, &'static str);
+
+/// 状态 as people write it: 在住, 迁出 or 死亡.
+fn status_of(typed: &str) -> Option<&'static str> {
+    match typed {
+        "在住" | "正常" | "在册" | "现住" => Some("在住"),
+        "迁出" | "已迁出" => Some("迁出"),
+        "死亡" | "已死亡" | "去世" | "亡故" => Some("死亡"),
+        _ => None,
+    }
+}
 
 pub(super) fn problem(
     row: &Row,
@@ -389,6 +401,7 @@ impl<'a> Importer<'a> {
             convert::append_note(&mut notes, &format!("迁往地:{}", extra.move_to));
             valid.notes = Some(notes);
         }
+        let move_in_known = move_in.is_some();
         let move_in = match move_in {
             Some(d) => d,
             None => {
@@ -403,6 +416,7 @@ impl<'a> Importer<'a> {
             valid,
             extra,
             move_in,
+            move_in_known,
             end,
         })
     }
@@ -498,6 +512,34 @@ impl<'a> Importer<'a> {
                     Field::MoveOut
                 };
                 err(f, &d.to_string(), format!("{label}日期不能早于迁入日期{m}"));
+            }
+        }
+        // 状态 (as shequ's export writes it) must agree with the dates, which decide the state.
+        let typed = row.get(Field::Status).trim();
+        let unreadable = [Field::MoveOut, Field::Death]
+            .iter()
+            .any(|f| row.invalid.contains(f));
+        if !typed.is_empty() && !unreadable {
+            let by_dates = end.map(|e| e.1).unwrap_or("在住");
+            match status_of(typed) {
+                None => err(
+                    Field::Status,
+                    typed,
+                    format!("状态“{typed}”应为在住、迁出或死亡"),
+                ),
+                Some(st) if st != by_dates => {
+                    let why = if by_dates == "在住" {
+                        format!("未填写{st}日期")
+                    } else {
+                        format!("填写了{by_dates}日期")
+                    };
+                    err(
+                        Field::Status,
+                        typed,
+                        format!("状态为“{st}”,但{why},两者不一致"),
+                    )
+                }
+                Some(_) => {}
             }
         }
         (move_in, end)

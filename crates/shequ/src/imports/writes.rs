@@ -105,8 +105,12 @@ impl Importer<'_> {
             V::S(self.who.now.clone()),
         ]);
         self.tables.new_people.push(id);
-        self.tables
-            .event(&self.who, id, "move_in", c.move_in, "导入");
+        let note = if c.move_in_known {
+            "导入"
+        } else {
+            crate::registry::population::MOVE_IN_UNKNOWN
+        };
+        self.tables.event(&self.who, id, "move_in", c.move_in, note);
         if let Some((date, _, kind)) = c.end {
             let note = if kind == "move_out" && !c.extra.move_to.is_empty() {
                 format!("导入;迁往:{}", c.extra.move_to)

@@ -14,6 +14,10 @@ use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 
+/// The note of a 迁入 event an import recorded without a 迁入日期: its date is where the stay is counted from
+/// (the import day, or the 迁出/死亡 day), not when the person moved in — exports leave it out.
+pub const MOVE_IN_UNKNOWN: &str = "导入(未填写迁入日期)";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {

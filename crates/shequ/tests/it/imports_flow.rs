@@ -267,6 +267,30 @@ async fn an_export_re_imports_without_loss() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // Two more with a known move-in date: one moved out, one died (their state and dates must come back).
+    let mut ended = Vec::new();
+    for (name, serial, kind, date) in [
+        ("李迁", 301, "move_out", "2024-05-06"),
+        ("王故", 302, "death", "2025-01-02"),
+    ] {
+        let mut p = crate::support::person_json(
+            name,
+            &crate::support::id("1960-01-01", serial),
+            w.household1,
+        );
+        p["move_in_date"] = serde_json::json!("2015-03-01");
+        let (status, body) = s.post_json("/api/persons", p).await;
+        assert_eq!(status, 200, "{body}");
+        let pid = body["id"].as_i64().unwrap();
+        let (status, body) = s
+            .post_json(
+                &format!("/api/persons/{pid}/events"),
+                serde_json::json!({"kind": kind, "date": date, "note": ""}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        ended.push(crate::support::id("1960-01-01", serial));
+    }
     let bytes = s
         .get("/persons/export.xlsx")
         .await
@@ -307,7 +331,7 @@ async fn an_export_re_imports_without_loss() {
     };
     // Back into the same database: every value read back equals what is stored — nothing to change.
     let o = run(w.grid1, shequ::imports::Mode::DryRun).await;
-    assert_eq!(o.counts.rows, 2);
+    assert_eq!(o.counts.rows, 4);
     assert_eq!(
         (
             o.counts.created,
@@ -315,7 +339,13 @@ async fn an_export_re_imports_without_loss() {
             o.counts.unchanged,
             o.counts.error_rows
         ),
-        (0, 0, 2, 0),
+        (0, 0, 4, 0),
+        "{:#?}",
+        o.problems
+    );
+    // Our own export is read without an unknown column.
+    assert!(
+        !o.problems.iter().any(|p| p.code == "unknown_column"),
         "{:#?}",
         o.problems
     );
@@ -354,7 +384,7 @@ async fn an_export_re_imports_without_loss() {
     .await
     .unwrap();
     assert!(o.committed, "{:?} {:#?}", o.refused, o.problems);
-    assert_eq!(o.counts.created, 2);
+    assert_eq!(o.counts.created, 4);
     let cols = "name, id_type, id_number, birth_date, sex, phone, phone2, ethnicity, political_status, marital_status, \
                 education, employment, health, hukou_type, hukou_address, residence_address, relation, status, notes";
     let read = |db: shequ::db::Db, zid: String| async move {
@@ -373,6 +403,56 @@ async fn an_export_re_imports_without_loss() {
     let copy = read(db2.clone(), w.zhao_id.clone()).await;
     assert_eq!(original, copy);
     assert_eq!(original[12].as_deref(), Some("慢性病"));
+    // Every field, the state and the dated events (kind and date) of those who moved out or died.
+    let events = |db: shequ::db::Db, zid: String| async move {
+        sqlx::query(
+            "SELECT e.kind, e.event_date FROM person_events e JOIN persons p ON p.id = e.person_id \
+             WHERE p.id_number = $1 AND p.archived = 0 ORDER BY e.event_date, e.kind",
+        )
+        .bind(zid)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect::<Vec<_>>()
+    };
+    let periods = |db: shequ::db::Db, zid: String| async move {
+        sqlx::query(
+            "SELECT r.from_date, r.to_date FROM residence_periods r JOIN persons p ON p.id = r.person_id \
+             WHERE p.id_number = $1 AND p.archived = 0 ORDER BY r.from_date",
+        )
+        .bind(zid)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<Option<String>, _>(1)))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        events(app.db.clone(), w.zhao_id.clone()).await,
+        events(db2.clone(), w.zhao_id.clone()).await
+    );
+    for (zid, state) in ended.iter().zip(["迁出", "死亡"]) {
+        let (a, b) = (
+            read(app.db.clone(), zid.clone()).await,
+            read(db2.clone(), zid.clone()).await,
+        );
+        assert_eq!(a, b);
+        assert_eq!(b[17].as_deref(), Some(state));
+        let (ea, eb) = (
+            events(app.db.clone(), zid.clone()).await,
+            events(db2.clone(), zid.clone()).await,
+        );
+        assert_eq!(ea, eb);
+        assert_eq!(eb.len(), 2, "{eb:?}");
+        assert_eq!(eb[0], ("move_in".to_string(), "2015-03-01".to_string()));
+        assert_eq!(
+            periods(app.db.clone(), zid.clone()).await,
+            periods(db2.clone(), zid.clone()).await
+        );
+    }
     // The household and its place came along: same 户号 at the same 小区/楼栋/单元/门牌 in the grid.
     let place = |db: shequ::db::Db, zid: String| async move {
         let r = sqlx::query("SELECT h.number, h.address FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id_number = $1 AND p.archived = 0")
