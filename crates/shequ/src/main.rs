@@ -71,6 +71,9 @@ enum Command {
     /// Import from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
     #[command(subcommand)]
     Import(ImportWhat),
+    /// The street's tree (社区, 网格, 小区, 楼栋, 单元) from a sheet: `shequ tree import FILE --street 街道`.
+    #[command(subcommand)]
+    Tree(TreeWhat),
     /// Generate a work report (not stored) from a template: annual, half, quarter, plan or a street's own.
     Report {
         template: String,
@@ -124,6 +127,23 @@ enum Command {
 enum AuditWhat {
     /// Recompute the chain from the first entry; print the entries checked and the head hash.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum TreeWhat {
+    /// Communities, grids, estates, buildings and units from a sheet (.xlsx or .csv, UTF-8 or GB18030) with
+    /// the columns 社区 and 网格 and optionally 小区, 楼栋, 单元 — one row a place. What is registered is reused
+    /// (names matched as the person import matches them), what is missing is created; any bad row refuses the
+    /// file. --dry-run prints the tree it would build and writes nothing.
+    Import {
+        file: std::path::PathBuf,
+        /// The street: its name or id.
+        #[arg(long)]
+        street: String,
+        /// Show what would be created, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -359,6 +379,11 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?
         }
+        Command::Tree(TreeWhat::Import {
+            file,
+            street,
+            dry_run,
+        }) => shequ::cli::tree::import(&db, &file, &street, dry_run).await?,
         Command::Demo { scale } => {
             if !demo::is_empty(&db).await? {
                 anyhow::bail!(

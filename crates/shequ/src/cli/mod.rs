@@ -3,3 +3,4 @@
 pub mod backup;
 pub mod import;
 pub mod report;
+pub mod tree;

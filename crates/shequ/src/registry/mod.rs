@@ -20,4 +20,5 @@ pub mod search_keys;
 pub mod stats;
 pub mod tags;
 pub mod tags_builtin;
+pub mod tree_import;
 pub mod validate;

@@ -52,6 +52,7 @@ mod standards;
 mod standards_scope;
 mod surveys;
 mod surveys_bench;
+mod tree_import;
 mod uploads;
 mod visits;
 mod volunteers;
