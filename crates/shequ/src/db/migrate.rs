@@ -143,6 +143,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "import_vocab",
         include_str!("../../migrations/0028_import_vocab.sql"),
     ),
+    (
+        31,
+        "household_numbers",
+        include_str!("../../migrations/0031_household_numbers.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -625,10 +625,31 @@ impl<'a> Importer<'a> {
     }
 
     /// The special groups a row names that the user may record; the others are reported.
-    pub(super) fn tags_for(&mut self, row: &Row, names: &[String]) -> Vec<TagType> {
+    pub(super) fn tags_for(
+        &mut self,
+        row: &Row,
+        names: &[String],
+        birth: Option<&str>,
+    ) -> Vec<TagType> {
         let mut out = Vec::new();
         for name in names {
-            match self.tag_types.get(name.trim()).cloned() {
+            let tag = self.tag_types.get(name.trim()).cloned();
+            if let Some(why) = tag
+                .as_ref()
+                .and_then(|t| tags::rule_refusal(t, birth, self.today))
+            {
+                let msg = format!("{why},该类别未导入");
+                self.push_problem(problem(
+                    row,
+                    Some(row.label(Field::Tags)),
+                    name,
+                    msg,
+                    "tag_rule",
+                    Severity::Warning,
+                ));
+                continue;
+            }
+            match tag {
                 None => {
                     let msg = format!("重点类别“{name}”不存在或您无权登记,该类别未导入");
                     self.push_problem(problem(

@@ -28,7 +28,7 @@ impl Importer<'_> {
         if !self.place_check(&c, grid) {
             return;
         }
-        let new_tags = self.tags_for(&c.row, &c.extra.tags);
+        let new_tags = self.tags_for(&c.row, &c.extra.tags, c.valid.birth_date.as_deref());
         let h = self
             .places
             .household(&mut self.ids, grid, &c.extra.place, &c.extra.household_no);
@@ -193,7 +193,7 @@ impl Importer<'_> {
             ));
         }
         let new_tags: Vec<TagType> = self
-            .tags_for(&c.row, &c.extra.tags)
+            .tags_for(&c.row, &c.extra.tags, c.valid.birth_date.as_deref())
             .into_iter()
             .filter(|t| !have.contains(&t.id))
             .collect();

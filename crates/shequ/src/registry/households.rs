@@ -82,6 +82,23 @@ pub async fn create(
     let d = dwelling(db, actor, dwelling_id).await?;
     let address = nodes::address_of(db, &d).await?;
     let mut tx = db.begin().await?;
+    // Checked inside the transaction (on SQLite the write lock is taken by the insert below; two creations
+    // of one number at the same instant are the rare case the number check on the page also catches).
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM households WHERE street_id = $1 AND number = $2 AND archived = 0 LIMIT 1",
+    )
+    .bind(d.street_id)
+    .bind(number)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if taken.is_some() {
+        return Err(Error::Conflict {
+            field: "户号".into(),
+            message: format!(
+                "户号“{number}”在本街道已有登记,不能重复;如是同一户,请在该户中添加成员"
+            ),
+        });
+    }
     let now = db::now();
     let id: i64 = sqlx::query(
         "INSERT INTO households (number, dwelling_id, street_id, community_id, grid_id, building_id, address, created_at, updated_at) \

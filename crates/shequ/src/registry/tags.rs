@@ -226,6 +226,28 @@ pub fn check_fields(
     Ok(out)
 }
 
+/// A group's own rule on who belongs to it: the age a member must have reached (独居老人 and 空巢老人 are
+/// 老年人, 60 and over, as the 老年人权益保障法 counts them).
+pub fn min_age(code: &str) -> Option<i64> {
+    match code {
+        "elderly_alone" | "empty_nest" => Some(60),
+        _ => None,
+    }
+}
+
+/// Why a person of this birth date cannot be in the group on `today` (its age rule), if so. A person without
+/// a birth date is not refused.
+pub fn rule_refusal(t: &TagType, birth: Option<&str>, today: chrono::NaiveDate) -> Option<String> {
+    use chrono::Datelike;
+    let floor = min_age(&t.code)?;
+    let b = chrono::NaiveDate::parse_from_str(birth?, "%Y-%m-%d").ok()?;
+    let mut age = i64::from(today.year() - b.year());
+    if (today.month(), today.day()) < (b.month(), b.day()) {
+        age -= 1;
+    }
+    (age < floor).then(|| format!("{}须年满{floor}周岁,该人员{age}岁", t.name))
+}
+
 /// Tags a person with a special group.
 pub async fn add(
     db: &Db,
@@ -241,6 +263,9 @@ pub async fn add(
         .await
         .map_err(|_| Error::invalid("类型", "特殊群体类型不存在"))?;
     let fields = check_fields(&t, values)?;
+    if let Some(why) = rule_refusal(&t, p.birth_date.as_deref(), db::today()) {
+        return Err(Error::invalid("类型", why));
+    }
     crate::welfare::tag::refuse_by_hand(db, &t.code, p.household_id).await?;
     let since = validate::past_date("起始日期", since, db::today(), false)?.map(|d| d.to_string());
     let dup = sqlx::query(

@@ -109,7 +109,7 @@ async fn a_bulk_import_chains_its_entries() {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_shequ"))
         .args(["--database-url", &app.url, "import", "persons"])
         .arg(&file)
-        .args(["--grid", &app.world.grid1.to_string()])
+        .args(["--grid", &app.world.grid1.to_string(), "--create-places"])
         .output()
         .await
         .unwrap();

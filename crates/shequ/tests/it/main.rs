@@ -41,6 +41,7 @@ mod portal;
 mod privacy;
 mod races;
 mod records_export;
+mod registry_rules;
 mod registry_tree;
 mod reports_catalog;
 mod scope;

@@ -203,6 +203,12 @@ async fn coverage_overdue_lists_and_rules_on_a_known_data_set() {
     assert_eq!(st, StatusCode::OK, "{elderly}");
     assert_eq!(elderly["tag_name"], "独居老人");
     for person in [w.zhao, w.qian] {
+        // 独居老人 are 60 and over (the group's rule): these two are, for this test.
+        sqlx::query("UPDATE persons SET birth_date = '1945-01-01' WHERE id = $1")
+            .bind(person)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
         let (st, t) = shuji
             .post_json(
                 &format!("/api/persons/{person}/tags"),

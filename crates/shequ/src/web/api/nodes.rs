@@ -142,7 +142,7 @@ pub struct NewHousehold {
     pub number: String,
 }
 
-#[utoipa::path(post, path = "/api/households", request_body = HouseholdInput, responses((status = 200, body = Household), (status = 422)))]
+#[utoipa::path(post, path = "/api/households", request_body = HouseholdInput, responses((status = 200, body = Household), (status = 404), (status = 409), (status = 422)))]
 pub async fn create_household(
     State(state): State<AppState>,
     user: User,
