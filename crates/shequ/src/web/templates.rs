@@ -379,7 +379,40 @@ pub fn environment() -> Environment<'static> {
     }
     env.add_function("t", t);
     env.add_filter("beijing", beijing);
+    env.add_filter("tel", tel);
     env
+}
+
+/// `{{ phone|tel }}`: a phone number the page shows in full becomes a link a tap on a phone calls; a masked
+/// one (138****1234), an empty value or other text stays text (escaped like any value).
+fn tel(v: Value) -> Value {
+    match v.as_str().and_then(tel_link) {
+        Some(link) => Value::from_safe_string(link),
+        None => v,
+    }
+}
+
+/// `<a class="tel" href="tel:…">…</a>` for a number shown in full; `None` for a masked one or other text.
+pub fn tel_link(s: &str) -> Option<String> {
+    let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let callable = (5..=20).contains(&digits.len())
+        && digits
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'));
+    callable.then(|| {
+        format!(
+            "<a class=\"tel\" href=\"tel:{digits}\">{}</a>",
+            html_escape(s)
+        )
+    })
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// `{{ stamp|beijing }}`: a stored UTC timestamp shown as Beijing time (Asia/Shanghai, UTC+8), to the
@@ -414,6 +447,29 @@ pub fn render(
     tpl.render(full)
         .map(Html)
         .map_err(|e| PageError(Error::Other(anyhow::anyhow!("template {name}: {e:#}"))))
+}
+
+#[cfg(test)]
+mod tel_tests {
+    use minijinja::Value;
+
+    #[test]
+    fn only_full_numbers_become_links() {
+        let out = super::tel(Value::from("13900001111")).to_string();
+        assert_eq!(
+            out,
+            r#"<a class="tel" href="tel:13900001111">13900001111</a>"#
+        );
+        assert_eq!(
+            super::tel(Value::from("139****1111")).to_string(),
+            "139****1111"
+        );
+        assert_eq!(super::tel(Value::from("")).to_string(), "");
+        assert!(super::tel(Value::from("010-6555 0000"))
+            .to_string()
+            .contains("tel:01065550000"));
+        assert_eq!(super::tel(Value::from("<b>1</b>")).to_string(), "<b>1</b>");
+    }
 }
 
 #[cfg(test)]

@@ -137,3 +137,49 @@ async fn a_groups_age_rule_is_kept_on_the_form_the_api_and_the_import() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_shown_in_full_is_a_tap_away_and_the_field_pages_are_in_a_bottom_bar() {
+    let app = App::start().await;
+    let w = &app.world;
+    sqlx::query("UPDATE persons SET phone = '13900001111' WHERE id = $1")
+        .bind(w.zhao)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let page = |who: &'static str| {
+        let app = &app;
+        async move {
+            let s = app.login(who).await;
+            let html = s
+                .get(&format!("/persons/{}", w.zhao))
+                .await
+                .text()
+                .await
+                .unwrap();
+            let revealed = s
+                .post_form(&format!("/persons/{}/reveal", w.zhao), &[])
+                .await;
+            (html, revealed.status(), revealed.text().await.unwrap())
+        }
+    };
+    // A social worker reveals the number (audited): it is a link a tap calls.
+    let (full, status, revealed) = page("shegong").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        revealed.contains(r#"<a class="tel" href="tel:13900001111">13900001111</a>"#),
+        "{revealed}"
+    );
+    // Masked on the page: nothing to call, nothing revealed by a link. A building leader cannot reveal.
+    assert!(!full.contains("tel:13900001111"));
+    let (masked, status, _) = page("louzu").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!masked.contains("13900001111"));
+    // Every staff page carries the bar of field pages (shown on a phone by the style sheet).
+    for link in ["/cases", "/visits", "/hazards", "/persons"] {
+        assert!(
+            full.contains(&format!(r#"<a href="{link}">"#)) && full.contains(r#"id="tabbar""#),
+            "{link}"
+        );
+    }
+}

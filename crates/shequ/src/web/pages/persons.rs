@@ -265,15 +265,16 @@ async fn reveal(
     let p = persons::reveal(&state.db, &user.actor, id)
         .await?
         .into_inner();
+    // The numbers in full, each a tap away on a phone.
     let phones = [p.phone, p.phone2]
         .into_iter()
         .flatten()
+        .map(|n| crate::web::templates::tel_link(&n).unwrap_or_else(|| html_escape(&n)))
         .collect::<Vec<_>>()
         .join(" / ");
     Ok(Html(format!(
-        "<strong id=\"full-id\">{}</strong> <span id=\"full-phone\">{}</span>",
-        html_escape(p.id_number.as_deref().unwrap_or("")),
-        html_escape(&phones)
+        "<strong id=\"full-id\">{}</strong> <span id=\"full-phone\">{phones}</span>",
+        html_escape(p.id_number.as_deref().unwrap_or(""))
     )))
 }
 
