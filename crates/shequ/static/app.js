@@ -29,3 +29,18 @@ document.addEventListener('DOMContentLoaded', function () {
     if (f.querySelector('fieldset[data-show-if]')) shequSkipLogic(f);
   });
 });
+
+// [data-locate="#lat,#lng,#label"]: the phone's location into two hidden fields (a hazard at discovery).
+document.addEventListener('click', function (e) {
+  var b = e.target.closest('[data-locate]');
+  if (!b) return;
+  var ids = b.getAttribute('data-locate').split(',');
+  var lat = document.querySelector(ids[0]), lng = document.querySelector(ids[1]), label = document.querySelector(ids[2]);
+  if (!navigator.geolocation) { if (label) label.textContent = '此设备无法定位'; return; }
+  if (label) label.textContent = '正在定位…';
+  navigator.geolocation.getCurrentPosition(function (pos) {
+    lat.value = pos.coords.latitude.toFixed(6);
+    lng.value = pos.coords.longitude.toFixed(6);
+    if (label) label.textContent = lat.value + ', ' + lng.value;
+  }, function () { if (label) label.textContent = '未能定位(请允许使用位置)'; }, { enableHighAccuracy: true, timeout: 15000 });
+});

@@ -72,13 +72,16 @@ pub struct Hazard {
     pub overdue: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// Where the worker stood when it was found (the phone's location, when shared).
+    pub found_lat: Option<f64>,
+    pub found_lng: Option<f64>,
 }
 
 pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.kind, h.title, h.description, h.location_node_id, \
     l.name AS location_name, h.street_id, h.community_id, h.grid_id, g.name AS grid_name, h.building_id, \
     h.address, h.state, '' AS state_label, h.found_on, h.found_by, h.found_by_name, h.reported_at, h.reported_to, \
     h.rectify_by, h.rectified_at, h.rectified_on, h.rectify_note, h.case_id, h.patrol_log_id, h.created_at, \
-    h.updated_at FROM hazards h JOIN nodes l ON l.id = h.location_node_id JOIN nodes g ON g.id = h.grid_id";
+    h.updated_at, h.found_lat, h.found_lng FROM hazards h JOIN nodes l ON l.id = h.location_node_id JOIN nodes g ON g.id = h.grid_id";
 
 fn labelled(mut h: Hazard) -> Hazard {
     h.state_label = state_label(&h.state).to_string();
@@ -244,6 +247,66 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewHazard) -> Result<Hazard>
     let p = prepare(db, actor, input).await?;
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, actor, &p, None).await?;
+    tx.commit().await?;
+    get(db, actor, id).await
+}
+
+/// The phone's location at discovery, as the form sends it (two empty fields: not shared).
+pub fn found_at(lat: &str, lng: &str) -> Result<Option<(f64, f64)>> {
+    let (lat, lng) = (lat.trim(), lng.trim());
+    if lat.is_empty() && lng.is_empty() {
+        return Ok(None);
+    }
+    let bad = || Error::invalid("发现位置", "位置应为纬度、经度(如 30.27415, 120.15515)");
+    let lat: f64 = lat.parse().map_err(|_| bad())?;
+    let lng: f64 = lng.parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
+        return Err(bad());
+    }
+    Ok(Some((lat, lng)))
+}
+
+/// Records a hazard found in the field, with the photo taken at discovery and where the worker stood — all
+/// in one transaction: a refused photo or position records nothing.
+pub async fn create_found(
+    db: &Db,
+    actor: &Actor,
+    input: &NewHazard,
+    at: Option<(f64, f64)>,
+    photo: &Upload,
+) -> Result<Hazard> {
+    if !photo.bytes.is_empty() {
+        attachments::check("发现照片", photo)?;
+    }
+    let p = prepare(db, actor, input).await?;
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, actor, &p, None).await?;
+    if let Some((lat, lng)) = at {
+        sqlx::query("UPDATE hazards SET found_lat = $1, found_lng = $2 WHERE id = $3")
+            .bind(lat)
+            .bind(lng)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if !photo.bytes.is_empty() {
+        use sqlx::Row as _;
+        let r = sqlx::query(
+            "SELECT street_id, community_id, grid_id, building_id FROM hazards WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let owner = Owner {
+            kind: "hazard",
+            id,
+            street_id: r.get(0),
+            community_id: r.get(1),
+            grid_id: r.get(2),
+            building_id: r.get(3),
+        };
+        attachments::insert(&mut tx, actor, owner, "photo", "发现照片", photo).await?;
+    }
     tx.commit().await?;
     get(db, actor, id).await
 }

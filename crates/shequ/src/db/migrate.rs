@@ -148,6 +148,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "household_numbers",
         include_str!("../../migrations/0031_household_numbers.sql"),
     ),
+    (
+        32,
+        "hazard_discovery",
+        include_str!("../../migrations/0032_hazard_discovery.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

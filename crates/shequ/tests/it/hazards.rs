@@ -528,3 +528,92 @@ async fn record_pages_render_and_work() {
         );
     }
 }
+
+/// A hazard recorded on a phone at discovery (issue 21): the photo from the camera and the phone's location
+/// in the same form, through htmx; a bad position or a file that is not a photo records nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hazard_is_recorded_with_its_photo_and_where_it_was_found() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let send = |lat: &'static str, file: Option<(&'static str, Vec<u8>)>| {
+        let g1 = &g1;
+        async move {
+            let mut form = Form::new()
+                .text("kind", "消防")
+                .text("title", "电动车楼道充电")
+                .text("location_id", w.grid1.to_string())
+                .text("rectify_by", day(3))
+                .text("found_on", day(0))
+                .text("found_lat", lat)
+                .text("found_lng", if lat.is_empty() { "" } else { "120.155150" });
+            if let Some((ty, bytes)) = file {
+                form = form.part(
+                    "photo",
+                    Part::bytes(bytes)
+                        .file_name("现场.jpg")
+                        .mime_str(ty)
+                        .unwrap(),
+                );
+            }
+            g1.client
+                .post(g1.url("/hazards"))
+                .header("X-CSRF-Token", &g1.csrf)
+                .header("HX-Request", "true")
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hazards")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    // Refused: a position off the globe, a "photo" that is not one.
+    let r = send("930.1", Some(("image/png", PNG.to_vec()))).await;
+    assert!(r.headers().get("hx-redirect").is_none());
+    assert!(r.text().await.unwrap().contains("位置应为纬度、经度"));
+    let r = send(
+        "30.274150",
+        Some(("application/x-msdownload", b"MZ...".to_vec())),
+    )
+    .await;
+    assert!(r.headers().get("hx-redirect").is_none());
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hazards")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing recorded");
+
+    let r = send("30.274150", Some(("image/png", PNG.to_vec()))).await;
+    let page = r.headers()["hx-redirect"].to_str().unwrap().to_string();
+    assert!(page.starts_with("/hazards/"), "{page}");
+    let html = g1.get(&page).await.text().await.unwrap();
+    assert!(html.contains("电动车楼道充电"));
+    assert!(html.contains("30.27415, 120.15515"), "{html}");
+    assert!(
+        html.contains("<img src=\"/attachments/"),
+        "the photo from discovery is shown"
+    );
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let (lat, photos): (Option<f64>, i64) = (
+        sqlx::query_scalar("SELECT found_lat FROM hazards WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap(),
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM attachments WHERE owner_kind = 'hazard' AND owner_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap(),
+    );
+    assert!((lat.unwrap() - 30.27415).abs() < 1e-6);
+    assert_eq!(photos, 1);
+    // Without the phone's location and photo it is a hazard all the same.
+    let r = send("", None).await;
+    assert!(r.headers().get("hx-redirect").is_some());
+}

@@ -21,7 +21,12 @@ use crate::web::{upload, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/hazards", get(list).post(create))
+        .route(
+            "/hazards",
+            get(list)
+                .post(create)
+                .layer(DefaultBodyLimit::max(upload::BODY_LIMIT)),
+        )
         .route("/hazards/export.xlsx", get(export))
         .route("/hazards/{id}", get(show))
         .route("/hazards/{id}/report", post(report))
@@ -83,13 +88,58 @@ async fn export(
     Ok(xlsx_response("hazards", bytes))
 }
 
+/// A new hazard: a plain form, or (from a phone, through htmx) a multipart form with the photo taken at
+/// discovery and the phone's location — then the answer is a reload of the new hazard's page, or the message
+/// under the form.
 async fn create(
     State(state): State<AppState>,
     user: User,
-    Form(f): Form<NewHazard>,
-) -> Result<Redirect, PageError> {
-    let h = hazards::create(&state.db, &user.actor, &f).await?;
-    Ok(Redirect::to(&format!("/hazards/{}", h.id)))
+    req: axum::extract::Request,
+) -> Response {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return match Form::<NewHazard>::from_request(req, &state).await {
+            Ok(Form(f)) => match hazards::create(&state.db, &user.actor, &f).await {
+                Ok(h) => Redirect::to(&format!("/hazards/{}", h.id)).into_response(),
+                Err(e) => PageError(e).into_response(),
+            },
+            Err(e) => {
+                PageError(crate::error::Error::invalid("表单", e.body_text())).into_response()
+            }
+        };
+    }
+    let result = async {
+        let m = Multipart::from_request(req, &state)
+            .await
+            .map_err(|_| crate::error::Error::invalid("表单", "上传内容无法读取"))?;
+        let (fields, photo) = upload::read(m).await?;
+        let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let input = NewHazard {
+            kind: get("kind"),
+            title: get("title"),
+            description: get("description"),
+            location_id: get("location_id")
+                .trim()
+                .parse()
+                .map_err(|_| crate::error::Error::invalid("网格", "请选择网格"))?,
+            address: get("address"),
+            found_on: get("found_on"),
+            rectify_by: get("rectify_by"),
+            case_id: get("case_id").trim().parse().ok(),
+        };
+        let at = hazards::found_at(&get("found_lat"), &get("found_lng"))?;
+        hazards::create_found(&state.db, &user.actor, &input, at, &photo).await
+    }
+    .await;
+    match result {
+        Ok(h) => htmx_done(Ok(()), &format!("/hazards/{}", h.id)),
+        Err(e) => htmx_done(Err(e), "/hazards"),
+    }
 }
 
 async fn show(
