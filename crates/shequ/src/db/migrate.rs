@@ -138,6 +138,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "report_figure_records",
         include_str!("../../migrations/0027_report_figure_records.sql"),
     ),
+    (
+        30,
+        "jobs_retention",
+        include_str!("../../migrations/0030_jobs_retention.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

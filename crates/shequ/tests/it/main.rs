@@ -30,6 +30,7 @@ mod imports_big;
 mod imports_flow;
 mod imports_peer;
 mod logins;
+mod multi_server;
 mod pages;
 mod party;
 mod patrols;
