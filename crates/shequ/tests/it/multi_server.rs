@@ -232,6 +232,62 @@ async fn two_servers_on_one_database_migrate_share_sessions_and_run_jobs_once() 
     .await;
     assert_eq!(attempts, 1, "sent once");
 
+    // Alarms of one device arriving at the same moment on both servers open one case; the others join it.
+    let admin = Session::logged_in(&a.base, "admin", PASSWORD).await;
+    let (st, d) = admin
+        .post_json(
+            "/api/devices",
+            serde_json::json!({"code": "SOS-2S", "name": "两台服务器SOS", "kind": "sos", "location_id": world.dwelling1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{d}");
+    let dev = d["device"]["id"].as_i64().unwrap();
+    let secret = d["secret"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sends: Vec<_> = (0..12)
+        .map(|i| {
+            let base = if i % 2 == 0 { &a.base } else { &b.base };
+            let url = format!("{base}/api/devices/{dev}/events");
+            let body = serde_json::json!({"type": "sos", "message": format!("按下求助键 {i}")})
+                .to_string();
+            let sig = shequ::devices::sign(&secret, &ts, body.as_bytes());
+            let (client, ts) = (client.clone(), ts.clone());
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("x-timestamp", ts)
+                    .header("x-signature", sig)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for s in sends {
+        assert_eq!(s.await.unwrap(), StatusCode::OK);
+    }
+    let cases = scalar(
+        &db,
+        "SELECT COUNT(DISTINCT case_id) FROM device_events WHERE device_id = $1 AND accepted = 1",
+        dev,
+    )
+    .await;
+    let accepted = scalar(
+        &db,
+        "SELECT COUNT(*) FROM device_events WHERE device_id = $1 AND accepted = 1",
+        dev,
+    )
+    .await;
+    assert_eq!(
+        (cases, accepted),
+        (1, 12),
+        "one case for 12 alarms on two servers"
+    );
+
     // A session ended on B (from another session of the user there) is refused on A within the session
     // cache's 5 seconds, although A had it cached.
     let desk_b = Session::logged_in(&b.base, "wangge1", PASSWORD).await;
