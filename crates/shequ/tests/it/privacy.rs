@@ -449,6 +449,70 @@ async fn a_persons_data_export_correction_and_archive_on_request_are_audited() {
         "a read-only role cannot correct"
     );
 
+    // The same from the pages: the person's page offers the requests to workers, not to building leaders.
+    let page = g1
+        .get(&format!("/persons/{}", w.zhao))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"pipl-request\""));
+    let page = louzu
+        .get(&format!("/persons/{}", w.zhao))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("id=\"pipl-request\""));
+    let r = g1
+        .post_form(
+            &format!("/persons/{}/requests", w.zhao),
+            &[("reason", "本人委托家属书面申请"), ("action", "export")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let data: Value = r.json().await.unwrap();
+    assert_eq!(data["person"]["id_number"], w.zhao_id.as_str());
+    assert_eq!(audit_entries(&app.db, "pipl_export", w.zhao).await.len(), 2);
+    let hh = w.household1.to_string();
+    let r = g1
+        .post_form(
+            &format!("/persons/{}", w.zhao),
+            &[
+                ("name", "赵军杰"),
+                ("id_number", w.zhao_id.as_str()),
+                ("household_id", hh.as_str()),
+                ("phone", "13900003333"),
+                ("correction_reason", "本人到社区书面申请更正电话"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let entries = audit_entries(&app.db, "pipl_correct", w.zhao).await;
+    assert_eq!(entries.len(), 2);
+    assert!(entries[1].contains("本人到社区书面申请更正电话"));
+    // An edit without a reason is an ordinary edit.
+    let r = g1
+        .post_form(
+            &format!("/persons/{}", w.zhao),
+            &[
+                ("name", "赵军杰"),
+                ("id_number", w.zhao_id.as_str()),
+                ("household_id", hh.as_str()),
+                ("phone", "13900004444"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        audit_entries(&app.db, "pipl_correct", w.zhao).await.len(),
+        2
+    );
+
     // Archive on request: out of the lists, audited with the note.
     let archive = format!("/api/persons/{}/archive-request", w.zhao);
     let (st, _) = g1.post_json(&archive, json!({})).await;
