@@ -99,10 +99,10 @@ pub async fn claim(db: &Db, name: &str, ttl: Duration) -> Result<Claim> {
     })
 }
 
-/// Gives the lease up (a server shutting down), so another process need not wait for it to expire.
-pub async fn release(db: &Db, name: &str) -> Result<()> {
-    sqlx::query("DELETE FROM job_leases WHERE name = $1 AND holder = $2")
-        .bind(name)
+/// Gives up every lease this process holds (a server shutting down), so that another need not wait for them
+/// to expire.
+pub async fn release_all(db: &Db) -> Result<()> {
+    sqlx::query("DELETE FROM job_leases WHERE holder = $1")
         .bind(holder())
         .execute(&db.pool)
         .await?;

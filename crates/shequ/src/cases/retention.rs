@@ -32,9 +32,22 @@ fn ts(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// Blanks the personal fields of the cases closed more than `days` before `now` (UTC) that still have them.
-/// Each case is its own transaction. Returns the number of cases blanked.
+/// Blanks the personal fields of the cases closed more than `days` before `now` (UTC) that still have them,
+/// 5,000 cases a query until none is left. Each case is its own transaction. Returns the number blanked.
 pub async fn clear(db: &Db, now: NaiveDateTime, days: i64) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        let (seen, done) = clear_batch(db, now, days).await?;
+        total += done;
+        if seen < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+const BATCH: usize = 5000;
+
+async fn clear_batch(db: &Db, now: NaiveDateTime, days: i64) -> Result<(usize, u64)> {
     let cutoff = ts(now - chrono::Duration::days(days));
     let at = ts(now);
     let system = Actor::system();
@@ -48,6 +61,7 @@ pub async fn clear(db: &Db, now: NaiveDateTime, days: i64) -> Result<u64> {
     .iter()
     .map(|r| (r.get(0), r.get(1)))
     .collect();
+    let seen = due.len();
     let mut done = 0;
     for (id, closed_at) in due {
         let mut tx = db.begin().await?;
@@ -92,7 +106,7 @@ pub async fn clear(db: &Db, now: NaiveDateTime, days: i64) -> Result<u64> {
         tx.commit().await?;
         done += 1;
     }
-    Ok(done)
+    Ok((seen, done))
 }
 
 /// The server's job: once an hour, in the process that holds its lease, when a retention is configured.
