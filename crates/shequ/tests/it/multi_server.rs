@@ -21,8 +21,14 @@ struct Server {
 
 /// Starts `shequ serve` on a free port with fast job ticks; the base URL comes from its first line.
 fn spawn(url: &str) -> tokio::process::Child {
+    spawn_with(url, &[], &[])
+}
+
+fn spawn_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_shequ"))
         .args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(env.iter().copied())
         .env("SHEQU_DEADLINE_SCAN_SECONDS", "1")
         .env("SHEQU_OUTBOX_SECONDS", "1")
         .env("SHEQU_JOB_LEASE_SECONDS", "3")
@@ -333,4 +339,105 @@ async fn two_servers_on_one_database_migrate_share_sessions_and_run_jobs_once() 
     assert_once(&db, &later).await;
     let (new_holder, _) = lease(&db, "case_deadlines").await;
     assert_ne!(new_holder, holder, "the live server took the lease");
+}
+
+/// Two servers given the same MQTT broker and client id: only the holder of the `mqtt_intake` lease
+/// connects (two would take the broker's session from each other), and an event published once is processed
+/// once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_servers_with_one_mqtt_broker_run_one_intake() {
+    let broker =
+        std::env::var("SHEQU_TEST_MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".into());
+    if !broker.starts_with("mqtt://127.0.0.1:1883") {
+        eprintln!("skipped: the test publishes to the broker at 127.0.0.1:1883");
+        return;
+    }
+    let (url, _dir) = fresh_url().await;
+    let tag = format!(
+        "ms{}x{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_subsec_micros()
+    );
+    let env = [
+        ("SHEQU_MQTT_CLIENT_ID", tag.as_str()),
+        ("SHEQU_MQTT_PREFIX", tag.as_str()),
+    ];
+    let args = ["--mqtt-url", broker.as_str()];
+    let (a, b) = (spawn_with(&url, &args, &env), spawn_with(&url, &args, &env));
+    let (a, b) = tokio::join!(ready(a), ready(b));
+    let pids = [a.child.id().unwrap(), b.child.id().unwrap()];
+    let db = shequ::db::Db::connect(&url).await.expect("connect");
+    let world = build_world(&db).await;
+    let admin = Session::logged_in(&b.base, "admin", PASSWORD).await;
+    let (st, d) = admin
+        .post_json(
+            "/api/devices",
+            serde_json::json!({"code": "SOS-MQ", "name": "MQTT SOS", "kind": "sos", "location_id": world.dwelling1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{d}");
+    let dev = d["device"]["id"].as_i64().unwrap();
+    let secret = d["secret"].as_str().unwrap().to_string();
+    // The holder connects within a lease check (5 s) and subscribes.
+    let start = Instant::now();
+    let holder = loop {
+        let r = sqlx::query("SELECT holder FROM job_leases WHERE name = 'mqtt_intake'")
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap();
+        if let Some(r) = r {
+            break r.get::<String, _>(0);
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no intake lease");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let holder_pid: u32 = holder.split('-').rev().nth(1).unwrap().parse().unwrap();
+    assert!(pids.contains(&holder_pid), "{holder} is one of {pids:?}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let body =
+        serde_json::json!({"type": "sos", "id": "ms-0001", "message": "按下求助键"}).to_string();
+    let topic = format!("{tag}/{}/SOS-MQ/event", world.street_a);
+    let ts = chrono::Utc::now().timestamp();
+    crate::devices_mqtt::publish(vec![(
+        topic,
+        shequ::devices::mqtt::payload(&secret, ts, &body),
+    )])
+    .await;
+    let start = Instant::now();
+    loop {
+        let n = scalar(
+            &db,
+            "SELECT COUNT(*) FROM device_events WHERE device_id = $1 AND accepted = 1",
+            dev,
+        )
+        .await;
+        if n >= 1 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the event was not processed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let all = scalar(
+        &db,
+        "SELECT COUNT(*) FROM device_events WHERE device_id = $1",
+        dev,
+    )
+    .await;
+    assert_eq!(
+        all, 1,
+        "processed once, no replay refused by a second intake"
+    );
+    assert_eq!(
+        sqlx::query("SELECT holder FROM job_leases WHERE name = 'mqtt_intake'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get::<String, _>(0),
+        holder,
+        "one intake all along"
+    );
 }
