@@ -19,6 +19,7 @@ pub mod exports;
 pub mod fieldwork;
 pub mod governance;
 pub mod imports;
+pub mod jobs;
 pub mod portal;
 pub mod privacy;
 pub mod registry;

@@ -447,21 +447,15 @@ async fn main() -> anyhow::Result<()> {
             // Notifications: the outbox sender (every channel to the log until a gateway adapter is set up).
             shequ::devices::notify::spawn(db.clone(), shequ::devices::notify::log_adapters());
             // Device events over MQTT, when a broker is configured; a bad setting is reported, not fatal.
-            let _mqtt = match mqtt_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-                Some(url) => {
-                    match shequ::devices::mqtt::start(
-                        db.clone(),
-                        shequ::devices::mqtt::Config::from_env(url),
-                    ) {
-                        Ok(h) => Some(h),
-                        Err(e) => {
-                            eprintln!("MQTT 未启动 / MQTT intake not started: {e}");
-                            None
-                        }
-                    }
+            // With several servers on one database only the holder of its lease connects.
+            if let Some(url) = mqtt_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                if let Err(e) = shequ::devices::mqtt::start_leased(
+                    db.clone(),
+                    shequ::devices::mqtt::Config::from_env(url),
+                ) {
+                    eprintln!("MQTT 未启动 / MQTT intake not started: {e}");
                 }
-                None => None,
-            };
+            }
             web::serve(db, &listen, |addr| {
                 println!("shequ 已启动 / listening on http://{addr}/")
             })

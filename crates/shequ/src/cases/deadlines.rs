@@ -203,12 +203,23 @@ pub async fn scan(db: &Db, now: NaiveDateTime) -> Result<ScanSummary> {
     Ok(summary)
 }
 
-/// The server's background job: a scan every minute until the process ends.
+/// The server's background job: a scan every minute (`SHEQU_DEADLINE_SCAN_SECONDS`) in the one server
+/// process that holds the job's lease ([`crate::jobs`]).
 pub fn spawn(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let every = crate::jobs::seconds_from_env("SHEQU_DEADLINE_SCAN_SECONDS", 60);
+        let lease = crate::jobs::lease_for(every);
+        let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
+            match crate::jobs::claim(&db, "case_deadlines", lease).await {
+                Ok(c) if c.held() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = ?e, "case deadline lease");
+                    continue;
+                }
+            }
             match scan(&db, super::now_utc()).await {
                 Ok(s) if s.due_soon + s.overdue > 0 => {
                     tracing::info!(

@@ -23,6 +23,7 @@ pub mod lookup;
 pub mod mediation;
 pub mod plugin;
 pub mod queries;
+pub mod retention;
 mod row_names;
 pub mod stats;
 pub mod todo;

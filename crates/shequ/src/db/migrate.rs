@@ -144,6 +144,11 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0028_import_vocab.sql"),
     ),
     (
+        30,
+        "jobs_retention",
+        include_str!("../../migrations/0030_jobs_retention.sql"),
+    ),
+    (
         31,
         "household_numbers",
         include_str!("../../migrations/0031_household_numbers.sql"),

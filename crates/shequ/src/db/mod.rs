@@ -107,9 +107,13 @@ impl Db {
             session_cache: Arc::default(),
             lists: Arc::default(),
         };
+        // Several servers may start at once on one database: the schema work below runs in one of them at
+        // a time (the others wait, then find nothing to do).
+        let lock = StartLock::take(&url, dialect).await?;
         migrate::run(&db).await?;
         crate::audit::seal_legacy(&db).await?;
         crate::calendar::store::seed(&db).await?;
+        lock.release().await;
         Ok(db)
     }
 
@@ -119,6 +123,61 @@ impl Db {
 }
 
 /// Current UTC time as stored in every `*_at` column.
+/// Held while a process migrates and seeds the database at start, so that two servers starting together on
+/// one database do not race (a second would apply a migration twice or insert the calendar twice). On
+/// PostgreSQL a session advisory lock on a connection of its own, keyed by database and schema (so that
+/// parallel tests in their own schemas do not wait for each other); sqlx's migrator takes its own lock inside.
+/// On SQLite an exclusive lock of the file `NAME-start.lock` beside the database.
+enum StartLock {
+    None,
+    Pg(sqlx::AnyConnection),
+    File(std::fs::File),
+}
+
+impl StartLock {
+    async fn take(url: &str, dialect: Dialect) -> anyhow::Result<StartLock> {
+        use sqlx::Connection;
+        if dialect == Dialect::Postgres {
+            let mut conn = sqlx::AnyConnection::connect(url).await?;
+            conn.execute(
+                "SELECT pg_advisory_lock(hashtext(current_database() || '/' || current_schema() || '/shequ-start'))",
+            )
+            .await?;
+            return Ok(StartLock::Pg(conn));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .unwrap_or(url)
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        if path.is_empty() || path.contains(":memory:") {
+            return Ok(StartLock::None);
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(format!("{path}-start.lock"))?;
+        let file = tokio::task::spawn_blocking(move || file.lock().map(|_| file)).await??;
+        Ok(StartLock::File(file))
+    }
+
+    async fn release(self) {
+        use sqlx::Connection;
+        match self {
+            StartLock::None => {}
+            StartLock::Pg(mut conn) => {
+                let _ = conn.execute("SELECT pg_advisory_unlock_all()").await;
+                let _ = conn.close().await;
+            }
+            StartLock::File(file) => {
+                let _ = file.unlock();
+            }
+        }
+    }
+}
+
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }

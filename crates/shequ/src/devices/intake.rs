@@ -388,17 +388,18 @@ async fn process<'a>(
     };
     // A duplicate within the window joins the open case of the same device and type.
     let since = fmt_ts(now - Duration::minutes(dedupe));
-    let open = sqlx::query(&format!(
+    let open_sql = format!(
         "SELECT c.id, c.number, c.state FROM device_events e JOIN cases c ON c.id = e.case_id \
          WHERE e.device_id = $1 AND e.event_type = $2 AND e.accepted = 1 AND e.received_at >= $3 \
          AND c.state IN {} ORDER BY e.id DESC LIMIT 1",
         State::open_sql()
-    ))
-    .bind(dev.id)
-    .bind(&ev.event_type)
-    .bind(&since)
-    .fetch_optional(&db.pool)
-    .await?;
+    );
+    let open = sqlx::query(&open_sql)
+        .bind(dev.id)
+        .bind(&ev.event_type)
+        .bind(&since)
+        .fetch_optional(&db.pool)
+        .await?;
     let message: String = ev.message.trim().chars().take(500).collect();
     let note = if message.is_empty() {
         title.clone()
@@ -407,31 +408,15 @@ async fn process<'a>(
     };
     entry.event_type = Some(&ev.event_type);
     // The case (opened or joined), its event row and, for a new case, its notifications: one transaction.
-    let outcome = if let Some(r) = open {
+    let join = |r: sqlx::any::AnyRow| -> (i64, String, Option<State>) {
         let (case_id, number, state): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
-        let state = State::from_code(&state);
+        (case_id, number, State::from_code(&state))
+    };
+    let outcome = if let Some(r) = open {
         let mut tx = db.begin().await?;
-        event(
-            &mut tx,
-            &actor,
-            case_id,
-            "device",
-            state,
-            state,
-            None,
-            None,
-            Some(&format!("再次报警:{note}")),
-            &fmt_ts(now),
-        )
-        .await?;
-        log(&mut *tx, entry, now, None, Some(case_id), body).await?;
-        seen(&mut tx, dev, now, entry).await?;
+        let joined = join_case(&mut tx, &actor, join(r), &note, entry, dev, now, body).await?;
         tx.commit().await?;
-        EventOutcome {
-            case_id,
-            case_number: number,
-            joined: true,
-        }
+        joined
     } else {
         let category = categories::by_code(db, &category_code).await?;
         let prepared = intake::prepare(
@@ -441,7 +426,7 @@ async fn process<'a>(
                 category_id: category.id,
                 source: "设备报警".into(),
                 title: format!("{title}({})", dev.name),
-                description: note,
+                description: note.clone(),
                 location_id: dev.location,
                 ..Default::default()
             },
@@ -449,23 +434,95 @@ async fn process<'a>(
         .await?;
         let alarm = super::notify::prepare(db, dev, &title).await?;
         let mut tx = db.begin().await?;
-        let case_id = intake::insert(&mut tx, &actor, &prepared).await?;
-        let number: String = sqlx::query_scalar("SELECT number FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_one(&mut *tx)
+        // Another server may have opened the case meanwhile (this process serializes a device's events in
+        // memory; several processes do it here): lock the device to the end of the transaction and look
+        // again.
+        lock_device(&mut tx, dev.id).await?;
+        let opened = sqlx::query(&open_sql)
+            .bind(dev.id)
+            .bind(&ev.event_type)
+            .bind(&since)
+            .fetch_optional(&mut *tx)
             .await?;
-        super::notify::write(&mut tx, &alarm, case_id, &number, now).await?;
-        log(&mut *tx, entry, now, None, Some(case_id), body).await?;
-        seen(&mut tx, dev, now, entry).await?;
-        tx.commit().await?;
-        EventOutcome {
-            case_id,
-            case_number: number,
-            joined: false,
+        if let Some(r) = opened {
+            let joined = join_case(&mut tx, &actor, join(r), &note, entry, dev, now, body).await?;
+            tx.commit().await?;
+            joined
+        } else {
+            let case_id = intake::insert(&mut tx, &actor, &prepared).await?;
+            let number: String = sqlx::query_scalar("SELECT number FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            super::notify::write(&mut tx, &alarm, case_id, &number, now).await?;
+            log(&mut *tx, entry, now, None, Some(case_id), body).await?;
+            seen(&mut tx, dev, now, entry).await?;
+            tx.commit().await?;
+            EventOutcome {
+                case_id,
+                case_number: number,
+                joined: false,
+            }
         }
     };
     Ok(Ok(outcome))
 }
+
+/// Joins an open case: its event, the device's log row and last seen time (the caller commits).
+#[allow(clippy::too_many_arguments)]
+async fn join_case(
+    tx: &mut crate::db::Tx<'_>,
+    actor: &Actor,
+    (case_id, number, state): (i64, String, Option<State>),
+    note: &str,
+    entry: &mut Log<'_>,
+    dev: &Known,
+    now: NaiveDateTime,
+    body: &[u8],
+) -> Result<EventOutcome> {
+    event(
+        tx,
+        actor,
+        case_id,
+        "device",
+        state,
+        state,
+        None,
+        None,
+        Some(&format!("再次报警:{note}")),
+        &fmt_ts(now),
+    )
+    .await?;
+    log(&mut **tx, entry, now, None, Some(case_id), body).await?;
+    seen(tx, dev, now, entry).await?;
+    Ok(EventOutcome {
+        case_id,
+        case_number: number,
+        joined: true,
+    })
+}
+
+/// Holds a device's new-case decision to one transaction at a time across server processes: on PostgreSQL
+/// an advisory lock to the end of the transaction (keys apart from the audit chain's), on SQLite the
+/// database's write lock, taken by a write.
+async fn lock_device(tx: &mut crate::db::Tx<'_>, device_id: i64) -> Result<()> {
+    let conn: &mut sqlx::AnyConnection = tx;
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) l")
+            .bind(DEVICE_LOCK_BASE + device_id)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query("UPDATE devices SET id = id WHERE id = $1")
+            .bind(device_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Advisory lock keys of devices: this plus the device id.
+const DEVICE_LOCK_BASE: i64 = 0x5348_4551_0000_0000;
 
 /// The device was heard from: its last seen time, in the transaction that stores its event.
 async fn seen(

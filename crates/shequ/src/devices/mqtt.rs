@@ -191,6 +191,42 @@ pub fn start(db: Db, config: Config) -> anyhow::Result<Handle> {
     })
 }
 
+/// The intake of `shequ serve`: with several servers on one database only the one holding the
+/// `mqtt_intake` lease ([`crate::jobs`]) connects — the broker keeps one persistent session per client id,
+/// and two servers with the same id would take it from each other. The lease is checked every 5 seconds; a
+/// server that loses it disconnects, the one that takes it over connects and receives what the broker kept
+/// meanwhile. A bad setting is an error at once.
+pub fn start_leased(db: Db, config: Config) -> anyhow::Result<()> {
+    options(&config)?;
+    tokio::spawn(async move {
+        let every = Duration::from_secs(5);
+        let lease = crate::jobs::lease_for(every);
+        let mut running: Option<Handle> = None;
+        loop {
+            let held = match crate::jobs::claim(&db, "mqtt_intake", lease).await {
+                Ok(c) => c.held(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "MQTT intake lease");
+                    running.is_some()
+                }
+            };
+            if held && running.is_none() {
+                match start(db.clone(), config.clone()) {
+                    Ok(h) => running = Some(h),
+                    Err(e) => tracing::error!(error = %e, "MQTT intake"),
+                }
+            } else if !held {
+                if let Some(h) = running.take() {
+                    tracing::info!("MQTT intake handed over to another server");
+                    h.stop().await;
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    Ok(())
+}
+
 /// Processes one message; a database error is retried three times, then logged (the message is
 /// acknowledged either way, so that one bad message cannot block the session).
 async fn handle(db: &Db, prefix: &str, p: &Publish) {

@@ -288,18 +288,32 @@ pub async fn drain(db: &Db, adapters: &[Arc<dyn Adapter>], now: NaiveDateTime) -
     Ok(done)
 }
 
-/// The background sender `shequ serve` starts: drains the outbox every two seconds; an error is logged
-/// and the next pass tries again. Rows left `sending` by a crash are put back to pending at start.
+/// The background sender `shequ serve` starts: drains the outbox every two seconds
+/// (`SHEQU_OUTBOX_SECONDS`) in the one server process that holds the sender's lease ([`crate::jobs`]); an
+/// error is logged and the next pass tries again. Rows left `sending` by a dead holder are put back to
+/// pending when a process takes the lease (never while another live process may be sending them).
 pub fn spawn(db: Db, adapters: Vec<Arc<dyn Adapter>>) {
     tokio::spawn(async move {
-        let _ = sqlx::query("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-            .execute(&db.pool)
-            .await;
+        let every = crate::jobs::seconds_from_env("SHEQU_OUTBOX_SECONDS", 2);
+        let lease = crate::jobs::lease_for(every);
         loop {
-            if let Err(e) = drain(&db, &adapters, chrono::Utc::now().naive_utc()).await {
-                tracing::warn!(error = %e, "outbox sender");
+            match crate::jobs::claim(&db, "outbox_sender", lease).await {
+                Ok(crate::jobs::Claim::Busy) => {}
+                Ok(claim) => {
+                    if claim == crate::jobs::Claim::Acquired {
+                        let _ = sqlx::query(
+                            "UPDATE outbox SET state = 'pending' WHERE state = 'sending'",
+                        )
+                        .execute(&db.pool)
+                        .await;
+                    }
+                    if let Err(e) = drain(&db, &adapters, chrono::Utc::now().naive_utc()).await {
+                        tracing::warn!(error = %e, "outbox sender");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "outbox sender lease"),
             }
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            tokio::time::sleep(every).await;
         }
     });
 }

@@ -11,6 +11,7 @@ pub mod natural;
 pub mod nodes;
 pub mod person_list;
 pub mod persons;
+pub mod pipl;
 pub mod place;
 pub mod plugin;
 pub mod population;

@@ -484,6 +484,18 @@ pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> Result<Perso
 
 /// Edits a person. A change of household is a move: the residence period at the old place ends today.
 pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Result<Person> {
+    update_with_reason(db, actor, id, input, None).await
+}
+
+/// [`update`]; with a reason (a correction the person asked for, [`super::pipl`]) the same transaction also
+/// audits `pipl_correct` with the reason and the names of the fields changed.
+pub async fn update_with_reason(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &PersonInput,
+    reason: Option<&str>,
+) -> Result<Person> {
     actor.require_write()?;
     let before = stored(db, actor, id).await?;
     if before.archived != 0 {
@@ -499,16 +511,40 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: &PersonInput) -> Res
     check_duplicate(db, actor, h.street_id, &v.id_number, Some(id)).await?;
     let mut tx = db.begin().await?;
     let after = write_update(&mut tx, &before, &v, &h).await?;
+    let (b, a) = (
+        crate::privacy::stored_json(&before)?,
+        crate::privacy::stored_json(&after)?,
+    );
     audit::record(
         &mut *tx,
         actor,
         "update",
         "person",
         Some(id),
-        Some(&crate::privacy::stored_json(&before)?),
-        Some(&crate::privacy::stored_json(&after)?),
+        Some(&b),
+        Some(&a),
     )
     .await?;
+    if let Some(reason) = reason {
+        let changed: Vec<&String> = a
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .filter(|k| *k != "updated_at" && b.get(k.as_str()) != m.get(k.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        audit::record(
+            &mut *tx,
+            actor,
+            "pipl_correct",
+            "person",
+            Some(id),
+            None,
+            Some(&serde_json::json!({"reason": reason, "fields": changed})),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(after)
 }
@@ -582,10 +618,32 @@ pub(crate) async fn write_update(
 /// Archives a person record (never deleted). Used for records entered by mistake; people who leave are
 /// recorded with a 迁出 event instead.
 pub async fn archive(db: &Db, actor: &Actor, id: i64) -> Result<()> {
+    archive_with_reason(db, actor, id, None).await
+}
+
+/// [`archive`]; with a reason (the person asked for it, [`super::pipl`]) also audited `pipl_archive`.
+pub async fn archive_with_reason(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    reason: Option<&str>,
+) -> Result<()> {
     actor.require_write()?;
     let p = get(db, actor, id).await?;
     let mut tx = db.begin().await?;
     audit::archive_row(&mut tx, actor, "persons", "person", id, p.archived).await?;
+    if let Some(reason) = reason {
+        audit::record(
+            &mut *tx,
+            actor,
+            "pipl_archive",
+            "person",
+            Some(id),
+            None,
+            Some(&serde_json::json!({"reason": reason})),
+        )
+        .await?;
+    }
     sqlx::query(
         "UPDATE residence_periods SET to_date = $2 WHERE person_id = $1 AND to_date IS NULL",
     )

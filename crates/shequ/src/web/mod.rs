@@ -157,11 +157,15 @@ pub async fn serve(db: Db, listen: &str, ready: impl FnOnce(SocketAddr)) -> anyh
     ready(listener.local_addr()?);
     // 限时办结: mark and escalate case deadlines every minute.
     crate::cases::deadlines::spawn(db.clone());
-    let app = router(AppState::new(db)).into_make_service_with_connect_info::<SocketAddr>();
+    // 保存期限: blank closed cases' personal fields after SHEQU_CASE_RETENTION_DAYS (off when unset).
+    crate::cases::retention::spawn(db.clone());
+    let app = router(AppState::new(db.clone())).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    // Another server takes the periodic jobs over at once instead of after the lease.
+    let _ = crate::jobs::release_all(&db).await;
     Ok(())
 }

@@ -31,6 +31,7 @@ mod imports_flow;
 mod imports_peer;
 mod imports_places;
 mod logins;
+mod multi_server;
 mod pages;
 mod party;
 mod patrols;

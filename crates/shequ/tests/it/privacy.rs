@@ -326,3 +326,299 @@ async fn no_answer_of_any_route_shows_personal_data_a_role_may_not_see() {
         leaks.join("\n")
     );
 }
+
+async fn audit_entries(db: &shequ::db::Db, action: &str, id: i64) -> Vec<String> {
+    sqlx::query(
+        "SELECT COALESCE(after_json, '') FROM audit_log WHERE action = $1 AND entity_id = $2 ORDER BY id",
+    )
+    .bind(action)
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+/// PIPL arts. 45–47 (issue 16): a person's data on request — a full copy for roles that may unmask, a
+/// correction and an archive — each with the request's note in the audit log; refused without a note.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persons_data_export_correction_and_archive_on_request_are_audited() {
+    use serde_json::json;
+    let app = crate::support::App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let cat = crate::cases::category(&g1, "sanitation").await;
+    let (st, case) = g1
+        .post_json(
+            "/api/cases",
+            json!({"category_id": cat, "source": "来访", "title": "楼道灯坏了", "location_id": w.dwelling1,
+                   "reporter_person_id": w.zhao, "reporter_name": "赵军杰", "reporter_phone": "13812345678"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{case}");
+    let (st, v) = g1
+        .post_json(
+            "/api/visits",
+            json!({"household_id": w.household1, "kind": "日常走访", "note": "了解近况"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let export = format!("/api/persons/{}/data-export", w.zhao);
+    let reason = "本人2026-05-06来访,书面申请查阅个人信息";
+
+    // A building leader sees the person masked and may not export.
+    let louzu = app.login("louzu").await;
+    let (st, e) = louzu.post_json(&export, json!({"reason": reason})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    // No note, nothing exported.
+    let (st, e) = g1.post_json(&export, json!({"reason": "  "})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["field"], "申请说明");
+    assert!(audit_entries(&app.db, "pipl_export", w.zhao)
+        .await
+        .is_empty());
+
+    let r = g1
+        .client
+        .post(g1.url(&export))
+        .header("X-CSRF-Token", &g1.csrf)
+        .json(&json!({"reason": reason}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let data: Value = r.json().await.unwrap();
+    assert_eq!(data["person"]["id_number"], w.zhao_id.as_str(), "{data}");
+    assert_eq!(data["person"]["phone"], "13812345678");
+    assert_eq!(data["reason"], reason);
+    assert_eq!(data["household_number"], "H001");
+    assert_eq!(data["cases"].as_array().unwrap().len(), 1, "{data}");
+    assert_eq!(data["cases"][0]["relation"], "上报人");
+    assert_eq!(data["cases"][0]["reporter_phone"], "13812345678");
+    assert_eq!(data["visits"].as_array().unwrap().len(), 1);
+    assert!(!data["residence"].as_array().unwrap().is_empty());
+    let entries = audit_entries(&app.db, "pipl_export", w.zhao).await;
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0].contains(reason) && entries[0].contains("\"cases\":1"),
+        "{}",
+        entries[0]
+    );
+    let unmasks = audit_entries(&app.db, "unmask", w.zhao).await;
+    assert!(
+        unmasks.iter().any(|e| e.contains("pipl_export")),
+        "{unmasks:?}"
+    );
+
+    // Correction on request: the edit with the note; the note and the changed fields are audited.
+    let correction = format!("/api/persons/{}/correction", w.zhao);
+    let mut person = crate::support::person_json("赵军杰", &w.zhao_id, w.household1);
+    person["phone"] = json!("13900002222");
+    let (st, _) = g1
+        .post_json(&correction, json!({"reason": "", "person": person}))
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, p) = g1
+        .post_json(
+            &correction,
+            json!({"reason": "本人来电要求更正手机号", "person": person}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["phone"], "139****2222", "answers stay masked");
+    let entries = audit_entries(&app.db, "pipl_correct", w.zhao).await;
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0].contains("本人来电要求更正手机号") && entries[0].contains("\"phone\""),
+        "{}",
+        entries[0]
+    );
+    assert_eq!(
+        louzu
+            .post_json(&correction, json!({"reason": "x", "person": person}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "a read-only role cannot correct"
+    );
+
+    // The same from the pages: the person's page offers the requests to workers, not to building leaders.
+    let page = g1
+        .get(&format!("/persons/{}", w.zhao))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"pipl-request\""));
+    let page = louzu
+        .get(&format!("/persons/{}", w.zhao))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("id=\"pipl-request\""));
+    let r = g1
+        .post_form(
+            &format!("/persons/{}/requests", w.zhao),
+            &[("reason", "本人委托家属书面申请"), ("action", "export")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let data: Value = r.json().await.unwrap();
+    assert_eq!(data["person"]["id_number"], w.zhao_id.as_str());
+    assert_eq!(audit_entries(&app.db, "pipl_export", w.zhao).await.len(), 2);
+    let hh = w.household1.to_string();
+    let r = g1
+        .post_form(
+            &format!("/persons/{}", w.zhao),
+            &[
+                ("name", "赵军杰"),
+                ("id_number", w.zhao_id.as_str()),
+                ("household_id", hh.as_str()),
+                ("phone", "13900003333"),
+                ("correction_reason", "本人到社区书面申请更正电话"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let entries = audit_entries(&app.db, "pipl_correct", w.zhao).await;
+    assert_eq!(entries.len(), 2);
+    assert!(entries[1].contains("本人到社区书面申请更正电话"));
+    // An edit without a reason is an ordinary edit.
+    let r = g1
+        .post_form(
+            &format!("/persons/{}", w.zhao),
+            &[
+                ("name", "赵军杰"),
+                ("id_number", w.zhao_id.as_str()),
+                ("household_id", hh.as_str()),
+                ("phone", "13900004444"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        audit_entries(&app.db, "pipl_correct", w.zhao).await.len(),
+        2
+    );
+
+    // Archive on request: out of the lists, audited with the note.
+    let archive = format!("/api/persons/{}/archive-request", w.zhao);
+    let (st, _) = g1.post_json(&archive, json!({})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, p) = g1
+        .post_json(&archive, json!({"reason": "本人已迁出本市,申请注销登记"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["archived"], 1);
+    assert_eq!(
+        audit_entries(&app.db, "pipl_archive", w.zhao).await.len(),
+        1
+    );
+    let (_, list) = g1.get_json("/api/persons").await;
+    assert!(list.as_array().unwrap().iter().all(|p| p["id"] != w.zhao));
+}
+
+/// PIPL art. 19 (issue 16): a closed case keeps its reporter's and parties' personal fields only for the
+/// retention period; then the job blanks them (audited without the values), open cases untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_cases_lose_their_personal_fields_after_the_retention_period() {
+    use serde_json::json;
+    use shequ::cases::retention;
+    let app = crate::support::App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let shuji = app.login("shuji").await;
+    let cat = crate::cases::category(&g1, "sanitation").await;
+    let mut ids = Vec::new();
+    for title in ["垃圾堆放", "仍在处理"] {
+        let (st, c) = g1
+            .post_json(
+                "/api/cases",
+                json!({"category_id": cat, "source": "来访", "title": title, "location_id": w.dwelling1,
+                       "reporter_person_id": w.zhao, "reporter_name": "赵军杰", "reporter_phone": "13812345678",
+                       "parties": [{"name": "周邻居", "phone": "13700001111"}]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let (closed, open) = (ids[0], ids[1]);
+    crate::cases::ok(&g1, closed, "accept", json!({})).await;
+    crate::cases::ok(&g1, closed, "dispatch", json!({"to": "community"})).await;
+    crate::cases::ok(&g1, closed, "handle", json!({"note": "已清运"})).await;
+    crate::cases::ok(&shuji, closed, "verify", json!({})).await;
+    crate::cases::ok(&shuji, closed, "close", json!({})).await;
+
+    let now = chrono::Utc::now().naive_utc();
+    // Within the period nothing changes.
+    assert_eq!(
+        retention::clear(&app.db, now + chrono::Duration::days(29), 30)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        retention::clear(&app.db, now + chrono::Duration::days(31), 30)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        retention::clear(&app.db, now + chrono::Duration::days(32), 30)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    let row = sqlx::query(
+        "SELECT reporter_name, reporter_phone, reporter_person_id, personal_cleared_at FROM cases WHERE id = $1",
+    )
+    .bind(closed)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(row.get::<Option<String>, _>(0).is_none());
+    assert!(row.get::<Option<String>, _>(1).is_none());
+    assert!(row.get::<Option<i64>, _>(2).is_none());
+    assert!(row.get::<Option<String>, _>(3).is_some());
+    let parties = sqlx::query("SELECT name, phone FROM case_parties WHERE case_id = $1")
+        .bind(closed)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(parties.len(), 1);
+    assert_eq!(parties[0].get::<String, _>(0), retention::CLEARED_NAME);
+    assert!(parties[0].get::<Option<String>, _>(1).is_none());
+    // The open case keeps them; the case page still answers, without them.
+    let kept: Option<String> = sqlx::query("SELECT reporter_phone FROM cases WHERE id = $1")
+        .bind(open)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept.as_deref(), Some("13812345678"));
+    let (st, c) = shuji.get_json(&format!("/api/cases/{closed}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(c["case"]["reporter_name"].is_null(), "{c}");
+    assert_eq!(
+        shuji.get(&format!("/cases/{closed}")).await.status(),
+        StatusCode::OK
+    );
+    // Audited once, naming the fields, holding none of the values.
+    let entries = audit_entries(&app.db, "retention_clear", closed).await;
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].contains("reporter_phone") && entries[0].contains("\"retention_days\":30"));
+    assert!(!entries[0].contains("1381234") && !entries[0].contains("赵军杰"));
+}

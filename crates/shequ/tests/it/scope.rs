@@ -468,3 +468,60 @@ async fn devices_of_another_grid_or_street_answer_404_on_every_device_endpoint()
         .get(0);
     assert_eq!(n, 0);
 }
+
+/// The PIPL requests (issue 16) on a person outside the user's scope answer 404 and change nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_data_requests_stay_inside_scope() {
+    let app = App::start().await;
+    let w = &app.world;
+    let zhao = w.zhao;
+    let state = || async {
+        sqlx::query("SELECT updated_at || name || archived FROM persons WHERE id = $1")
+            .bind(zhao)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            .get::<String, _>(0)
+    };
+    let before = state().await;
+    for who in ["wangge2", "admin_b"] {
+        let s = app.login(who).await;
+        let reason = json!({"reason": "本人申请"});
+        for (path, body) in [
+            (format!("/api/persons/{zhao}/data-export"), reason.clone()),
+            (
+                format!("/api/persons/{zhao}/correction"),
+                json!({"reason": "本人申请", "person": person_json("被改名", &w.zhao_id, w.household1)}),
+            ),
+            (
+                format!("/api/persons/{zhao}/archive-request"),
+                reason.clone(),
+            ),
+            (
+                "/api/persons/999999/data-export".to_string(),
+                reason.clone(),
+            ),
+        ] {
+            let (st, _) = s.post_json(&path, body).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{who} POST {path}");
+        }
+    }
+    assert_eq!(state().await, before);
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'pipl_%' OR action = 'unmask'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(n, 0);
+    // Inside the scope the same request works.
+    let g1 = app.login("wangge1").await;
+    let (st, _) = g1
+        .post_json(
+            &format!("/api/persons/{zhao}/data-export"),
+            json!({"reason": "本人申请"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+}

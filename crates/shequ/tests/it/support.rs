@@ -18,6 +18,14 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A database of its own: a SQLite file in a temp dir, or a PostgreSQL schema.
 pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>, String) {
+    let (url, dir) = fresh_url().await;
+    let db = Db::connect(&url).await.expect("connect");
+    (db, dir, url)
+}
+
+/// The URL of an empty database, not yet migrated: a SQLite file to be in a temp dir, or a new PostgreSQL
+/// schema.
+pub async fn fresh_url() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("SHEQU_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -31,15 +39,12 @@ pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>, String) {
                 .expect("create schema");
             admin.close().await;
             let sep = if url.contains('?') { '&' } else { '?' };
-            let url = format!("{url}{sep}options=-csearch_path%3D{schema}");
-            let db = Db::connect(&url).await.expect("connect");
-            (db, None, url)
+            (format!("{url}{sep}options=-csearch_path%3D{schema}"), None)
         }
         _ => {
             let dir = tempfile::tempdir().unwrap();
             let url = dir.path().join("test.db").to_str().unwrap().to_string();
-            let db = Db::connect(&url).await.expect("connect");
-            (db, Some(dir), url)
+            (url, Some(dir))
         }
     }
 }
@@ -127,7 +132,7 @@ pub fn person(name: &str, id_number: &str, household: i64) -> PersonInput {
     }
 }
 
-async fn build_world(db: &Db) -> World {
+pub async fn build_world(db: &Db) -> World {
     tags::ensure_builtin(db).await.unwrap();
     let sys = Actor::system();
     let street_a = node(db, None, Kind::Street, "和平街道").await;

@@ -9,6 +9,7 @@ use super::ApiResult;
 use crate::audit::Entry;
 use crate::privacy::Revealed;
 use crate::registry::persons::{self, Person, PersonInput};
+use crate::registry::pipl;
 use crate::registry::population::{self, EventInput};
 use crate::registry::rentals::{self, Rental, RentalInput};
 use crate::registry::search;
@@ -24,6 +25,9 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/events", post(add_event))
         .route("/persons/{id}/tags", get(tags).post(add_tag))
         .route("/persons/{id}/history", get(history))
+        .route("/persons/{id}/data-export", post(data_export))
+        .route("/persons/{id}/correction", post(correction))
+        .route("/persons/{id}/archive-request", post(archive_request))
         .route("/tag-types", get(tag_types).post(create_tag_type))
         .route("/rentals", get(rentals).post(create_rental))
 }
@@ -160,6 +164,55 @@ pub async fn history(
     Ok(Json(
         crate::registry::history::for_person(&state.db, &user.actor, id).await?,
     ))
+}
+
+/// 个人信息副本: a copy of all the person's data on their request (PIPL art. 45), unmasked, as a JSON download;
+/// roles that may unmask only; audited `pipl_export` (with the request's note) and `unmask`.
+#[utoipa::path(post, path = "/api/persons/{id}/data-export", params(("id" = i64, Path)), request_body = pipl::Request, responses((status = 200, body = pipl::PersonalData), (status = 403), (status = 404), (status = 422)))]
+pub async fn data_export(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Json(r): Json<pipl::Request>,
+) -> Result<axum::response::Response, super::ApiError> {
+    use axum::response::IntoResponse;
+    let data = pipl::export(&state.db, &user.actor, id, &r.reason).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"person-{id}.json\""),
+        )],
+        Json(data),
+    )
+        .into_response())
+}
+
+/// 更正: a correction on the person's request — the edit of `PUT /api/persons/{id}` with the request's note,
+/// audited `update` and `pipl_correct`.
+#[utoipa::path(post, path = "/api/persons/{id}/correction", params(("id" = i64, Path)), request_body = pipl::Correction, responses((status = 200, body = Person), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn correction(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Json(c): Json<pipl::Correction>,
+) -> ApiResult<Person> {
+    let p = pipl::correct(&state.db, &user.actor, id, &c).await?;
+    Ok(Json(shown(p, &user)))
+}
+
+/// 归档: archives the person's record on their request, audited `archive` and `pipl_archive` with the note.
+#[utoipa::path(post, path = "/api/persons/{id}/archive-request", params(("id" = i64, Path)), request_body = pipl::Request, responses((status = 200, body = Person), (status = 403), (status = 404), (status = 422)))]
+pub async fn archive_request(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Json(r): Json<pipl::Request>,
+) -> ApiResult<Person> {
+    pipl::archive(&state.db, &user.actor, id, &r.reason).await?;
+    Ok(Json(shown(
+        persons::get(&state.db, &user.actor, id).await?,
+        &user,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/tag-types", responses((status = 200, body = [TagType])))]

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/tags", post(add_tag))
         .route("/persons/{id}/tags/{tag}/remove", post(remove_tag))
         .route("/persons/{id}/archive", post(archive))
+        .route("/persons/{id}/requests", post(pipl_request))
         .route("/persons/{id}/history", get(history))
         .route("/tag-fields", get(tag_fields))
 }
@@ -247,14 +248,68 @@ async fn edit_form(
     )
 }
 
+/// The edit form: the person's fields, and the reason when the person asked for the correction.
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(flatten)]
+    person: PersonInput,
+    #[serde(default)]
+    correction_reason: String,
+}
+
 async fn update(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<i64>,
-    Form(f): Form<PersonInput>,
+    Form(f): Form<EditForm>,
 ) -> Result<Redirect, PageError> {
-    persons::update(&state.db, &user.actor, id, &f).await?;
+    if f.correction_reason.trim().is_empty() {
+        persons::update(&state.db, &user.actor, id, &f.person).await?;
+    } else {
+        let c = crate::registry::pipl::Correction {
+            reason: f.correction_reason,
+            person: f.person,
+        };
+        crate::registry::pipl::correct(&state.db, &user.actor, id, &c).await?;
+    }
     Ok(Redirect::to(&format!("/persons/{id}")))
+}
+
+#[derive(Deserialize)]
+struct PiplForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// 个人信息申请 from the person's page: the copy of their data as a JSON download, or the archive.
+async fn pipl_request(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<PiplForm>,
+) -> Result<axum::response::Response, PageError> {
+    use crate::registry::pipl;
+    use axum::response::IntoResponse;
+    match f.action.as_str() {
+        "export" => {
+            let data = pipl::export(&state.db, &user.actor, id, &f.reason).await?;
+            Ok((
+                [(
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"person-{id}.json\""),
+                )],
+                axum::Json(data),
+            )
+                .into_response())
+        }
+        "archive" => {
+            pipl::archive(&state.db, &user.actor, id, &f.reason).await?;
+            Ok(Redirect::to(&format!("/persons/{id}")).into_response())
+        }
+        _ => Err(Error::invalid("操作", "请选择导出或归档").into()),
+    }
 }
 
 async fn reveal(
