@@ -21,6 +21,7 @@ mod devices;
 mod devices_health;
 mod devices_mqtt;
 mod devices_outbox;
+mod devices_pages;
 mod exports;
 mod exports_people;
 mod governance;
