@@ -138,6 +138,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "report_figure_records",
         include_str!("../../migrations/0027_report_figure_records.sql"),
     ),
+    (
+        29,
+        "device_event_once",
+        include_str!("../../migrations/0029_device_event_once.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

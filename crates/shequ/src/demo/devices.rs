@@ -149,12 +149,14 @@ async fn notifications(db: &Db, made: &[(i64, &'static str, i64)]) -> anyhow::Re
         .fetch_one(&db.pool)
         .await?;
     let duty = "010-62345678".to_string();
-    sqlx::query("INSERT INTO community_duty_phones (community_id, phone, updated_at) VALUES ($1, $2, $3)")
-        .bind(community)
-        .bind(&duty)
-        .bind(fmt_ts(REF.and_hms_opt(9, 0, 0).expect("nine")))
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO community_duty_phones (community_id, phone, updated_at) VALUES ($1, $2, $3)",
+    )
+    .bind(community)
+    .bind(&duty)
+    .bind(fmt_ts(REF.and_hms_opt(9, 0, 0).expect("nine")))
+    .execute(&db.pool)
+    .await?;
     for (n, (dev, _, grid)) in made.iter().filter(|d| d.1 == "sos").enumerate() {
         let Some(r) = sqlx::query(
             "SELECT c.id, c.number, c.created_at, d.name, d.contact_name, d.contact_phone, l.name \
@@ -175,7 +177,15 @@ async fn notifications(db: &Db, made: &[(i64, &'static str, i64)]) -> anyhow::Re
             Option<String>,
             Option<String>,
             String,
-        ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6));
+        ) = (
+            r.get(0),
+            r.get(1),
+            r.get(2),
+            r.get(3),
+            r.get(4),
+            r.get(5),
+            r.get(6),
+        );
         let at = chrono::NaiveDateTime::parse_from_str(&created, "%Y-%m-%d %H:%M:%S")?;
         let payload = serde_json::json!({"case_number": number, "title": "安康通SOS求助", "device": device, "place": place,
             "text": format!("【社区】安康通SOS求助:{device}({place}),事件 {number}")})
@@ -192,7 +202,14 @@ async fn notifications(db: &Db, made: &[(i64, &'static str, i64)]) -> anyhow::Re
             .into_iter()
             .map(|(id, name)| ("grid_worker", format!("user:{id}"), name, "web", 0, true))
             .collect();
-        rows.push(("duty_phone", duty.clone(), "社区值班电话".into(), "sms", 0, true));
+        rows.push((
+            "duty_phone",
+            duty.clone(),
+            "社区值班电话".into(),
+            "sms",
+            0,
+            true,
+        ));
         if let Some(phone) = phone {
             let given_up = n > 0;
             rows.push((

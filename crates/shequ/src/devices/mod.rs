@@ -339,19 +339,21 @@ pub async fn duty_phones(db: &Db, actor: &Actor) -> Result<Vec<DutyPhoneRow>> {
     let full = sets_duty_phone(actor.role);
     Ok(rows
         .into_iter()
-        .map(|(community_id, community, phone, updated_at)| DutyPhoneRow {
-            community_id,
-            community,
-            phone: phone.map(|p| {
-                if full {
-                    p
-                } else {
-                    crate::privacy::mask(crate::privacy::Kind::Phone, &p)
-                }
-            }),
-            updated_at,
-            can_set: full,
-        })
+        .map(
+            |(community_id, community, phone, updated_at)| DutyPhoneRow {
+                community_id,
+                community,
+                phone: phone.map(|p| {
+                    if full {
+                        p
+                    } else {
+                        crate::privacy::mask(crate::privacy::Kind::Phone, &p)
+                    }
+                }),
+                updated_at,
+                can_set: full,
+            },
+        )
         .collect())
 }
 

@@ -82,17 +82,31 @@ async fn the_outbox_page_shows_each_notification_with_its_attempts_masked_by_rol
     let r = shuji.get("/devices/outbox").await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(html.contains(&format!("href=\"/cases/{case}\">{number}</a>")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/cases/{case}\">{number}</a>")),
+        "{html}"
+    );
     assert!(html.contains("wangge1用户"), "the grid worker by name");
     assert!(!html.contains("user:"), "no account ids");
     assert!(html.contains("赵小明") && html.contains("139****1111"));
-    assert!(!html.contains("13900001111"), "the contact's phone is masked");
-    assert!(html.contains("010-66660000"), "the duty phone in full to the community head");
+    assert!(
+        !html.contains("13900001111"),
+        "the contact's phone is masked"
+    );
+    assert!(
+        html.contains("010-66660000"),
+        "the duty phone in full to the community head"
+    );
     assert!(html.contains("失败:短信网关超时") && html.contains("成功"));
     assert!(html.contains("下次重试"));
     assert!(!html.contains(" UTC"), "Beijing time");
     // A filter by state; a state that does not exist is a clear error.
-    let failed = shuji.get("/devices/outbox?state=sent").await.text().await.unwrap();
+    let failed = shuji
+        .get("/devices/outbox?state=sent")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(failed.contains("wangge1用户") && !failed.contains("赵小明"));
     let (st, e) = shuji.get_json("/api/devices/outbox?state=lost").await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
@@ -103,7 +117,10 @@ async fn the_outbox_page_shows_each_notification_with_its_attempts_masked_by_rol
     let (st, o) = g1.get_json("/api/devices/outbox").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(o["entries"].as_array().unwrap().len(), 3, "{o}");
-    assert_eq!((o["pending"].as_i64(), o["sent"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (o["pending"].as_i64(), o["sent"].as_i64()),
+        (Some(2), Some(1))
+    );
     let duty = o["entries"]
         .as_array()
         .unwrap()
@@ -126,7 +143,9 @@ async fn the_outbox_page_shows_each_notification_with_its_attempts_masked_by_rol
     }
     // The device list links to both pages.
     let list = shuji.get("/devices").await.text().await.unwrap();
-    assert!(list.contains("href=\"/devices/outbox\"") && list.contains("href=\"/devices/duty-phones\""));
+    assert!(
+        list.contains("href=\"/devices/outbox\"") && list.contains("href=\"/devices/duty-phones\"")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -134,18 +153,41 @@ async fn the_duty_phone_page_is_a_form_for_community_heads_and_masked_for_others
     let app = App::start().await;
     let w = &app.world;
     let shuji = app.login("shuji").await;
-    let html = shuji.get("/devices/duty-phones").await.text().await.unwrap();
-    assert!(html.contains(&format!("action=\"/devices/duty-phones/{}\"", w.community_a1)));
+    let html = shuji
+        .get("/devices/duty-phones")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!(
+        "action=\"/devices/duty-phones/{}\"",
+        w.community_a1
+    )));
     let g1 = app.login("wangge1").await;
-    assert!(g1.get("/devices/duty-phones").await.text().await.unwrap().contains("未设置"));
+    assert!(g1
+        .get("/devices/duty-phones")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("未设置"));
     let r = shuji
         .post_form(
             &format!("/devices/duty-phones/{}", w.community_a1),
             &[("phone", "010-66661234")],
         )
         .await;
-    assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
-    let html = shuji.get("/devices/duty-phones").await.text().await.unwrap();
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
+    let html = shuji
+        .get("/devices/duty-phones")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("value=\"010-66661234\""), "{html}");
     // Bad input: a clear Chinese error, nothing changed.
     let r = shuji
@@ -197,11 +239,27 @@ async fn a_device_page_links_its_cases_and_a_case_page_names_its_device() {
     let app = App::start().await;
     let (case, number, dev) = alarm(&app).await;
     let g1 = app.login("wangge1").await;
-    let html = g1.get(&format!("/devices/{dev}")).await.text().await.unwrap();
-    assert!(html.contains(&format!("<a href=\"/cases/{case}\">{number}</a>")), "{html}");
+    let html = g1
+        .get(&format!("/devices/{dev}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("<a href=\"/cases/{case}\">{number}</a>")),
+        "{html}"
+    );
     assert!(html.contains("安康通SOS求助(赵军杰家安康通)"));
-    let html = g1.get(&format!("/cases/{case}")).await.text().await.unwrap();
-    assert!(html.contains(&format!("<a href=\"/devices/{dev}\">赵军杰家安康通</a>")), "{html}");
+    let html = g1
+        .get(&format!("/cases/{case}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("<a href=\"/devices/{dev}\">赵军杰家安康通</a>")),
+        "{html}"
+    );
     // A case nobody's device raised names none.
     let (st, c) = g1
         .post_json(

@@ -22,6 +22,7 @@ mod devices_health;
 mod devices_mqtt;
 mod devices_outbox;
 mod devices_pages;
+mod devices_statements;
 mod exports;
 mod exports_people;
 mod governance;
