@@ -122,6 +122,7 @@ async fn publish(
     let mut probe = 0usize;
     let mut probe_at = Instant::now();
     let mut pending: Option<(String, Instant)> = None;
+    let mut pending_sent = 0u64;
     while start.elapsed() < Duration::from_secs(seconds) {
         for _ in 0..per_tick {
             let (code, secret, street, kind) = &load[(sent as usize * 7) % load.len()];
@@ -155,6 +156,7 @@ async fn publish(
                 )
                 .await?;
             pending = Some((code.clone(), Instant::now()));
+            pending_sent = sent;
         }
         if let Some((code, at)) = &pending {
             let done: Option<i64> = sqlx::query_scalar(
@@ -166,7 +168,12 @@ async fn publish(
             .await?
             .flatten();
             if done.is_some() {
-                latencies.push(at.elapsed().as_millis() as u64);
+                let ms = at.elapsed().as_millis() as u64;
+                latencies.push(ms);
+                println!(
+                    "probe t_s={:.1} after_events={pending_sent} ms={ms}",
+                    (*at - start).as_secs_f64()
+                );
                 pending = None;
             }
         }

@@ -144,6 +144,11 @@ const FILES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0028_import_vocab.sql"),
     ),
     (
+        29,
+        "device_event_once",
+        include_str!("../../migrations/0029_device_event_once.sql"),
+    ),
+    (
         30,
         "jobs_retention",
         include_str!("../../migrations/0030_jobs_retention.sql"),

@@ -105,6 +105,7 @@ pub async fn generate(db: &Db, grids: &[i64]) -> anyhow::Result<usize> {
     }
     let now = chrono::Utc::now().naive_utc();
     alarms(db, &made).await?;
+    notifications(db, &made).await?;
     for (i, (dev, kind, _)) in made.iter().enumerate() {
         // Heard from a few minutes ago; the first camera silent for two days.
         let silent = *kind == "camera" && made.iter().position(|d| d.1 == "camera") == Some(i);
@@ -134,6 +135,127 @@ pub async fn generate(db: &Db, grids: &[i64]) -> anyhow::Result<usize> {
         .await?;
     }
     Ok(made.len())
+}
+
+/// The duty phone of the devices' community, and the notifications of the latest alarm of each 安康通 as the
+/// sender left them: the grid workers and the duty phone told at once, the emergency contact after one
+/// failed try (the first device) or given up after five (the others).
+async fn notifications(db: &Db, made: &[(i64, &'static str, i64)]) -> anyhow::Result<()> {
+    let Some((_, _, grid)) = made.first() else {
+        return Ok(());
+    };
+    let community: i64 = sqlx::query_scalar("SELECT community_id FROM nodes WHERE id = $1")
+        .bind(*grid)
+        .fetch_one(&db.pool)
+        .await?;
+    let duty = "010-62345678".to_string();
+    sqlx::query(
+        "INSERT INTO community_duty_phones (community_id, phone, updated_at) VALUES ($1, $2, $3)",
+    )
+    .bind(community)
+    .bind(&duty)
+    .bind(fmt_ts(REF.and_hms_opt(9, 0, 0).expect("nine")))
+    .execute(&db.pool)
+    .await?;
+    for (n, (dev, _, grid)) in made.iter().filter(|d| d.1 == "sos").enumerate() {
+        let Some(r) = sqlx::query(
+            "SELECT c.id, c.number, c.created_at, d.name, d.contact_name, d.contact_phone, l.name \
+             FROM device_events e JOIN cases c ON c.id = e.case_id JOIN devices d ON d.id = e.device_id \
+             JOIN nodes l ON l.id = d.location_node_id WHERE e.device_id = $1 ORDER BY c.created_at DESC LIMIT 1",
+        )
+        .bind(*dev)
+        .fetch_optional(&db.pool)
+        .await?
+        else {
+            continue;
+        };
+        let (case, number, created, device, contact, phone, place): (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        ) = (
+            r.get(0),
+            r.get(1),
+            r.get(2),
+            r.get(3),
+            r.get(4),
+            r.get(5),
+            r.get(6),
+        );
+        let at = chrono::NaiveDateTime::parse_from_str(&created, "%Y-%m-%d %H:%M:%S")?;
+        let payload = serde_json::json!({"case_number": number, "title": "安康通SOS求助", "device": device, "place": place,
+            "text": format!("【社区】安康通SOS求助:{device}({place}),事件 {number}")})
+        .to_string();
+        let workers: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT u.id, u.display_name FROM users u JOIN user_grids ug ON ug.user_id = u.id \
+             WHERE ug.grid_id = $1 AND u.role = 'grid_worker' AND u.archived = 0 ORDER BY u.id",
+        )
+        .bind(*grid)
+        .fetch_all(&db.pool)
+        .await?;
+        // (kind, address, name, channel, the errors of the failed tries, delivered at last)
+        let mut rows: Vec<(&str, String, String, &str, usize, bool)> = workers
+            .into_iter()
+            .map(|(id, name)| ("grid_worker", format!("user:{id}"), name, "web", 0, true))
+            .collect();
+        rows.push((
+            "duty_phone",
+            duty.clone(),
+            "社区值班电话".into(),
+            "sms",
+            0,
+            true,
+        ));
+        if let Some(phone) = phone {
+            let given_up = n > 0;
+            rows.push((
+                "emergency_contact",
+                phone,
+                contact.unwrap_or_else(|| "紧急联系人".into()),
+                "sms",
+                if given_up { 5 } else { 1 },
+                !given_up,
+            ));
+        }
+        for (kind, address, name, channel, failures, delivered) in rows {
+            let tries = failures + delivered as usize;
+            let last = at + Duration::seconds(30 * tries as i64);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO outbox (case_id, recipient_kind, recipient, recipient_name, channel, payload, attempts, \
+                 state, next_at, last_error, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 RETURNING id",
+            )
+            .bind(case)
+            .bind(kind)
+            .bind(&address)
+            .bind(&name)
+            .bind(channel)
+            .bind(&payload)
+            .bind(tries as i64)
+            .bind(if delivered { "sent" } else { "failed" })
+            .bind(fmt_ts(last))
+            .bind((failures > 0).then(|| "短信网关超时".to_string()))
+            .bind(&created)
+            .bind(delivered.then(|| fmt_ts(last)))
+            .fetch_one(&db.pool)
+            .await?;
+            for t in 0..tries {
+                let ok = delivered && t == tries - 1;
+                sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(fmt_ts(at + Duration::seconds(30 * t as i64)))
+                    .bind(ok as i64)
+                    .bind((!ok).then(|| "短信网关超时".to_string()))
+                    .execute(&db.pool)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Six alarms a year per device, every two months or so, each a case of the alarm's category (closed and

@@ -92,3 +92,24 @@ pub fn reason_label(code: &str) -> &'static str {
         _ => "其他",
     }
 }
+
+/// The device whose alarm raised a case, as the case's page names it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseDevice {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// The device that raised a case (its first accepted alarm), if any and in the actor's scope.
+pub async fn of_case(db: &Db, actor: &Actor, case_id: i64) -> Result<Option<CaseDevice>> {
+    Ok(sqlx::query_as::<_, CaseDevice>(&format!(
+        "SELECT d.id, d.code, d.name, d.kind FROM device_events e JOIN devices d ON d.id = e.device_id \
+         WHERE e.case_id = $1 AND e.accepted = 1 AND {} ORDER BY e.id LIMIT 1",
+        actor.scope.sql("d")
+    ))
+    .bind(case_id)
+    .fetch_optional(&db.pool)
+    .await?)
+}

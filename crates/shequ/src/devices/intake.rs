@@ -100,47 +100,109 @@ pub(crate) struct Known {
     pub person_id: Option<i64>,
     /// The kind's heartbeat interval, read with the device so that a message costs one statement less.
     heartbeat_minutes: i64,
+    /// For an event: its type's configuration and the case the device's last alarm of that type is in,
+    /// read with the device (None: the type is not configured, or the message is a heartbeat).
+    ty: Option<EventType>,
 }
 
-async fn find(db: &Db, target: Target<'_>) -> Result<Option<Known>> {
+/// An event type's configuration (`device_event_types`) and the device's last alarm of the type.
+struct EventType {
+    category_code: String,
+    title: String,
+    dedupe_minutes: i64,
+    /// The case of the device's last accepted alarm of this type: (id, number, state, received at).
+    last: Option<(i64, String, String, String)>,
+}
+
+impl EventType {
+    /// The case a new alarm at `now` joins: the last one's, if it is open and within the window.
+    fn open_case(&self, now: NaiveDateTime) -> Option<(i64, String, State)> {
+        let since = fmt_ts(now - Duration::minutes(self.dedupe_minutes));
+        self.last
+            .as_ref()
+            .filter(|(_, _, state, at)| {
+                *at >= since && State::from_code(state).is_some_and(|s| s.is_open())
+            })
+            .and_then(|(id, number, state, _)| {
+                State::from_code(state).map(|s| (*id, number.clone(), s))
+            })
+    }
+}
+
+/// The device's last accepted alarm of a type, by its case (a correlated subquery on `d`, `$2` the type).
+const LAST_ALARM: &str = "LEFT JOIN device_events le ON le.id = (SELECT e.id FROM device_events e \
+    WHERE e.device_id = d.id AND e.event_type = $2 AND e.accepted = 1 \
+    ORDER BY e.received_at DESC, e.id DESC LIMIT 1) LEFT JOIN cases c ON c.id = le.case_id";
+
+/// Reads the device a message names — for an event (`event_type` not empty) with its type's configuration
+/// and its last alarm of that type, in the same statement.
+async fn find(db: &Db, target: Target<'_>, event_type: &str) -> Result<Option<Known>> {
     const COLS: &str =
         "SELECT d.id, d.code, d.name, d.kind, d.secret, d.location_node_id, d.person_id, \
-        d.street_id, s.code, COALESCE(k.heartbeat_minutes, 60) FROM devices d \
+        d.street_id, s.code, COALESCE(k.heartbeat_minutes, 60)";
+    const FROM: &str = "FROM devices d \
         JOIN nodes s ON s.id = d.street_id LEFT JOIN device_kinds k ON k.kind = d.kind";
-    let row = match target {
-        Target::Id(id) => {
-            sqlx::query(&format!("{COLS} WHERE d.id = $1 AND d.archived = 0"))
-                .bind(id)
-                .fetch_optional(&db.pool)
-                .await?
-        }
-        Target::Code { street, code } => {
-            let row = sqlx::query(&format!("{COLS} WHERE d.code = $1 AND d.archived = 0"))
-                .bind(code)
-                .fetch_optional(&db.pool)
-                .await?;
-            // The topic's street is the street's code or id; a device of another street is unknown there.
-            row.filter(|r| {
-                r.get::<i64, _>(7).to_string() == street
-                    || r.get::<Option<String>, _>(8).as_deref() == Some(street)
-            })
-        }
+    let (cols, joins) = if event_type.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            ", t.category_code, t.title, t.dedupe_minutes, c.id, c.number, c.state, le.received_at"
+                .to_string(),
+            format!("LEFT JOIN device_event_types t ON t.event_type = $2 {LAST_ALARM}"),
+        )
     };
-    Ok(row.map(|r| Known {
-        id: r.get(0),
-        code: r.get(1),
-        name: r.get(2),
-        kind: r.get(3),
-        secret: r.get(4),
-        location: r.get(5),
-        person_id: r.get(6),
-        heartbeat_minutes: r.get(9),
+    let (cond, key) = match target {
+        Target::Id(id) => ("d.id = $1", id.to_string()),
+        Target::Code { code, .. } => ("d.code = $1", code.to_string()),
+    };
+    let sql = format!("{COLS}{cols} {FROM} {joins} WHERE {cond} AND d.archived = 0");
+    let mut q = match target {
+        Target::Id(id) => sqlx::query(&sql).bind(id),
+        Target::Code { .. } => sqlx::query(&sql).bind(key),
+    };
+    if !event_type.is_empty() {
+        q = q.bind(event_type.to_string());
+    }
+    let row = q.fetch_optional(&db.pool).await?;
+    // The topic's street is the street's code or id; a device of another street is unknown there.
+    let row = match target {
+        Target::Id(_) => row,
+        Target::Code { street, .. } => row.filter(|r| {
+            r.get::<i64, _>(7).to_string() == street
+                || r.get::<Option<String>, _>(8).as_deref() == Some(street)
+        }),
+    };
+    Ok(row.map(|r| {
+        let ty = if event_type.is_empty() {
+            None
+        } else {
+            r.get::<Option<String>, _>(10)
+                .map(|category_code| EventType {
+                    category_code,
+                    title: r.get(11),
+                    dedupe_minutes: r.get(12),
+                    last: r
+                        .get::<Option<i64>, _>(13)
+                        .map(|id| (id, r.get(14), r.get(15), r.get(16))),
+                })
+        };
+        Known {
+            id: r.get(0),
+            code: r.get(1),
+            name: r.get(2),
+            kind: r.get(3),
+            secret: r.get(4),
+            location: r.get(5),
+            person_id: r.get(6),
+            heartbeat_minutes: r.get(9),
+            ty,
+        }
     }))
 }
 
 /// Counts a message that is not even the signed envelope, by the device its topic names (0 if none).
 pub(crate) async fn malformed(db: &Db, target: Target<'_>, now: NaiveDateTime) -> Result<()> {
-    let id = find(db, target).await?.map_or(0, |d| d.id);
+    let id = find(db, target, "").await?.map_or(0, |d| d.id);
     count(db, id, &Refusal::BadBody(String::new()), now).await
 }
 
@@ -162,10 +224,26 @@ async fn log<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     case_id: Option<i64>,
     body: &[u8],
 ) -> Result<()> {
+    store(exec, l, now, refusal, case_id, body, None).await?;
+    Ok(())
+}
+
+/// Stores an event row; with a replay key (an accepted event) only if no accepted event of the device has
+/// that key yet — the claim and the row are one statement. True when the row was stored.
+async fn store<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    exec: E,
+    l: &Log<'_>,
+    now: NaiveDateTime,
+    refusal: Option<&Refusal>,
+    case_id: Option<i64>,
+    body: &[u8],
+    once: Option<&str>,
+) -> Result<bool> {
     let keep = if refusal.is_some() { 1000 } else { 4000 };
-    sqlx::query(
+    let stored = sqlx::query(
         "INSERT INTO device_events (device_id, event_type, sent_at, received_at, signature, accepted, reason, \
-         case_id, body, event_id, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         case_id, body, event_id, channel, replay_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (device_id, replay_key) DO NOTHING",
     )
     .bind(l.device_id)
     .bind(l.event_type.map(String::from))
@@ -178,8 +256,11 @@ async fn log<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     .bind(String::from_utf8_lossy(&body[..body.len().min(keep)]).to_string())
     .bind(l.event_id.map(|s| s.chars().take(100).collect::<String>()))
     .bind(l.via.code())
+    .bind(once.map(String::from))
     .execute(exec)
-    .await?;
+    .await?
+    .rows_affected()
+        == 1;
     if let Some(r) = refusal {
         tracing::warn!(
             device_id = l.device_id,
@@ -187,22 +268,7 @@ async fn log<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
             "device event refused"
         );
     }
-    Ok(())
-}
-
-/// Claims a replay key: true for the first of identical messages, however many arrive at once.
-async fn claim(db: &Db, device_id: i64, key: &str, now: NaiveDateTime) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO device_event_keys (device_id, signature, received_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (device_id, signature) DO NOTHING",
-    )
-    .bind(device_id)
-    .bind(key)
-    .bind(fmt_ts(now))
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
-    Ok(done == 1)
+    Ok(stored)
 }
 
 /// The checks every message passes, in order: known device, rate, signature, timestamp. A refusal here is
@@ -213,8 +279,9 @@ async fn authenticate(
     msg: Signed<'_>,
     now: NaiveDateTime,
     via: Via,
+    event_type: &str,
 ) -> Result<std::result::Result<(Known, Option<NaiveDateTime>), Refusal>> {
-    let Some(dev) = find(db, target).await? else {
+    let Some(dev) = find(db, target, event_type).await? else {
         count(db, 0, &Refusal::UnknownDevice, now).await?;
         return Ok(Err(Refusal::UnknownDevice));
     };
@@ -257,7 +324,7 @@ pub async fn heartbeat(
     now: NaiveDateTime,
     via: Via,
 ) -> Result<std::result::Result<(), Refusal>> {
-    let (dev, sent) = match authenticate(db, target, msg, now, via).await? {
+    let (dev, sent) = match authenticate(db, target, msg, now, via, "").await? {
         Ok(d) => d,
         Err(r) => return Ok(Err(r)),
     };
@@ -295,6 +362,11 @@ pub async fn heartbeat(
 /// Receives one signed event at `now` (UTC). `Ok(Err(refusal))` is a refused event: a signed one is logged
 /// in `device_events` with its reason (and at most 1,000 characters of its body), an unsigned one only
 /// counted in `device_refusals`.
+///
+/// A repeated alarm (joining the open case) costs four statements: the device with its type and its last
+/// alarm's case (one read, the body's type taken before the signature is checked — nothing is written
+/// from it until then), and in one transaction its event row (which claims the replay key), the case's
+/// trail entry and the device's last seen time.
 pub async fn receive(
     db: &Db,
     target: Target<'_>,
@@ -302,7 +374,9 @@ pub async fn receive(
     now: NaiveDateTime,
     via: Via,
 ) -> Result<std::result::Result<EventOutcome, Refusal>> {
-    let (dev, sent) = match authenticate(db, target, msg, now, via).await? {
+    let parsed: Option<DeviceEvent> = serde_json::from_slice(msg.body).ok();
+    let event_type = parsed.as_ref().map_or("", |e| e.event_type.as_str());
+    let (dev, sent) = match authenticate(db, target, msg, now, via, event_type).await? {
         Ok(d) => d,
         Err(r) => return Ok(Err(r)),
     };
@@ -320,64 +394,78 @@ pub async fn receive(
         log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
         return Ok(Err(r));
     }
-    let ev: DeviceEvent = match serde_json::from_slice(msg.body) {
-        Ok(e) => e,
-        Err(_) => {
-            let r = Refusal::BadBody(
-                "事件内容应为 JSON:{\"type\": \"smoke\", \"message\": \"…\", \"id\": \"…\"}".into(),
-            );
-            log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
-            return Ok(Err(r));
-        }
+    let Some(ev) = parsed.as_ref() else {
+        let r = Refusal::BadBody(
+            "事件内容应为 JSON:{\"type\": \"smoke\", \"message\": \"…\", \"id\": \"…\"}".into(),
+        );
+        log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
+        return Ok(Err(r));
     };
     entry.event_id = ev.id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    // An event is processed once: by the device's event id when it sends one, else by its signature.
+    let Some(ty) = dev.ty.as_ref() else {
+        let r = Refusal::BadBody(format!("未配置的事件类型 {}", ev.event_type));
+        log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
+        return Ok(Err(r));
+    };
+    // An event is processed once: by the device's event id when it sends one, else by its signature. The
+    // key is claimed by the event's row, in the transaction that opens or joins the case: an error rolls
+    // both back, so the device may retry.
     let key = match entry.event_id {
         Some(id) => format!("id:{}", id.chars().take(100).collect::<String>()),
         None => signature.to_ascii_lowercase(),
     };
-    if !claim(db, dev.id, &key, now).await? {
-        let r = Refusal::Replay;
-        log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
-        return Ok(Err(r));
-    }
-    // Whatever fails from here on (not a refusal: an error) gives the key back, so the device may retry.
     let lock = device_lock(bucket_key(&dev.secret));
-    let processed = {
-        let _one_at_a_time = lock.lock().await;
-        process(db, &dev, &ev, &mut entry, now, msg.body).await
-    };
-    if processed.is_err() {
-        let _ =
-            sqlx::query("DELETE FROM device_event_keys WHERE device_id = $1 AND signature = $2")
-                .bind(dev.id)
-                .bind(&key)
-                .execute(&db.pool)
-                .await;
+    let _one_at_a_time = lock.lock().await;
+    match process(db, &dev, ty, ev, &mut entry, &key, now, msg.body).await? {
+        Some(outcome) => Ok(Ok(outcome)),
+        None => {
+            let r = Refusal::Replay;
+            log(&db.pool, &entry, now, Some(&r), None, msg.body).await?;
+            Ok(Err(r))
+        }
     }
-    processed
 }
 
+/// The open case of the device's last alarm of a type within its window, read again — inside the new case's
+/// transaction, under the device's lock — before a new case is opened: an alarm processed meanwhile (by this
+/// server or another one) may have opened it.
+async fn open_case_now<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    exec: E,
+    dev: &Known,
+    event_type: &str,
+    ty: &EventType,
+    now: NaiveDateTime,
+) -> Result<Option<(i64, String, State)>> {
+    let last = sqlx::query(&format!(
+        "SELECT c.id, c.number, c.state, le.received_at FROM devices d {LAST_ALARM} WHERE d.id = $1 AND c.id IS NOT NULL"
+    ))
+    .bind(dev.id)
+    .bind(event_type.to_string())
+    .fetch_optional(exec)
+    .await?
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)));
+    Ok(EventType {
+        category_code: String::new(),
+        title: String::new(),
+        dedupe_minutes: ty.dedupe_minutes,
+        last,
+    }
+    .open_case(now))
+}
+
+/// Opens or joins the case of an accepted alarm; None when its replay key was claimed already.
+#[allow(clippy::too_many_arguments)]
 async fn process<'a>(
     db: &Db,
     dev: &Known,
+    ty: &EventType,
     ev: &'a DeviceEvent,
     entry: &mut Log<'a>,
+    key: &str,
     now: NaiveDateTime,
     body: &[u8],
-) -> Result<std::result::Result<EventOutcome, Refusal>> {
-    let ty = sqlx::query(
-        "SELECT category_code, title, dedupe_minutes FROM device_event_types WHERE event_type = $1",
-    )
-    .bind(&ev.event_type)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(ty) = ty else {
-        let r = Refusal::BadBody(format!("未配置的事件类型 {}", ev.event_type));
-        log(&db.pool, entry, now, Some(&r), None, body).await?;
-        return Ok(Err(r));
-    };
-    let (category_code, title, dedupe): (String, String, i64) = (ty.get(0), ty.get(1), ty.get(2));
+) -> Result<Option<EventOutcome>> {
+    let title = &ty.title;
     let actor = Actor {
         user_id: 0,
         username: format!("device:{}", dev.code),
@@ -386,20 +474,9 @@ async fn process<'a>(
         scope: Scope::All,
         lang: "zh".into(),
     };
-    // A duplicate within the window joins the open case of the same device and type.
-    let since = fmt_ts(now - Duration::minutes(dedupe));
-    let open_sql = format!(
-        "SELECT c.id, c.number, c.state FROM device_events e JOIN cases c ON c.id = e.case_id \
-         WHERE e.device_id = $1 AND e.event_type = $2 AND e.accepted = 1 AND e.received_at >= $3 \
-         AND c.state IN {} ORDER BY e.id DESC LIMIT 1",
-        State::open_sql()
-    );
-    let open = sqlx::query(&open_sql)
-        .bind(dev.id)
-        .bind(&ev.event_type)
-        .bind(&since)
-        .fetch_optional(&db.pool)
-        .await?;
+    // A duplicate within the window joins the open case of the same device and type, as read with the
+    // device (before a new case is opened it is read again under the device's lock, below).
+    let open = ty.open_case(now);
     let message: String = ev.message.trim().chars().take(500).collect();
     let note = if message.is_empty() {
         title.clone()
@@ -408,17 +485,18 @@ async fn process<'a>(
     };
     entry.event_type = Some(&ev.event_type);
     // The case (opened or joined), its event row and, for a new case, its notifications: one transaction.
-    let join = |r: sqlx::any::AnyRow| -> (i64, String, Option<State>) {
-        let (case_id, number, state): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
-        (case_id, number, State::from_code(&state))
-    };
-    let outcome = if let Some(r) = open {
+    let outcome = if let Some(open) = open {
         let mut tx = db.begin().await?;
-        let joined = join_case(&mut tx, &actor, join(r), &note, entry, dev, now, body).await?;
+        let Some(joined) =
+            join_case(&mut tx, &actor, open, &note, entry, dev, now, body, key).await?
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
         tx.commit().await?;
         joined
     } else {
-        let category = categories::by_code(db, &category_code).await?;
+        let category = categories::by_code(db, &ty.category_code).await?;
         let prepared = intake::prepare(
             db,
             &actor,
@@ -432,30 +510,32 @@ async fn process<'a>(
             },
         )
         .await?;
-        let alarm = super::notify::prepare(db, dev, &title).await?;
+        let alarm = super::notify::prepare(db, dev, title).await?;
         let mut tx = db.begin().await?;
         // Another server may have opened the case meanwhile (this process serializes a device's events in
         // memory; several processes do it here): lock the device to the end of the transaction and look
         // again.
         lock_device(&mut tx, dev.id).await?;
-        let opened = sqlx::query(&open_sql)
-            .bind(dev.id)
-            .bind(&ev.event_type)
-            .bind(&since)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(r) = opened {
-            let joined = join_case(&mut tx, &actor, join(r), &note, entry, dev, now, body).await?;
+        if let Some(open) = open_case_now(&mut *tx, dev, &ev.event_type, ty, now).await? {
+            let Some(joined) =
+                join_case(&mut tx, &actor, open, &note, entry, dev, now, body, key).await?
+            else {
+                tx.rollback().await?;
+                return Ok(None);
+            };
             tx.commit().await?;
             joined
         } else {
             let case_id = intake::insert(&mut tx, &actor, &prepared).await?;
+            if !store(&mut *tx, entry, now, None, Some(case_id), body, Some(key)).await? {
+                tx.rollback().await?;
+                return Ok(None);
+            }
             let number: String = sqlx::query_scalar("SELECT number FROM cases WHERE id = $1")
                 .bind(case_id)
                 .fetch_one(&mut *tx)
                 .await?;
             super::notify::write(&mut tx, &alarm, case_id, &number, now).await?;
-            log(&mut *tx, entry, now, None, Some(case_id), body).await?;
             seen(&mut tx, dev, now, entry).await?;
             tx.commit().await?;
             EventOutcome {
@@ -465,41 +545,45 @@ async fn process<'a>(
             }
         }
     };
-    Ok(Ok(outcome))
+    Ok(Some(outcome))
 }
 
-/// Joins an open case: its event, the device's log row and last seen time (the caller commits).
+/// Joins an open case: the event row with its replay key (None when the key was claimed already: the caller
+/// rolls back), the case's trail entry and the device's last seen time (the caller commits).
 #[allow(clippy::too_many_arguments)]
 async fn join_case(
     tx: &mut crate::db::Tx<'_>,
     actor: &Actor,
-    (case_id, number, state): (i64, String, Option<State>),
+    (case_id, number, state): (i64, String, State),
     note: &str,
     entry: &mut Log<'_>,
     dev: &Known,
     now: NaiveDateTime,
     body: &[u8],
-) -> Result<EventOutcome> {
+    key: &str,
+) -> Result<Option<EventOutcome>> {
+    if !store(&mut **tx, entry, now, None, Some(case_id), body, Some(key)).await? {
+        return Ok(None);
+    }
     event(
         tx,
         actor,
         case_id,
         "device",
-        state,
-        state,
+        Some(state),
+        Some(state),
         None,
         None,
         Some(&format!("再次报警:{note}")),
         &fmt_ts(now),
     )
     .await?;
-    log(&mut **tx, entry, now, None, Some(case_id), body).await?;
     seen(tx, dev, now, entry).await?;
-    Ok(EventOutcome {
+    Ok(Some(EventOutcome {
         case_id,
         case_number: number,
         joined: true,
-    })
+    }))
 }
 
 /// Holds a device's new-case decision to one transaction at a time across server processes: on PostgreSQL

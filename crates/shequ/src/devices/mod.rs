@@ -251,7 +251,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Device> {
 /// Sets a community's duty phone (值班电话), told of every alarm there (street administrators and the
 /// community's head).
 pub async fn set_duty_phone(db: &Db, actor: &Actor, community: i64, phone: &str) -> Result<()> {
-    if !matches!(actor.role, Role::StreetAdmin | Role::CommunityHead) {
+    if !sets_duty_phone(actor.role) {
         return Err(Error::Forbidden(
             "只有街道管理员和社区书记可以设置值班电话".into(),
         ));
@@ -290,6 +290,71 @@ pub async fn set_duty_phone(db: &Db, actor: &Actor, community: i64, phone: &str)
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A community's duty phone as the duty-phone page lists it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DutyPhoneRow {
+    pub community_id: i64,
+    pub community: String,
+    /// In full to those who may set it (street administrators, community heads), masked to other roles.
+    pub phone: Option<String>,
+    pub updated_at: Option<String>,
+    /// Whether the reader may set it.
+    pub can_set: bool,
+}
+
+/// Whether a role may set (and so read in full) a community's duty phone.
+pub fn sets_duty_phone(role: Role) -> bool {
+    matches!(role, Role::StreetAdmin | Role::CommunityHead)
+}
+
+/// The communities of the actor's scope with their duty phones, by name.
+pub async fn duty_phones(db: &Db, actor: &Actor) -> Result<Vec<DutyPhoneRow>> {
+    use crate::accounts::Scope;
+    let list = |ids: &[i64]| {
+        if ids.is_empty() {
+            "NULL".to_string()
+        } else {
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        }
+    };
+    let cond = match &actor.scope {
+        Scope::All => "1=1".to_string(),
+        Scope::Street(s) => format!("c.street_id = {s}"),
+        Scope::Community { community, .. } => format!("c.id = {community}"),
+        Scope::Grids { grids: ids, .. } | Scope::Buildings { buildings: ids, .. } => format!(
+            "c.id IN (SELECT n.community_id FROM nodes n WHERE n.id IN ({}))",
+            list(ids)
+        ),
+        Scope::Nothing => "1=0".to_string(),
+    };
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT c.id, c.name, p.phone, p.updated_at FROM nodes c \
+         LEFT JOIN community_duty_phones p ON p.community_id = c.id \
+         WHERE c.kind = 'community' AND c.archived = 0 AND {cond} ORDER BY c.name, c.id"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    let full = sets_duty_phone(actor.role);
+    Ok(rows
+        .into_iter()
+        .map(
+            |(community_id, community, phone, updated_at)| DutyPhoneRow {
+                community_id,
+                community,
+                phone: phone.map(|p| {
+                    if full {
+                        p
+                    } else {
+                        crate::privacy::mask(crate::privacy::Kind::Phone, &p)
+                    }
+                }),
+                updated_at,
+                can_set: full,
+            },
+        )
+        .collect())
 }
 
 /// Retires the devices installed at a place being archived, in the archive's transaction (the registry

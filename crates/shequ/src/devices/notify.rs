@@ -317,3 +317,194 @@ pub fn spawn(db: Db, adapters: Vec<Arc<dyn Adapter>>) {
         }
     });
 }
+
+/// One try of a notification, as the outbox page lists it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Attempt {
+    pub at: String,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+/// A notification of the outbox as a worker sees it: the case it is about (number and title), who it is
+/// for — a worker by name, a phone as the reader's role may see it — its channel, state and every attempt.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    pub case_title: Option<String>,
+    /// grid_worker / duty_phone / emergency_contact / pair
+    pub recipient_kind: String,
+    pub recipient_name: String,
+    /// The address as shown: empty for a worker (web push to their account), the community's duty phone in
+    /// full to street administrators and community heads, every other phone masked (138****5678).
+    pub recipient: String,
+    /// web / sms / wechat
+    pub channel: String,
+    /// pending / sending / sent / failed
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: String,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    /// The message's text (case number, device and place: no personal data).
+    pub text: String,
+    pub tries: Vec<Attempt>,
+}
+
+/// The outbox of the actor's scope (by the case each notification is about): counts by state and the most
+/// recent [`ENTRIES_SHOWN`] entries, of one state if given.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Outbox {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub entries: Vec<Entry>,
+}
+
+/// How many notifications the outbox page lists.
+pub const ENTRIES_SHOWN: i64 = 100;
+
+pub const STATES: [&str; 4] = ["pending", "sending", "sent", "failed"];
+
+/// How a recipient's address is shown to a role.
+fn shown_address(actor: &crate::accounts::Actor, kind: &str, address: &str) -> String {
+    use crate::accounts::Role;
+    match kind {
+        "grid_worker" => String::new(),
+        "duty_phone" if matches!(actor.role, Role::StreetAdmin | Role::CommunityHead) => {
+            address.to_string()
+        }
+        _ => crate::privacy::mask(crate::privacy::Kind::Phone, address),
+    }
+}
+
+/// The outbox as the actor may see it (staff only; scoped by the notification's case).
+pub async fn outbox(
+    db: &Db,
+    actor: &crate::accounts::Actor,
+    state: Option<&str>,
+) -> Result<Outbox> {
+    use crate::error::Error;
+    if actor.role == crate::accounts::Role::Resident {
+        return Err(Error::NotFound);
+    }
+    let state = state.filter(|s| !s.is_empty());
+    if let Some(s) = state {
+        if !STATES.contains(&s) {
+            return Err(Error::invalid(
+                "状态",
+                "状态应为 pending、sending、sent 或 failed",
+            ));
+        }
+    }
+    let scope = actor.scope.sql("c");
+    let counts: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT o.state, COUNT(*) FROM outbox o JOIN cases c ON c.id = o.case_id WHERE {scope} GROUP BY o.state"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    let n = |s: &[&str]| {
+        counts
+            .iter()
+            .filter(|(k, _)| s.contains(&k.as_str()))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT o.id, o.case_id, c.number, c.title, o.recipient_kind, o.recipient, o.recipient_name, o.channel, \
+         o.state, o.attempts, o.next_at, o.last_error, o.created_at, o.sent_at, o.payload \
+         FROM outbox o JOIN cases c ON c.id = o.case_id WHERE {scope} AND ($1 = '' OR o.state = $1) \
+         ORDER BY o.id DESC LIMIT {ENTRIES_SHOWN}"
+    ))
+    .bind(state.unwrap_or("").to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut entries: Vec<Entry> = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.get(4);
+            let address: String = r.get(5);
+            let payload: String = r.get(14);
+            let text = serde_json::from_str::<serde_json::Value>(&payload)
+                .ok()
+                .and_then(|v| v["text"].as_str().map(String::from))
+                .unwrap_or_default();
+            Entry {
+                id: r.get(0),
+                case_id: r.get(1),
+                case_number: r.get(2),
+                case_title: r.get(3),
+                recipient: shown_address(actor, &kind, &address),
+                recipient_kind: kind,
+                recipient_name: r.get(6),
+                channel: r.get(7),
+                state: r.get(8),
+                attempts: r.get(9),
+                next_at: r.get(10),
+                last_error: r.get(11),
+                created_at: r.get(12),
+                sent_at: r.get(13),
+                text,
+                tries: Vec::new(),
+            }
+        })
+        .collect();
+    if !entries.is_empty() {
+        let ids: Vec<String> = entries.iter().map(|e| e.id.to_string()).collect();
+        let tries = sqlx::query(&format!(
+            "SELECT outbox_id, at, ok, error FROM outbox_attempts WHERE outbox_id IN ({}) ORDER BY id",
+            ids.join(",")
+        ))
+        .fetch_all(&db.pool)
+        .await?;
+        for t in tries {
+            let id: i64 = t.get(0);
+            if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
+                e.tries.push(Attempt {
+                    at: t.get(1),
+                    ok: t.get::<i64, _>(2) == 1,
+                    error: t.get(3),
+                });
+            }
+        }
+    }
+    Ok(Outbox {
+        pending: n(&["pending", "sending"]),
+        sent: n(&["sent"]),
+        failed: n(&["failed"]),
+        entries,
+    })
+}
+
+/// The Chinese names of an entry's state, channel and recipient kind.
+pub fn state_label(s: &str) -> &'static str {
+    match s {
+        "pending" => "待发送",
+        "sending" => "发送中",
+        "sent" => "已送达",
+        "failed" => "已放弃",
+        _ => "",
+    }
+}
+
+pub fn channel_label(s: &str) -> &'static str {
+    match s {
+        "web" => "网页推送",
+        "sms" => "短信",
+        "wechat" => "微信",
+        _ => "",
+    }
+}
+
+pub fn recipient_label(s: &str) -> &'static str {
+    match s {
+        "grid_worker" => "网格员",
+        "duty_phone" => "社区值班电话",
+        "emergency_contact" => "紧急联系人",
+        "pair" => "结对人",
+        _ => "",
+    }
+}

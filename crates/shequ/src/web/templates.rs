@@ -295,6 +295,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("devices.html", include_str!("../../templates/devices.html")),
     ("device.html", include_str!("../../templates/device.html")),
     (
+        "device_outbox.html",
+        include_str!("../../templates/device_outbox.html"),
+    ),
+    (
+        "duty_phones.html",
+        include_str!("../../templates/duty_phones.html"),
+    ),
+    (
         "visit_coverage.html",
         include_str!("../../templates/visit_coverage.html"),
     ),

@@ -21,6 +21,8 @@ mod devices;
 mod devices_health;
 mod devices_mqtt;
 mod devices_outbox;
+mod devices_pages;
+mod devices_statements;
 mod exports;
 mod exports_people;
 mod governance;

@@ -47,6 +47,7 @@ async fn personal_values(db: &shequ::db::Db) -> HashSet<String> {
         "SELECT phone FROM patrol_members",
         "SELECT landlord_phone FROM rentals",
         "SELECT contact_phone FROM devices",
+        "SELECT recipient FROM outbox WHERE recipient_kind IN ('emergency_contact', 'pair')",
     ] {
         for r in sqlx::query(sql).fetch_all(&db.pool).await.unwrap() {
             if let Ok(Some(v)) = r.try_get::<Option<String>, _>(0) {

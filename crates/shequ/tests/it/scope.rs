@@ -444,6 +444,26 @@ async fn devices_of_another_grid_or_street_answer_404_on_every_device_endpoint()
             .await
             .unwrap()
             .contains("SCOPE-1"));
+        // The outbox and the duty phones: nothing of the other grid's or street's.
+        let (st, outbox) = s.get_json("/api/devices/outbox").await;
+        assert_eq!(st, StatusCode::OK, "{user}");
+        assert_eq!(outbox["entries"].as_array().unwrap().len(), 0, "{user}");
+        assert_eq!(
+            s.get("/devices/outbox").await.status(),
+            StatusCode::OK,
+            "{user}"
+        );
+        let (_, phones) = s.get_json("/api/devices/duty-phones").await;
+        let other_street = user == "admin_b";
+        assert_eq!(
+            phones
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["community_id"] == w.community_a1),
+            !other_street,
+            "{user}"
+        );
     }
     // Another street's administrator cannot set this community's duty phone, nor register in its places.
     let b = app.login("admin_b").await;

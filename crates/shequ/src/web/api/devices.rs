@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/devices", get(list_devices).post(register_device))
         .route("/devices/silent", get(silent_devices))
+        .route("/devices/outbox", get(device_outbox))
+        .route("/devices/duty-phones", get(duty_phones))
         .route("/devices/duty-phones/{community}", put(set_duty_phone))
         .route("/devices/{id}", get(get_device))
         .route("/devices/{id}/events", post(device_event))
@@ -82,6 +84,34 @@ pub async fn silent_devices(State(state): State<AppState>, user: User) -> ApiRes
 pub struct SilentList {
     pub total: i64,
     pub items: Vec<Silent>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct OutboxQuery {
+    /// Only notifications in this state: pending, sending, sent, failed.
+    pub state: Option<String>,
+}
+
+/// The notifications of alarm cases in the user's scope, newest first, with every attempt; recipients'
+/// phones masked (a community's duty phone in full to street administrators and community heads).
+#[utoipa::path(get, path = "/api/devices/outbox", params(OutboxQuery), responses((status = 200, body = crate::devices::notify::Outbox), (status = 422)))]
+pub async fn device_outbox(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<OutboxQuery>,
+) -> ApiResult<crate::devices::notify::Outbox> {
+    Ok(Json(
+        crate::devices::notify::outbox(&state.db, &user.actor, q.state.as_deref()).await?,
+    ))
+}
+
+/// The communities of the user's scope with their duty phones (masked to roles that may not set them).
+#[utoipa::path(get, path = "/api/devices/duty-phones", responses((status = 200, body = [crate::devices::DutyPhoneRow])))]
+pub async fn duty_phones(
+    State(state): State<AppState>,
+    user: User,
+) -> ApiResult<Vec<crate::devices::DutyPhoneRow>> {
+    Ok(Json(devices::duty_phones(&state.db, &user.actor).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -346,6 +346,8 @@ async fn show(
     let mediation = mediation::get(db, a, id).await?;
     let attachments = crate::cases::attachments::of_case(db, a, id).await?;
     let category = categories::get(db, case.category_id).await?;
+    // The device whose alarm raised it, if any.
+    let device = crate::devices::history::of_case(db, a, id).await?;
     // The linked case by its number (none if it is outside the user's scope).
     let linked_number = match case.linked_case_id {
         Some(l) => queries::get(db, a, l).await.ok().map(|c| c.number),
@@ -381,7 +383,7 @@ async fn show(
         Some(&user),
         &a.lang,
         context! {
-            case, timeline, parties, mediation, actions, workers, attachments, linked_number,
+            case, timeline, parties, mediation, actions, workers, attachments, linked_number, device,
             is_handler => case_handler(&user, &case),
             can_handover => can_work && st.is_open(),
             can_mediate => can_work && category.dispute == 1 && (st.is_open() || st == CaseState::Closed),

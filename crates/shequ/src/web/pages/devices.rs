@@ -2,7 +2,7 @@
 //! history of events and cases. Thin: the rules are in `crate::devices`.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::response::{Html, Redirect};
 use axum::routing::get;
 use axum::{Form, Router};
 use minijinja::context;
@@ -21,6 +21,12 @@ use crate::web::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/devices", get(list).post(register))
+        .route("/devices/outbox", get(outbox))
+        .route("/devices/duty-phones", get(duty_phones))
+        .route(
+            "/devices/duty-phones/{community}",
+            axum::routing::post(set_duty_phone),
+        )
         .route("/devices/{id}", get(detail))
 }
 
@@ -163,4 +169,71 @@ async fn register(
         context! { device => shown(&d.device), events => d.events, cases => d.cases,
         refusals => Vec::<minijinja::Value>::new(), secret => made.secret },
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OutboxParams {
+    /// pending / sending / sent / failed
+    state: String,
+}
+
+/// The outbox (通知记录): the notifications of alarm cases in the user's scope with their attempts.
+async fn outbox(
+    State(state): State<AppState>,
+    user: User,
+    Query(p): Query<OutboxParams>,
+) -> Result<Html<String>, PageError> {
+    use crate::devices::notify;
+    let o = notify::outbox(&state.db, &user.actor, Some(p.state.as_str())).await?;
+    let entries: Vec<_> = o
+        .entries
+        .iter()
+        .map(|e| {
+            context! { state_label => notify::state_label(&e.state),
+            channel_label => notify::channel_label(&e.channel),
+            kind_label => notify::recipient_label(&e.recipient_kind),
+            ..minijinja::Value::from_serialize(e) }
+        })
+        .collect();
+    let states: Vec<_> = notify::STATES
+        .iter()
+        .map(|s| context! { code => s, label => notify::state_label(s) })
+        .collect();
+    render(
+        &state.templates,
+        "device_outbox.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { entries, states, state => p.state, pending => o.pending, sent => o.sent,
+        failed => o.failed, shown => notify::ENTRIES_SHOWN },
+    )
+}
+
+/// The duty phones (值班电话) of the user's communities; a form for those who may set them.
+async fn duty_phones(State(state): State<AppState>, user: User) -> Result<Html<String>, PageError> {
+    let rows = devices::duty_phones(&state.db, &user.actor).await?;
+    render(
+        &state.templates,
+        "duty_phones.html",
+        Some(&user),
+        &user.actor.lang,
+        context! { rows },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DutyPhoneForm {
+    phone: String,
+}
+
+async fn set_duty_phone(
+    State(state): State<AppState>,
+    user: User,
+    Path(community): Path<i64>,
+    Form(f): Form<DutyPhoneForm>,
+) -> Result<Redirect, PageError> {
+    devices::set_duty_phone(&state.db, &user.actor, community, &f.phone).await?;
+    Ok(Redirect::to("/devices/duty-phones"))
 }
