@@ -3,6 +3,9 @@
 # dry run and real import into one grid of a small demo database, on SQLite and PostgreSQL; then the export of
 # those 1,000,000 rows. Prints wall time, rows/s and peak RSS. Not part of CI.
 # Usage: bench/import.sh [sqlite|postgres|both] [rows]    (default: both 1000000)
+# LAYOUT=peer: the peer system's 34-column 人员信息 sheet (the import_peer_sheet example) instead, no export.
+# EXTS="csv xlsx" (default) chooses the files; SHEQU_BIN and EXAMPLE_BIN use binaries built elsewhere
+# (SKIP_BUILD=1 then skips the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/login.sh
@@ -12,11 +15,16 @@ out="${BENCH_OUT:-bench/results-import}"
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
 PG_BENCH="${PG_BENCH:-postgres://postgres@127.0.0.1:5432/shequ_import_bench}"
 mkdir -p "$out"
-cargo build --release --bins --example import_sheet
+layout="${LAYOUT:-plain}"
+example=import_sheet prefix=people
+if [ "$layout" = peer ]; then example=import_peer_sheet prefix=peer; fi
+exts="${EXTS:-csv xlsx}"
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --bins --example "$example"
 BIN="${SHEQU_BIN:-$PWD/target/release/shequ}"
-for ext in csv xlsx; do
-  f="$out/people-$rows.$ext"
-  [ -f "$f" ] || target/release/examples/import_sheet "$rows" "$f"
+EXAMPLE_BIN="${EXAMPLE_BIN:-$PWD/target/release/examples/$example}"
+for ext in $exts; do
+  f="$out/$prefix-$rows.$ext"
+  [ -f "$f" ] || "$EXAMPLE_BIN" "$rows" "$f"
 done
 
 fresh() { # fresh database with the tiny demo; prints the id of the grid to import into
@@ -62,12 +70,12 @@ export_persons() { # label, url: the street administrator's person export (.xlsx
 run_backend() {
   local kind="$1" url="$2"
   echo "== $kind (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-  for ext in csv xlsx; do
-    local f="$out/people-$rows.$ext" grid
+  for ext in $exts; do
+    local f="$out/$prefix-$rows.$ext" grid
     grid=$(fresh "$kind" "$url")
     measure "$kind-$ext-dry-run" "$url" "$grid" "$f" --dry-run
     measure "$kind-$ext-import" "$url" "$grid" "$f" --valid-rows
-    if [ "$ext" = csv ]; then export_persons "$kind-export" "$url"; fi
+    if [ "$ext" = csv ] && [ "$layout" != peer ]; then export_persons "$kind-export" "$url"; fi
   done
 }
 
