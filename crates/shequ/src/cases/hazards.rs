@@ -105,6 +105,9 @@ pub struct NewHazard {
     pub rectify_by: String,
     /// A case the hazard belongs to.
     pub case_id: Option<i64>,
+    /// A key the phone made for a hazard recorded offline (letters, digits, '-', up to 64): the same key again
+    /// returns the hazard already recorded instead of recording it twice.
+    pub client_key: String,
 }
 
 /// A hazard that passed every check, ready for [`insert`].
@@ -251,6 +254,20 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewHazard) -> Result<Hazard>
     get(db, actor, id).await
 }
 
+/// The hazard this worker recorded under a phone's key, if any.
+async fn by_client_key(db: &Db, actor: &Actor, key: &str) -> Result<Option<Hazard>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM hazards WHERE client_key = $1 AND found_by = $2")
+            .bind(key)
+            .bind(actor.user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    match id {
+        Some(id) => Ok(Some(get(db, actor, id).await?)),
+        None => Ok(None),
+    }
+}
+
 /// The phone's location at discovery, as the form sends it (two empty fields: not shared).
 pub fn found_at(lat: &str, lng: &str) -> Result<Option<(f64, f64)>> {
     let (lat, lng) = (lat.trim(), lng.trim());
@@ -275,12 +292,36 @@ pub async fn create_found(
     at: Option<(f64, f64)>,
     photo: &Upload,
 ) -> Result<Hazard> {
+    let key = input.client_key.trim();
+    if !key.is_empty() {
+        if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
+        }
+        if let Some(h) = by_client_key(db, actor, key).await? {
+            return Ok(h);
+        }
+    }
     if !photo.bytes.is_empty() {
         attachments::check("发现照片", photo)?;
     }
     let p = prepare(db, actor, input).await?;
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, actor, &p, None).await?;
+    if !key.is_empty() {
+        let claimed = sqlx::query("UPDATE hazards SET client_key = $1 WHERE id = $2")
+            .bind(key)
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        if let Err(e) = claimed {
+            // Two arrivals of the same key at once: the index refuses the second; it gets the first one's.
+            drop(tx);
+            return match by_client_key(db, actor, key).await? {
+                Some(h) => Ok(h),
+                None => Err(e.into()),
+            };
+        }
+    }
     if let Some((lat, lng)) = at {
         sqlx::query("UPDATE hazards SET found_lat = $1, found_lng = $2 WHERE id = $3")
             .bind(lat)

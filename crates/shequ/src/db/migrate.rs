@@ -163,6 +163,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "hazard_discovery",
         include_str!("../../migrations/0032_hazard_discovery.sql"),
     ),
+    (
+        33,
+        "hazard_client_keys",
+        include_str!("../../migrations/0033_hazard_client_keys.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

@@ -617,3 +617,52 @@ async fn a_hazard_is_recorded_with_its_photo_and_where_it_was_found() {
     let r = send("", None).await;
     assert!(r.headers().get("hx-redirect").is_some());
 }
+
+/// A hazard recorded offline is sent when the network is back, perhaps twice (issue 21): the phone's key
+/// makes it one hazard, whichever way it arrives; a bad key is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hazard_sent_twice_with_the_phones_key_is_recorded_once() {
+    let app = App::start().await;
+    let w = &app.world;
+    let g1 = app.login("wangge1").await;
+    let grid = w.grid1.to_string();
+    let (by, on) = (day(5), day(0));
+    let fields = |key: &'static str| {
+        vec![
+            ("kind", "燃气"),
+            ("title", "燃气管道锈蚀"),
+            ("location_id", grid.as_str()),
+            ("rectify_by", by.as_str()),
+            ("found_on", on.as_str()),
+            ("found_lat", "30.1"),
+            ("found_lng", "120.2"),
+            ("client_key", key),
+        ]
+    };
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM hazards WHERE title = '燃气管道锈蚀'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let to = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+    };
+    let first = g1.post_form("/hazards", &fields("k-7f3a-01")).await;
+    let first_url = to(&first).expect("to the new hazard");
+    assert!(first_url.starts_with("/hazards/"), "{first_url}");
+    let again = g1.post_form("/hazards", &fields("k-7f3a-01")).await;
+    assert_eq!(to(&again), Some(first_url), "the hazard already recorded");
+    assert_eq!(count().await, 1);
+    let located: Option<f64> =
+        sqlx::query_scalar("SELECT found_lat FROM hazards WHERE client_key = 'k-7f3a-01'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(located, Some(30.1), "the location queued with it");
+    let bad = g1.post_form("/hazards", &fields("not a key; DROP")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count().await, 1);
+}

@@ -88,9 +88,9 @@ async fn export(
     Ok(xlsx_response("hazards", bytes))
 }
 
-/// A new hazard: a plain form, or (from a phone, through htmx) a multipart form with the photo taken at
-/// discovery and the phone's location — then the answer is a reload of the new hazard's page, or the message
-/// under the form.
+/// A new hazard: a plain form (also as a phone sends it when the network is back, with its offline key), or
+/// (from a phone, through htmx) a multipart form with the photo taken at discovery and the phone's location
+/// — then the answer is a reload of the new hazard's page, or the message under the form.
 async fn create(
     State(state): State<AppState>,
     user: User,
@@ -102,22 +102,19 @@ async fn create(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !multipart {
-        return match Form::<NewHazard>::from_request(req, &state).await {
-            Ok(Form(f)) => match hazards::create(&state.db, &user.actor, &f).await {
-                Ok(h) => Redirect::to(&format!("/hazards/{}", h.id)).into_response(),
-                Err(e) => PageError(e).into_response(),
-            },
-            Err(e) => {
-                PageError(crate::error::Error::invalid("表单", e.body_text())).into_response()
-            }
-        };
-    }
+    let htmx = req.headers().contains_key("hx-request");
     let result = async {
-        let m = Multipart::from_request(req, &state)
-            .await
-            .map_err(|_| crate::error::Error::invalid("表单", "上传内容无法读取"))?;
-        let (fields, photo) = upload::read(m).await?;
+        let (fields, photo) = if multipart {
+            let m = Multipart::from_request(req, &state)
+                .await
+                .map_err(|_| crate::error::Error::invalid("表单", "上传内容无法读取"))?;
+            upload::read(m).await?
+        } else {
+            let Form(f) = Form::<Vec<(String, String)>>::from_request(req, &state)
+                .await
+                .map_err(|e| crate::error::Error::invalid("表单", e.body_text()))?;
+            (f.into_iter().collect(), Default::default())
+        };
         let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
         let input = NewHazard {
             kind: get("kind"),
@@ -131,14 +128,17 @@ async fn create(
             found_on: get("found_on"),
             rectify_by: get("rectify_by"),
             case_id: get("case_id").trim().parse().ok(),
+            client_key: get("client_key"),
         };
         let at = hazards::found_at(&get("found_lat"), &get("found_lng"))?;
         hazards::create_found(&state.db, &user.actor, &input, at, &photo).await
     }
     .await;
-    match result {
-        Ok(h) => htmx_done(Ok(()), &format!("/hazards/{}", h.id)),
-        Err(e) => htmx_done(Err(e), "/hazards"),
+    match (result, htmx) {
+        (Ok(h), true) => htmx_done(Ok(()), &format!("/hazards/{}", h.id)),
+        (Err(e), true) => htmx_done(Err(e), "/hazards"),
+        (Ok(h), false) => Redirect::to(&format!("/hazards/{}", h.id)).into_response(),
+        (Err(e), false) => PageError(e).into_response(),
     }
 }
 
