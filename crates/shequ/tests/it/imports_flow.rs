@@ -38,6 +38,77 @@ fn number_in(html: &str, id: &str) -> i64 {
     rest[..rest.find('<').unwrap()].trim().parse().unwrap()
 }
 
+/// On the page (issue 15): a dry run without the tick lists the unregistered estate and refuses its rows; the
+/// button on the dry run checks the same file again creating it, and the import then creates it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_lists_new_places_and_a_recheck_creates_them() {
+    let app = App::start().await;
+    let w = &app.world;
+    let s = app.login("shegong").await;
+    let csv = format!(
+        "姓名,身份证号,现住小区,楼栋,单元,门牌\n褚一,{},新港花园,1号楼,1单元,101\n褚二,{},锦绣花园,1号楼,1单元,102\n",
+        id("1961-01-01", 61),
+        id("1962-02-02", 63)
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("grid_id", w.grid1.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("褚家.csv"),
+        );
+    let r = s
+        .client
+        .post(s.url("/import"))
+        .header("X-CSRF-Token", &s.csrf)
+        .header("HX-Request", "true")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let job = r.headers()["hx-redirect"].to_str().unwrap().to_string();
+    let html = finished(&s, &job).await;
+    assert_eq!(number_in(&html, "count-created"), 1);
+    assert_eq!(number_in(&html, "count-error-rows"), 1);
+    assert!(
+        html.contains("id=\"recheck-places\""),
+        "the re-check is offered"
+    );
+    assert!(
+        html.contains("新港花园(1号楼)"),
+        "the missing places are listed"
+    );
+    let nodes = count(&app, "SELECT COUNT(*) FROM nodes").await;
+    let r = s.post_form(&format!("{job}/recheck"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let again = r.headers()["location"].to_str().unwrap().to_string();
+    let html = finished(&s, &again).await;
+    assert_eq!(number_in(&html, "count-created"), 2);
+    assert_eq!(number_in(&html, "count-error-rows"), 0);
+    assert!(
+        html.contains("将新建以下小区和楼栋:新港花园(1号楼)"),
+        "{html}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM nodes").await,
+        nodes,
+        "a dry run"
+    );
+    let r = s
+        .post_form(&format!("{again}/run"), &[("mode", "valid_rows")])
+        .await;
+    let run = r.headers()["location"].to_str().unwrap().to_string();
+    let html = finished(&s, &run).await;
+    assert!(html.contains("id=\"import-done\""));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM nodes WHERE name = '新港花园' AND kind = 'estate'"
+        )
+        .await,
+        1
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_flow_checks_first_then_imports_and_keeps_jobs_private() {
     let app = App::start().await;
