@@ -1,5 +1,5 @@
-// Field work without network. A form marked data-offline="走访" (visits; hazards too — a photo is not kept
-// offline, only the fields and the location) is kept on the phone (localStorage) when
+// Field work without network. A form marked data-offline="走访" (visits; patrol logs and hazards too — a
+// photo is not kept offline, only the fields and the location) is kept on the phone (localStorage) when
 // there is no network, and sent when the network is back — each exactly once: the phone gives every record a
 // key (client_key) and the server returns the record already made for a key it has seen. A record the server
 // refuses (a wrong 户号, say) stays listed with the reason until the worker deletes it. The header shows what
@@ -81,7 +81,7 @@
     e.preventDefault();
     e.stopPropagation();
     var fields = Array.from(new FormData(f).entries()).filter(function (kv) { return typeof kv[1] === 'string'; });
-    var label = f.dataset.offline + ' ' + fields.filter(function (kv) { return ['household', 'visited_on', 'title', 'found_on'].indexOf(kv[0]) >= 0; })
+    var label = f.dataset.offline + ' ' + fields.filter(function (kv) { return ['household', 'visited_on', 'title', 'found_on', 'started_at'].indexOf(kv[0]) >= 0; })
       .map(function (kv) { return kv[1]; }).join(' ');
     var q = load();
     q.push({ key: key.value, action: f.getAttribute('action'), fields: fields, label: label.trim(), at: new Date().toISOString() });

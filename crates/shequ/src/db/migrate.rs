@@ -168,6 +168,11 @@ const FILES: &[(i64, &str, &str)] = &[
         "hazard_client_keys",
         include_str!("../../migrations/0033_hazard_client_keys.sql"),
     ),
+    (
+        34,
+        "patrol_client_keys",
+        include_str!("../../migrations/0034_patrol_client_keys.sql"),
+    ),
 ];
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {

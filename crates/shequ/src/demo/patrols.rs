@@ -134,6 +134,7 @@ pub async fn generate(
                     patrollers: String::new(),
                     summary: "巡查楼道消防通道、电动车停放充电、单元门禁和公共照明".into(),
                     findings,
+                    client_key: String::new(),
                 },
             )
             .await?;

@@ -434,3 +434,74 @@ async fn the_team_page_keeps_members_and_the_duty_roster() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A patrol log recorded offline is sent when the network is back, perhaps twice (issue 21): the phone's
+/// key makes it one log with its findings; a bad key is refused and records nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patrol_log_sent_twice_with_the_phones_key_is_recorded_once() {
+    let app = App::start().await;
+    let w = &app.world;
+    let shuji = app.login("shuji").await;
+    let g1 = app.login("wangge1").await;
+    let r = shuji
+        .post_form(
+            "/patrols/teams",
+            &[
+                ("name", "平安巡逻队"),
+                ("kind", "志愿者巡逻队"),
+                ("area_id", &w.community_a1.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, teams) = g1.get_json("/api/patrol-teams").await;
+    let team = teams[0]["id"].as_i64().unwrap().to_string();
+    let grid = w.grid1.to_string();
+    let (start, end) = (format!("{}T19:00", day(0)), format!("{}T21:00", day(0)));
+    let send = |key: &'static str| {
+        let (g1, team, grid, start, end) = (&g1, &team, &grid, &start, &end);
+        async move {
+            g1.post_form(
+                "/patrols/logs",
+                &[
+                    ("team_id", team.as_str()),
+                    ("area_id", grid.as_str()),
+                    ("started_at", start.as_str()),
+                    ("ended_at", end.as_str()),
+                    ("patrollers", "张三、李四"),
+                    ("summary", "离线记录"),
+                    ("findings", "井盖松动"),
+                    ("client_key", key),
+                ],
+            )
+            .await
+        }
+    };
+    let count = |sql: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap()
+        }
+    };
+    let first = send("p-1a2b-3c").await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let again = send("p-1a2b-3c").await;
+    assert_eq!(again.headers()["location"], first.headers()["location"]);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM patrol_logs WHERE summary = '离线记录'").await,
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM patrol_findings WHERE description = '井盖松动'").await,
+        1
+    );
+    let bad = send("../../etc").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM patrol_logs WHERE summary = '离线记录'").await,
+        1
+    );
+}

@@ -76,6 +76,23 @@ pub struct LogInput {
     pub patrollers: String,
     pub summary: String,
     pub findings: Vec<FindingInput>,
+    /// A key the phone made for a log recorded offline (letters, digits, '-', up to 64): the same key again
+    /// returns the log already recorded instead of recording it twice.
+    pub client_key: String,
+}
+
+/// The log this user recorded under a phone's key, if any.
+async fn by_client_key(db: &Db, actor: &Actor, key: &str) -> Result<Option<PatrolLog>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM patrol_logs WHERE client_key = $1 AND recorded_by = $2")
+            .bind(key)
+            .bind(actor.user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    match id {
+        Some(id) => Ok(Some(log(db, actor, id).await?)),
+        None => Ok(None),
+    }
 }
 
 fn local_ts(field: &str, v: &str) -> Result<chrono::NaiveDateTime> {
@@ -88,6 +105,16 @@ fn local_ts(field: &str, v: &str) -> Result<chrono::NaiveDateTime> {
 /// Records a patrol with its findings (one transaction).
 pub async fn record(db: &Db, actor: &Actor, input: &LogInput) -> Result<PatrolLog> {
     require_worker(actor)?;
+    let key = input.client_key.trim();
+    if !key.is_empty() {
+        if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
+        }
+        if let Some(l) = by_client_key(db, actor, key).await? {
+            return Ok(l);
+        }
+    }
+    let key = (!key.is_empty()).then_some(key);
     let t = team(db, actor, input.team_id)
         .await
         .map_err(|_| Error::invalid("巡逻队伍", "巡逻队伍不存在或不在您的管辖范围内"))?;
@@ -143,10 +170,10 @@ pub async fn record(db: &Db, actor: &Actor, input: &LogInput) -> Result<PatrolLo
     let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
     let at = fmt_ts(now_utc());
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO patrol_logs (team_id, shift_id, area_node_id, street_id, community_id, grid_id, building_id, \
-         started_at, ended_at, patrollers, summary, recorded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         started_at, ended_at, patrollers, summary, recorded_by, created_at, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(t.id)
     .bind(input.shift_id)
@@ -161,8 +188,20 @@ pub async fn record(db: &Db, actor: &Actor, input: &LogInput) -> Result<PatrolLo
     .bind(&summary)
     .bind((actor.user_id != 0).then_some(actor.user_id))
     .bind(&at)
+    .bind(key)
     .fetch_one(&mut *tx)
-    .await?;
+    .await;
+    // Two arrivals of the same key at once: the index refuses the second; it gets the first one's log.
+    let id = match (id, key) {
+        (Err(e), Some(k)) => {
+            drop(tx);
+            return match by_client_key(db, actor, k).await? {
+                Some(l) => Ok(l),
+                None => Err(e.into()),
+            };
+        }
+        (id, _) => id?,
+    };
     for (d, (node, (s, c, g))) in &findings {
         sqlx::query(
             "INSERT INTO patrol_findings (log_id, description, location_node_id, street_id, community_id, grid_id, \

@@ -221,6 +221,8 @@ struct LogForm {
     summary: String,
     /// One finding per line.
     findings: String,
+    /// The phone's key of a log recorded offline.
+    client_key: String,
 }
 
 async fn record(
@@ -246,6 +248,7 @@ async fn record(
                 location_id: None,
             })
             .collect(),
+        client_key: f.client_key,
     };
     let log = patrols::record(&state.db, &user.actor, &input).await?;
     Ok(Redirect::to(&format!("/patrols/logs/{}", log.id)))
