@@ -190,7 +190,7 @@ pub async fn run(
     })
 }
 
-/// "小区A(1号楼、2号楼);小区B": estates with the buildings listed, at most 30 estates named.
+/// "小区A(1号楼、2号楼);小区B": estates with their buildings, at most 30 estates and 20 buildings each named.
 fn place_list(
     names: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
 ) -> String {
@@ -198,11 +198,15 @@ fn place_list(
         .iter()
         .take(30)
         .map(|(estate, buildings)| {
-            let b: Vec<&str> = buildings
+            let named: Vec<&str> = buildings
                 .iter()
                 .map(String::as_str)
                 .filter(|b| !b.is_empty())
                 .collect();
+            let mut b: Vec<String> = named.iter().take(20).map(|s| s.to_string()).collect();
+            if named.len() > 20 {
+                b.push(format!("等{}栋", named.len()));
+            }
             if b.is_empty() {
                 estate.clone()
             } else {
