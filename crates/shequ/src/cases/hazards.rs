@@ -292,12 +292,9 @@ pub async fn create_found(
     at: Option<(f64, f64)>,
     photo: &Upload,
 ) -> Result<Hazard> {
-    let key = input.client_key.trim();
-    if !key.is_empty() {
-        if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
-        }
-        if let Some(h) = by_client_key(db, actor, key).await? {
+    let key = crate::cases::client_key(&input.client_key)?;
+    if let Some(k) = key {
+        if let Some(h) = by_client_key(db, actor, k).await? {
             return Ok(h);
         }
     }
@@ -307,7 +304,7 @@ pub async fn create_found(
     let p = prepare(db, actor, input).await?;
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, actor, &p, None).await?;
-    if !key.is_empty() {
+    if let Some(key) = key {
         let claimed = sqlx::query("UPDATE hazards SET client_key = $1 WHERE id = $2")
             .bind(key)
             .bind(id)

@@ -131,6 +131,19 @@ pub(crate) fn require_worker(actor: &Actor) -> Result<()> {
     }
 }
 
+/// The key a phone gave a record made offline (visits, hazards, patrol logs): letters, digits and '-', up to
+/// 64; `None` when the record came without one.
+pub(crate) fn client_key(raw: &str) -> Result<Option<&str>> {
+    let key = raw.trim();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
+    }
+    Ok(Some(key))
+}
+
 /// Trims a free-text field and bounds its length.
 pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();

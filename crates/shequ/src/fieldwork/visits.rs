@@ -74,16 +74,12 @@ async fn by_client_key(db: &Db, actor: &Actor, key: &str) -> Result<Option<Visit
 /// Records a visit by the actor to a household in scope.
 pub async fn record(db: &Db, actor: &Actor, input: &VisitInput) -> Result<Visit> {
     require_worker(actor)?;
-    let key = input.client_key.trim();
-    if !key.is_empty() {
-        if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
-        }
-        if let Some(v) = by_client_key(db, actor, key).await? {
+    let key = crate::cases::client_key(&input.client_key)?;
+    if let Some(k) = key {
+        if let Some(v) = by_client_key(db, actor, k).await? {
             return Ok(v);
         }
     }
-    let key = (!key.is_empty()).then_some(key);
     let h = households::get(db, actor, input.household_id)
         .await
         .map_err(|_| Error::invalid("走访对象", "该户不存在或不在您的管辖范围内"))?;

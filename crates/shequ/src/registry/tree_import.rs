@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use calamine::{Data, Reader};
-
 use super::nodes::{self, Kind, NodeInput};
 use crate::accounts::Actor;
 use crate::db::Db;
@@ -40,25 +38,7 @@ pub struct TreeRow {
 fn cells(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     let lower = file_name.to_lowercase();
     if lower.ends_with(".xlsx") {
-        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
-            .map_err(|e| Error::invalid("文件", format!("无法读取 .xlsx 文件:{e}")))?;
-        let Some(name) = book.sheet_names().first().cloned() else {
-            return Err(Error::invalid("文件", "文件中没有工作表"));
-        };
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| Error::invalid("文件", format!("无法读取工作表:{e}")))?;
-        let first = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-        let mut out: Vec<Vec<String>> = vec![Vec::new(); first];
-        out.extend(range.rows().take(MAX_ROWS + 20).map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string().trim().to_string(),
-                })
-                .collect()
-        }));
-        Ok(out)
+        crate::standards::sheet::first_sheet(bytes, MAX_ROWS + 20)
     } else if lower.ends_with(".csv") || lower.ends_with(".txt") {
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t.to_string(),

@@ -39,6 +39,12 @@ pub fn parse(file_name: &str, bytes: &[u8]) -> Result<Vec<ItemRow>> {
 }
 
 fn xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
+    first_sheet(bytes, MAX_ITEMS + 20)
+}
+
+/// The cells of an .xlsx file's first sheet as text (whole numbers without ".0"), at most `max_rows` rows,
+/// indexed by row as the sheet numbers them — for the small sheets read whole (a standard, a street's tree).
+pub(crate) fn first_sheet(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>> {
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
         .map_err(|e| Error::invalid("文件", format!("无法读取 .xlsx 文件:{e}")))?;
     let Some(name) = book.sheet_names().first().cloned() else {
@@ -50,7 +56,7 @@ fn xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     // Row numbers as the sheet shows them: the range may start below row 1.
     let first = range.start().map(|(r, _)| r as usize).unwrap_or(0);
     let mut out: Vec<Vec<String>> = vec![Vec::new(); first];
-    out.extend(range.rows().take(MAX_ITEMS + 20).map(|r| {
+    out.extend(range.rows().take(max_rows).map(|r| {
         r.iter()
             .map(|c| match c {
                 Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),

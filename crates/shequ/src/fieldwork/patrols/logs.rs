@@ -105,16 +105,12 @@ fn local_ts(field: &str, v: &str) -> Result<chrono::NaiveDateTime> {
 /// Records a patrol with its findings (one transaction).
 pub async fn record(db: &Db, actor: &Actor, input: &LogInput) -> Result<PatrolLog> {
     require_worker(actor)?;
-    let key = input.client_key.trim();
-    if !key.is_empty() {
-        if key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::invalid("离线记录", "离线记录的编号不正确"));
-        }
-        if let Some(l) = by_client_key(db, actor, key).await? {
+    let key = crate::cases::client_key(&input.client_key)?;
+    if let Some(k) = key {
+        if let Some(l) = by_client_key(db, actor, k).await? {
             return Ok(l);
         }
     }
-    let key = (!key.is_empty()).then_some(key);
     let t = team(db, actor, input.team_id)
         .await
         .map_err(|_| Error::invalid("巡逻队伍", "巡逻队伍不存在或不在您的管辖范围内"))?;
